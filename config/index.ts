@@ -1,0 +1,5 @@
+export * from "./spec";
+export * from "./cidr";
+export { ConfigError } from "./problems";
+export { validateClusterConfig, PlainClusterSpec, ValidationResult } from "./validate";
+export { loadClusterSpec } from "./load";

@@ -1,0 +1,37 @@
+/** Reads the stack config through the Pulumi runtime and validates it before any resource is registered. */
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterSpec } from "./spec";
+import { ConfigError } from "./problems";
+import { validateClusterConfig } from "./validate";
+
+// The SDK keeps its secret-key lookup internal; it is the only way to tell a plain value from a secret one.
+const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(fullKey: string): boolean };
+
+/** The raw values of one config namespace, JSON-decoded where they are JSON, and which of them are secret. */
+export function readNamespace(namespace: string): { raw: Record<string, unknown>; secretKeys: Set<string> } {
+  const raw: Record<string, unknown> = {};
+  const secretKeys = new Set<string>();
+  for (const [fullKey, text] of Object.entries(pulumi.runtime.allConfig())) {
+    if (!fullKey.startsWith(`${namespace}:`)) continue;
+    const key = fullKey.slice(namespace.length + 1);
+    raw[key] = decode(text);
+    if (runtimeConfig.isConfigSecret(fullKey)) secretKeys.add(key);
+  }
+  return { raw, secretKeys };
+}
+
+function decode(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Loads and validates the stack config; throws a ConfigError listing every problem. */
+export function loadClusterSpec(config: pulumi.Config = new pulumi.Config()): ClusterSpec {
+  const { raw, secretKeys } = readNamespace(config.name);
+  const { spec, problems } = validateClusterConfig(raw, secretKeys, config.name);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { ...spec, sshPrivateKey: config.requireSecret("sshPrivateKey") };
+}

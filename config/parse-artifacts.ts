@@ -1,0 +1,42 @@
+/** Parses `artifacts` (binaries uploaded from a path or downloaded from a mirror) and `versions`. */
+import { ArtifactSpec } from "./spec";
+import { Problems, isRecord } from "./problems";
+
+export function parseArtifacts(raw: unknown, key: string, problems: Problems): Record<string, ArtifactSpec> {
+  if (raw === undefined) return {};
+  if (!isRecord(raw)) {
+    problems.add(key, "is not a map", "give NAME: {path or url, sha256}");
+    return {};
+  }
+  const artifacts: Record<string, ArtifactSpec> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    const a = isRecord(value) ? value : {};
+    const hasPath = typeof a.path === "string";
+    const hasUrl = typeof a.url === "string";
+    if (hasPath === hasUrl) {
+      problems.add(`${key}.${name}`, "needs exactly one of path or url", "give path (uploaded from this machine) for air-gapped sites, or url (downloaded by each host) for a mirror");
+    }
+    if (hasUrl && !/^https?:\/\//.test(a.url as string)) {
+      problems.add(`${key}.${name}.url`, `"${String(a.url)}" is not an http(s) URL`, "give the mirror URL as http://... or https://...");
+    }
+    if (typeof a.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(a.sha256)) {
+      problems.add(`${key}.${name}.sha256`, "is not a sha256 digest", "give the 64 lower-case hex digits printed by sha256sum");
+    }
+    artifacts[name] = { path: a.path as string | undefined, url: a.url as string | undefined, sha256: String(a.sha256) };
+  }
+  return artifacts;
+}
+
+export function parseVersions(raw: unknown, key: string, problems: Problems): Record<string, string> {
+  if (raw === undefined) return {};
+  if (!isRecord(raw)) {
+    problems.add(key, "is not a map", "give COMPONENT: VERSION strings");
+    return {};
+  }
+  for (const [name, version] of Object.entries(raw)) {
+    if (typeof version !== "string" || !/^v?[0-9]+(\.[0-9]+){0,2}([-+][0-9A-Za-z.-]+)?$/.test(version)) {
+      problems.add(`${key}.${name}`, `${JSON.stringify(version)} is not a version`, "give it as MAJOR.MINOR.PATCH, with an optional leading v");
+    }
+  }
+  return raw as Record<string, string>;
+}

@@ -1,0 +1,97 @@
+/** Parses `hosts`: names, addresses, SSH settings, roles, labels and taints. */
+import { HostSpec, ROLES, Role, Taint } from "./spec";
+import { Problems, isDns1123Label, isPort, isRecord } from "./problems";
+import { parseIpv4 } from "./cidr";
+
+const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
+
+export function parseHosts(raw: unknown, key: string, problems: Problems): HostSpec[] {
+  if (!Array.isArray(raw) || raw.length === 0) {
+    problems.add(key, "no hosts are configured", "list the servers as objects with name, address and roles");
+    return [];
+  }
+  const parsed = raw.map((item, i) => parseHost(item, `${key}[${i}]`, problems));
+  reportDuplicates(parsed, "name", key, problems);
+  reportDuplicates(parsed, "address", key, problems);
+  return parsed.filter((h): h is HostSpec => h !== undefined);
+}
+
+function parseHost(raw: unknown, key: string, problems: Problems): HostSpec | undefined {
+  if (!isRecord(raw)) {
+    problems.add(key, "is not an object", "give {name, address, roles}");
+    return undefined;
+  }
+  const name = String(raw.name ?? "");
+  if (!isDns1123Label(name)) {
+    problems.add(`${key}.name`, `"${name}" is not a valid DNS-1123 label`, "use lower-case letters, digits and '-', at most 63 characters, starting and ending with a letter or digit");
+  }
+  const address = String(raw.address ?? "");
+  if (parseIpv4(address) === undefined) {
+    problems.add(`${key}.address`, `"${address}" is not an IPv4 address`, "give the host's address as a.b.c.d");
+  }
+  const sshPort = raw.sshPort ?? 22;
+  if (!isPort(sshPort)) {
+    problems.add(`${key}.sshPort`, `${JSON.stringify(sshPort)} is not a port`, "give a number from 1 to 65535");
+  }
+  const sshUser = String(raw.sshUser ?? "root");
+  return {
+    name,
+    address,
+    sshPort: sshPort as number,
+    sshUser,
+    roles: parseRoles(raw.roles, `${key}.roles`, problems),
+    labels: parseLabels(raw.labels, `${key}.labels`, problems),
+    taints: parseTaints(raw.taints, `${key}.taints`, problems),
+  };
+}
+
+function parseRoles(raw: unknown, key: string, problems: Problems): Role[] {
+  if (!Array.isArray(raw) || raw.length === 0) {
+    problems.add(key, "no roles are given", `give at least one of ${ROLES.join(", ")}`);
+    return [];
+  }
+  const roles: Role[] = [];
+  for (const role of raw) {
+    if ((ROLES as readonly unknown[]).includes(role)) roles.push(role as Role);
+    else problems.add(key, `unknown role "${String(role)}"`, `use only ${ROLES.join(", ")}`);
+  }
+  return roles;
+}
+
+function parseLabels(raw: unknown, key: string, problems: Problems): Record<string, string> {
+  if (raw === undefined) return {};
+  if (!isRecord(raw) || Object.values(raw).some((v) => typeof v !== "string")) {
+    problems.add(key, "is not a map of strings", "give labels as key: value strings");
+    return {};
+  }
+  return raw as Record<string, string>;
+}
+
+function parseTaints(raw: unknown, key: string, problems: Problems): Taint[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) {
+    problems.add(key, "is not a list", "give taints as a list of {key, value, effect}");
+    return [];
+  }
+  return raw.flatMap((t, i) => {
+    const effect = isRecord(t) ? t.effect : undefined;
+    if (!isRecord(t) || typeof t.key !== "string" || !(TAINT_EFFECTS as readonly unknown[]).includes(effect)) {
+      problems.add(`${key}[${i}]`, "is not a valid taint", `give {key, value, effect} with effect one of ${TAINT_EFFECTS.join(", ")}`);
+      return [];
+    }
+    return [{ key: t.key, value: typeof t.value === "string" ? t.value : undefined, effect: effect as Taint["effect"] }];
+  });
+}
+
+function reportDuplicates(hosts: (HostSpec | undefined)[], field: "name" | "address", key: string, problems: Problems): void {
+  const seen = new Map<string, number>();
+  hosts.forEach((h, i) => {
+    if (h === undefined) return;
+    const first = seen.get(h[field]);
+    if (first !== undefined) {
+      problems.add(`${key}[${i}].${field}`, `"${h[field]}" is also used by ${key}[${first}]`, `give every host its own ${field}`);
+    } else {
+      seen.set(h[field], i);
+    }
+  });
+}

@@ -1,0 +1,100 @@
+/** The typed cluster specification that every component is built from. */
+import * as pulumi from "@pulumi/pulumi";
+
+/** Every role a host can carry. */
+export const ROLES = ["etcd", "master", "lb", "worker", "edge"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** A Kubernetes node taint. */
+export interface Taint {
+  readonly key: string;
+  readonly value?: string;
+  readonly effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+}
+
+/** One server reachable over SSH. */
+export interface HostSpec {
+  /** DNS-1123 label; also the Kubernetes node name. */
+  readonly name: string;
+  /** IPv4 address inside `network.hostCidr`. */
+  readonly address: string;
+  readonly sshPort: number;
+  readonly sshUser: string;
+  readonly roles: readonly Role[];
+  readonly labels: Readonly<Record<string, string>>;
+  readonly taints: readonly Taint[];
+}
+
+/** An inclusive port range. */
+export interface PortRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Address plan of the cluster; the networks must not overlap each other. */
+export interface NetworkPlan {
+  /** The network the hosts live in; VIPs come from it too. */
+  readonly hostCidr: string;
+  /** Pod network (flannel); each node gets a `/nodeSubnetLength` slice of it. */
+  readonly podCidr: string;
+  readonly nodeSubnetLength: number;
+  /** Service ClusterIP network. */
+  readonly serviceCidr: string;
+  /** The CoreDNS ClusterIP; inside `serviceCidr`. */
+  readonly clusterDnsIp: string;
+  readonly clusterDomain: string;
+  readonly nodePortRange: PortRange;
+}
+
+/** A HAProxy + keepalived pair that serves a VIP. */
+export interface LoadBalancerSpec {
+  /** DNS-1123 label, unique among load balancers. */
+  readonly name: string;
+  /** The virtual IP; inside `network.hostCidr` and no host's address. */
+  readonly vip: string;
+  /** keepalived virtual_router_id, 1-255, unique among load balancers. */
+  readonly virtualRouterId: number;
+  /** The role of the hosts that carry haproxy and keepalived. */
+  readonly hostRole: Role;
+  /** The role of the hosts haproxy forwards to. */
+  readonly backendRole: Role;
+  /** TCP ports forwarded from the VIP to the same port on every backend. */
+  readonly ports: readonly number[];
+}
+
+/** Where a binary comes from: exactly one of `path` (uploaded from this machine) or `url` (downloaded by the host). */
+export interface ArtifactSpec {
+  readonly path?: string;
+  readonly url?: string;
+  /** Lower-case hex sha256 of the file; always verified on the host. */
+  readonly sha256: string;
+}
+
+/** Certificate settings. */
+export interface PkiSpec {
+  readonly validityDays: number;
+  /** Preview warns when a certificate expires within this many days. */
+  readonly expiryWarningDays: number;
+}
+
+/** The whole validated stack configuration. */
+export interface ClusterSpec {
+  readonly clusterName: string;
+  readonly hosts: readonly HostSpec[];
+  /** The SSH private key for every host (a Pulumi secret). */
+  readonly sshPrivateKey: pulumi.Output<string>;
+  readonly network: NetworkPlan;
+  readonly loadBalancers: readonly LoadBalancerSpec[];
+  readonly versions: Readonly<Record<string, string>>;
+  readonly artifacts: Readonly<Record<string, ArtifactSpec>>;
+  /** An apt source line for haproxy and keepalived, or undefined to use the hosts' own sources. */
+  readonly aptSource?: string;
+  readonly pki: PkiSpec;
+  /** App definitions, validated by the app parser. */
+  readonly apps: readonly unknown[];
+}
+
+/** Hosts that carry a role, in config order. */
+export function hostsWithRole(spec: Pick<ClusterSpec, "hosts">, role: Role): HostSpec[] {
+  return spec.hosts.filter((h) => h.roles.includes(role));
+}

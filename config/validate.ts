@@ -1,0 +1,94 @@
+/** Turns raw stack config into a ClusterSpec, or the full list of problems with it. Pure: no Pulumi runtime needed. */
+import { ClusterSpec, HostSpec, PkiSpec, Role } from "./spec";
+import { Problems, isDns1123Label, isRecord } from "./problems";
+import { parseHosts } from "./parse-hosts";
+import { parseNetwork } from "./parse-network";
+import { parseLoadBalancers } from "./parse-load-balancers";
+import { parseArtifacts, parseVersions } from "./parse-artifacts";
+import { REQUIRED_SECRET_KEYS, checkPlainTextSecrets } from "./check-secrets";
+import { cidrContains, parseCidr, parseIpv4 } from "./cidr";
+
+/** Everything of ClusterSpec that comes from plain config (secrets are attached by the loader). */
+export type PlainClusterSpec = Omit<ClusterSpec, "sshPrivateKey">;
+
+export interface ValidationResult {
+  readonly spec: PlainClusterSpec;
+  readonly problems: readonly string[];
+}
+
+/**
+ * Validates raw config values (keys without the namespace prefix).
+ * @param secretKeys the keys the stack stores as secrets
+ */
+export function validateClusterConfig(raw: Record<string, unknown>, secretKeys: ReadonlySet<string>, namespace: string): ValidationResult {
+  const problems = new Problems();
+  const key = (name: string) => `${namespace}:${name}`;
+
+  const clusterName = String(raw.clusterName ?? "onprem");
+  if (!isDns1123Label(clusterName)) {
+    problems.add(key("clusterName"), `"${clusterName}" is not a valid DNS-1123 label`, "use lower-case letters, digits and '-'");
+  }
+  const hosts = parseHosts(raw.hosts, key("hosts"), problems);
+  const network = parseNetwork(raw.network, key("network"), problems);
+  if (network) checkHostsInNetwork(hosts, network.hostCidr, key("hosts"), problems);
+  const loadBalancers = parseLoadBalancers(raw.loadBalancers, key("loadBalancers"), hosts, network, problems);
+  const apps = Array.isArray(raw.apps) ? raw.apps : [];
+  checkRoles(hosts, apps.length > 0, key("hosts"), problems);
+
+  for (const secret of REQUIRED_SECRET_KEYS) {
+    if (raw[secret] === undefined) {
+      problems.add(key(secret), "is not set", `set it with \`pulumi config set --secret ${secret} < FILE\``);
+    }
+  }
+  checkPlainTextSecrets(raw, secretKeys, namespace, problems);
+
+  const spec: PlainClusterSpec = {
+    clusterName,
+    hosts,
+    network: network ?? ({} as PlainClusterSpec["network"]),
+    loadBalancers,
+    versions: parseVersions(raw.versions, key("versions"), problems),
+    artifacts: parseArtifacts(raw.artifacts, key("artifacts"), problems),
+    aptSource: typeof raw.aptSource === "string" && raw.aptSource !== "" ? raw.aptSource : undefined,
+    pki: parsePki(raw.pki, key("pki"), problems),
+    apps,
+  };
+  return { spec, problems: problems.all };
+}
+
+function checkHostsInNetwork(hosts: readonly HostSpec[], hostCidrText: string, key: string, problems: Problems): void {
+  const hostCidr = parseCidr(hostCidrText);
+  if (!hostCidr) return;
+  hosts.forEach((h, i) => {
+    const address = parseIpv4(h.address);
+    if (address !== undefined && !cidrContains(hostCidr, address)) {
+      problems.add(`${key}[${i}].address`, `${h.address} is outside network.hostCidr ${hostCidr.text}`, "give the host an address of the host network, or widen network.hostCidr");
+    }
+  });
+}
+
+function checkRoles(hosts: readonly HostSpec[], hasApps: boolean, key: string, problems: Problems): void {
+  const count = (role: Role) => hosts.filter((h) => h.roles.includes(role)).length;
+  const etcd = count("etcd");
+  if (etcd === 0 || etcd % 2 === 0) {
+    problems.add(key, `${etcd} hosts have role "etcd"`, "give the etcd role to an odd number of hosts (1, 3 or 5) so the cluster keeps a quorum");
+  }
+  if (count("master") === 0) {
+    problems.add(key, 'no host has role "master"', 'give the master role to one host, or three for high availability');
+  }
+  if (hasApps && count("worker") + count("edge") === 0) {
+    problems.add(key, 'apps are configured but no host has role "worker" or "edge"', "give the worker role to the hosts that run the apps");
+  }
+}
+
+function parsePki(raw: unknown, key: string, problems: Problems): PkiSpec {
+  const pki = isRecord(raw) ? raw : {};
+  const validityDays = pki.validityDays ?? 3650;
+  const expiryWarningDays = pki.expiryWarningDays ?? 30;
+  for (const [field, value] of [["validityDays", validityDays], ["expiryWarningDays", expiryWarningDays]] as const) {
+    if (!Number.isInteger(value) || (value as number) < 1) {
+      problems.add(`${key}.${field}`, `${JSON.stringify(value)} is not a positive whole number of days`, "give a number of days such as 365");
+    }
+  }
+  return { validityDays: validityDays as number, expiryWarningDays: expiryWarningDays as number };
+}
