@@ -1,5 +1,6 @@
 export * from "./spec";
 export * from "./cidr";
 export { ConfigError } from "./problems";
-export { validateClusterConfig, PlainClusterSpec, ValidationResult } from "./validate";
+export { validateClusterConfig } from "./validate";
+export type { PlainClusterSpec, ValidationResult } from "./validate";
 export { loadClusterSpec } from "./load";

@@ -1,0 +1,57 @@
+// loadClusterSpec through the Pulumi runtime (mocks): secrets stay secrets, and bad config stops the program before any resource.
+import * as pulumi from "@pulumi/pulumi";
+import { NS, validRawConfig } from "./fixture";
+
+const registered: string[] = [];
+
+beforeAll(() =>
+  pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        registered.push(args.type);
+        return { id: `${args.name}-id`, state: args.inputs };
+      },
+      call: (args) => args.inputs,
+    },
+    "onprem-k8s",
+    "test",
+    false,
+  ),
+);
+
+function setConfig(raw: Record<string, unknown>, secretKeys: string[]): void {
+  const all = Object.fromEntries(Object.entries(raw).map(([k, v]) => [`${NS}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+  pulumi.runtime.setAllConfig(all, secretKeys.map((k) => `${NS}:${k}`));
+}
+
+function secretValue(output: pulumi.Output<string>): Promise<{ value: string; secret: boolean }> {
+  return new Promise((resolve) => pulumi.all([output, pulumi.isSecret(output)]).apply(([value, secret]) => resolve({ value, secret })));
+}
+
+describe("loadClusterSpec", () => {
+  test("returns the typed spec with the SSH key as a secret", async () => {
+    setConfig(validRawConfig(), ["sshPrivateKey"]);
+    const { loadClusterSpec } = await import("../../../config");
+    const spec = loadClusterSpec(new pulumi.Config(NS));
+    expect(spec.hosts.map((h) => h.name)).toEqual(["m1", "m2", "m3", "w1"]);
+    await expect(secretValue(spec.sshPrivateKey)).resolves.toEqual({ value: "-----BEGIN OPENSSH PRIVATE KEY-----", secret: true });
+  });
+
+  test("a plain-text SSH key fails with a ConfigError naming the key", async () => {
+    setConfig(validRawConfig(), []);
+    const { loadClusterSpec, ConfigError } = await import("../../../config");
+    expect(() => loadClusterSpec(new pulumi.Config(NS))).toThrow(ConfigError);
+    expect(() => loadClusterSpec(new pulumi.Config(NS))).toThrow("onprem-k8s:sshPrivateKey: is a secret given in plain text");
+  });
+
+  test("the stack program registers nothing when the config is invalid", async () => {
+    const raw = validRawConfig();
+    raw.network.clusterDnsIp = "192.0.2.1";
+    setConfig(raw, ["sshPrivateKey"]);
+    registered.length = 0;
+    await expect(import("../../../index")).rejects.toThrow(
+      'invalid stack configuration (1 problem):\n  - onprem-k8s:network.clusterDnsIp: "192.0.2.1" is not inside serviceCidr 10.96.0.0/16',
+    );
+    expect(registered).toEqual([]);
+  });
+});

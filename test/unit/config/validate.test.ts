@@ -1,0 +1,98 @@
+import { validateClusterConfig } from "../../../config";
+import { NS, SECRET_KEYS, validRawConfig } from "./fixture";
+
+function problemsOf(mutate: (raw: Record<string, any>) => void, secretKeys: ReadonlySet<string> = SECRET_KEYS): readonly string[] {
+  const raw = validRawConfig();
+  mutate(raw);
+  return validateClusterConfig(raw, secretKeys, NS).problems;
+}
+
+describe("validateClusterConfig", () => {
+  test("accepts the valid fixture and types it", () => {
+    const { spec, problems } = validateClusterConfig(validRawConfig(), SECRET_KEYS, NS);
+    expect(problems).toEqual([]);
+    expect(spec.hosts[3]).toEqual({ name: "w1", address: "10.0.0.21", sshPort: 22, sshUser: "root", roles: ["worker"], labels: { storage: "ssd" }, taints: [{ key: "dedicated", value: "db", effect: "NoSchedule" }] });
+    expect(spec.network.nodePortRange).toEqual({ min: 30000, max: 32767 });
+    expect(spec.network.clusterDomain).toBe("cluster.local");
+    expect(spec.pki).toEqual({ validityDays: 3650, expiryWarningDays: 30 });
+  });
+
+  const cases: [string, (raw: Record<string, any>) => void, string, ReadonlySet<string>?][] = [
+    ["pod network overlapping the host network", (r) => (r.network.podCidr = "10.0.0.0/16"),
+      "onprem-k8s:network.podCidr: 10.0.0.0/16 overlaps onprem-k8s:network.hostCidr 10.0.0.0/24; give the host, pod and service networks separate address ranges"],
+    ["service network overlapping the pod network", (r) => (r.network.serviceCidr = "10.244.128.0/17"),
+      "onprem-k8s:network.serviceCidr: 10.244.128.0/17 overlaps onprem-k8s:network.podCidr 10.244.0.0/16; give the host, pod and service networks separate address ranges"],
+    ["seed 004's flannel network over the hosts' 192.168.x addresses", (r) => { r.network.hostCidr = "192.168.10.0/24"; r.network.podCidr = "192.168.0.0/16"; r.hosts.forEach((h: any, i: number) => (h.address = `192.168.10.${11 + i}`)); r.loadBalancers[0].vip = "192.168.10.100"; },
+      "onprem-k8s:network.podCidr: 192.168.0.0/16 overlaps onprem-k8s:network.hostCidr 192.168.10.0/24; give the host, pod and service networks separate address ranges"],
+    ["a network with host bits", (r) => (r.network.serviceCidr = "10.96.0.1/16"),
+      'onprem-k8s:network.serviceCidr: "10.96.0.1/16" is not an IPv4 network; give it as a.b.c.d/n with no host bits set'],
+    ["cluster DNS IP outside the service network", (r) => (r.network.clusterDnsIp = "10.97.0.10"),
+      'onprem-k8s:network.clusterDnsIp: "10.97.0.10" is not inside serviceCidr 10.96.0.0/16; pick an address inside the service network, such as its tenth address'],
+    ["node subnet no longer than the pod network", (r) => (r.network.nodeSubnetLength = 16),
+      "onprem-k8s:network.nodeSubnetLength: 16 does not split the pod network into node subnets; give a prefix length longer than the pod network's /16 and at most 30"],
+    ["VIP outside the hosts' subnet", (r) => (r.loadBalancers[0].vip = "10.0.1.100"),
+      "onprem-k8s:loadBalancers[0].vip: 10.0.1.100 is outside network.hostCidr 10.0.0.0/24; pick a free address inside the hosts' subnet, or keepalived cannot announce it"],
+    ["VIP equal to a host address", (r) => (r.loadBalancers[0].vip = "10.0.0.12"),
+      "onprem-k8s:loadBalancers[0].vip: 10.0.0.12 is the address of host m2; pick an address that no host uses"],
+    ["VIP with fewer than 2 load-balancer hosts", (r) => (r.hosts[1].roles = ["etcd", "master"]),
+      'onprem-k8s:loadBalancers[0].hostRole: a VIP needs 2 or more hosts with role "lb", found 1; give the role "lb" to at least two hosts'],
+    ["two load balancers with one VRRP router id", (r) => r.loadBalancers.push({ name: "edge", vip: "10.0.0.200", virtualRouterId: 51, hostRole: "lb", backendRole: "worker", ports: [80] }),
+      "onprem-k8s:loadBalancers[1].virtualRouterId: 51 is also used by onprem-k8s:loadBalancers[0]; give every load balancer its own virtualRouterId"],
+    ["a VRRP router id out of range", (r) => (r.loadBalancers[0].virtualRouterId = 256),
+      "onprem-k8s:loadBalancers[0].virtualRouterId: 256 is not a VRRP router id; give a number from 1 to 255, unique on the host network"],
+    ["an even number of etcd members", (r) => (r.hosts[2].roles = ["master"]),
+      'onprem-k8s:hosts: 2 hosts have role "etcd"; give the etcd role to an odd number of hosts (1, 3 or 5) so the cluster keeps a quorum'],
+    ["zero etcd members", (r) => r.hosts.forEach((h: any) => (h.roles = h.roles.filter((x: string) => x !== "etcd"))),
+      'onprem-k8s:hosts: 0 hosts have role "etcd"; give the etcd role to an odd number of hosts (1, 3 or 5) so the cluster keeps a quorum'],
+    ["duplicate host names", (r) => (r.hosts[3].name = "m1"),
+      'onprem-k8s:hosts[3].name: "m1" is also used by onprem-k8s:hosts[0]; give every host its own name'],
+    ["duplicate host addresses", (r) => (r.hosts[3].address = "10.0.0.11"),
+      'onprem-k8s:hosts[3].address: "10.0.0.11" is also used by onprem-k8s:hosts[0]; give every host its own address'],
+    ["a host outside the host network", (r) => (r.hosts[3].address = "10.1.0.21"),
+      "onprem-k8s:hosts[3].address: 10.1.0.21 is outside network.hostCidr 10.0.0.0/24; give the host an address of the host network, or widen network.hostCidr"],
+    ["a needed role without hosts", (r) => r.hosts.forEach((h: any) => (h.roles = h.roles.filter((x: string) => x !== "master"))),
+      'onprem-k8s:hosts: no host has role "master"; give the master role to one host, or three for high availability'],
+    ["apps without worker or edge hosts", (r) => { r.hosts.pop(); r.apps = [{ name: "web" }]; },
+      'onprem-k8s:hosts: apps are configured but no host has role "worker" or "edge"; give the worker role to the hosts that run the apps'],
+    ["a role nobody knows", (r) => (r.hosts[3].roles = ["wroker"]),
+      'onprem-k8s:hosts[3].roles: unknown role "wroker"; use only etcd, master, lb, worker, edge'],
+    ["a host name that is not DNS-1123", (r) => (r.hosts[3].name = "Worker_1"),
+      "onprem-k8s:hosts[3].name: \"Worker_1\" is not a valid DNS-1123 label; use lower-case letters, digits and '-', at most 63 characters, starting and ending with a letter or digit"],
+    ["a cluster name that is not DNS-1123", (r) => (r.clusterName = "-prod"),
+      "onprem-k8s:clusterName: \"-prod\" is not a valid DNS-1123 label; use lower-case letters, digits and '-'"],
+    ["a NodePort range beyond 65535", (r) => (r.network.nodePortRange = "30000-70000"),
+      'onprem-k8s:network.nodePortRange: "30000-70000" is not a port range within 1-65535; give it as MIN-MAX, for example 30000-32767'],
+    ["a NodePort range over control-plane ports", (r) => (r.network.nodePortRange = "2000-7000"),
+      "onprem-k8s:network.nodePortRange: 2000-7000 includes 2379 (etcd client), 2380 (etcd peer), 6443 (kube-apiserver); choose a range above 10259, for example 30000-32767"],
+    ["the SSH key given in plain text", () => undefined,
+      "onprem-k8s:sshPrivateKey: is a secret given in plain text; set it with `pulumi config set --secret sshPrivateKey`", new Set<string>()],
+    ["a password nested in plain config", (r) => (r.hosts[0].sshPassword = "hunter2"),
+      "onprem-k8s:hosts[0].sshPassword: looks like a secret given in plain text; move the value into its own key set with `pulumi config set --secret` and refer to that key"],
+    ["a token key given in plain text", (r) => (r.registryToken = "abc"),
+      "onprem-k8s:registryToken: is a secret given in plain text; set it with `pulumi config set --secret registryToken`"],
+    ["no SSH key at all", (r) => delete r.sshPrivateKey,
+      "onprem-k8s:sshPrivateKey: is not set; set it with `pulumi config set --secret sshPrivateKey < FILE`"],
+    ["an artifact with both path and url", (r) => (r.artifacts.etcd.path = "/srv/etcd.tar.gz"),
+      "onprem-k8s:artifacts.etcd: needs exactly one of path or url; give path (uploaded from this machine) for air-gapped sites, or url (downloaded by each host) for a mirror"],
+    ["an artifact without a sha256", (r) => (r.artifacts.etcd.sha256 = "abc"),
+      "onprem-k8s:artifacts.etcd.sha256: is not a sha256 digest; give the 64 lower-case hex digits printed by sha256sum"],
+  ];
+
+  test.each(cases)("rejects %s", (_name, mutate, expected, secretKeys = SECRET_KEYS) => {
+    expect(problemsOf(mutate, secretKeys)).toContain(expected);
+  });
+
+  test("reports every problem at once, one line each", () => {
+    const problems = problemsOf((r) => {
+      r.hosts[3].name = "m1";
+      r.network.clusterDnsIp = "1.2.3.4";
+      r.loadBalancers[0].vip = "10.0.0.11";
+    });
+    expect(problems).toHaveLength(3);
+    problems.forEach((p) => expect(p).not.toContain("\n"));
+  });
+
+  test("taint keys are not mistaken for secrets", () => {
+    expect(problemsOf(() => undefined)).toEqual([]);
+  });
+});
