@@ -33,5 +33,9 @@ export function loadClusterSpec(config: pulumi.Config = new pulumi.Config()): Cl
   const { raw, secretKeys } = readNamespace(config.name);
   const { spec, problems } = validateClusterConfig(raw, secretKeys, config.name);
   if (problems.length > 0) throw new ConfigError(problems);
-  return { ...spec, sshPrivateKey: config.requireSecret("sshPrivateKey") };
+  return {
+    ...spec,
+    sshPrivateKey: config.requireSecret("sshPrivateKey"),
+    loadBalancerAuthPassword: config.getSecret("loadBalancerAuthPassword") ?? pulumi.secret(""),
+  };
 }

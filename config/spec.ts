@@ -77,6 +77,18 @@ export interface PkiSpec {
   readonly expiryWarningDays: number;
 }
 
+/** etcd tunables and backups. */
+export interface EtcdSpec {
+  readonly heartbeatIntervalMs: number;
+  readonly electionTimeoutMs: number;
+  readonly snapshotCount: number;
+  readonly quotaBackendBytes: number;
+  readonly backupIntervalMinutes: number;
+  /** Snapshots kept per member. */
+  readonly backupRetention: number;
+  readonly backupDirectory: string;
+}
+
 /** The whole validated stack configuration. */
 export interface ClusterSpec {
   readonly clusterName: string;
@@ -85,6 +97,9 @@ export interface ClusterSpec {
   readonly sshPrivateKey: pulumi.Output<string>;
   readonly network: NetworkPlan;
   readonly loadBalancers: readonly LoadBalancerSpec[];
+  /** VRRP authentication shared by the load balancers (a Pulumi secret, at most 8 characters). */
+  readonly loadBalancerAuthPassword: pulumi.Output<string>;
+  readonly etcd: EtcdSpec;
   readonly versions: Readonly<Record<string, string>>;
   readonly artifacts: Readonly<Record<string, ArtifactSpec>>;
   /** An apt source line for haproxy and keepalived, or undefined to use the hosts' own sources. */

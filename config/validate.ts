@@ -5,11 +5,12 @@ import { parseHosts } from "./parse-hosts";
 import { parseNetwork } from "./parse-network";
 import { parseLoadBalancers } from "./parse-load-balancers";
 import { parseArtifacts, parseVersions } from "./parse-artifacts";
+import { parseEtcd } from "./parse-etcd";
 import { REQUIRED_SECRET_KEYS, checkPlainTextSecrets } from "./check-secrets";
 import { cidrContains, parseCidr, parseIpv4 } from "./cidr";
 
 /** Everything of ClusterSpec that comes from plain config (secrets are attached by the loader). */
-export type PlainClusterSpec = Omit<ClusterSpec, "sshPrivateKey">;
+export type PlainClusterSpec = Omit<ClusterSpec, "sshPrivateKey" | "loadBalancerAuthPassword">;
 
 export interface ValidationResult {
   readonly spec: PlainClusterSpec;
@@ -40,6 +41,11 @@ export function validateClusterConfig(raw: Record<string, unknown>, secretKeys: 
       problems.add(key(secret), "is not set", `set it with \`pulumi config set --secret ${secret} < FILE\``);
     }
   }
+  checkLoadBalancerPassword(raw.loadBalancerAuthPassword, loadBalancers.length > 0, key("loadBalancerAuthPassword"), problems);
+  const artifacts = parseArtifacts(raw.artifacts, key("artifacts"), problems);
+  if (hosts.some((h) => h.roles.includes("etcd")) && !artifacts.etcd) {
+    problems.add(`${key("artifacts")}.etcd`, "is not set, but hosts have role etcd", "give the etcd release .tar.gz as {url or path, sha256}");
+  }
   checkPlainTextSecrets(raw, secretKeys, namespace, problems);
 
   const spec: PlainClusterSpec = {
@@ -47,8 +53,9 @@ export function validateClusterConfig(raw: Record<string, unknown>, secretKeys: 
     hosts,
     network: network ?? ({} as PlainClusterSpec["network"]),
     loadBalancers,
+    etcd: parseEtcd(raw.etcd, key("etcd"), problems),
     versions: parseVersions(raw.versions, key("versions"), problems),
-    artifacts: parseArtifacts(raw.artifacts, key("artifacts"), problems),
+    artifacts,
     aptSource: typeof raw.aptSource === "string" && raw.aptSource !== "" ? raw.aptSource : undefined,
     pki: parsePki(raw.pki, key("pki"), problems),
     apps,
@@ -78,6 +85,14 @@ function checkRoles(hosts: readonly HostSpec[], hasApps: boolean, key: string, p
   }
   if (hasApps && count("worker") + count("edge") === 0) {
     problems.add(key, 'apps are configured but no host has role "worker" or "edge"', "give the worker role to the hosts that run the apps");
+  }
+}
+
+function checkLoadBalancerPassword(value: unknown, needed: boolean, key: string, problems: Problems): void {
+  if (value === undefined) {
+    if (needed) problems.add(key, "is not set, but loadBalancers are configured", `set the VRRP password with \`pulumi config set --secret loadBalancerAuthPassword\``);
+  } else if (typeof value !== "string" || value.length < 1 || value.length > 8) {
+    problems.add(key, "is not 1 to 8 characters long", "keepalived uses only the first 8 characters of a PASS password: give at most 8");
   }
 }
 

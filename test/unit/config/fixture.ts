@@ -9,6 +9,7 @@ export function validRawConfig(): Record<string, any> {
       { name: "w1", address: "10.0.0.21", roles: ["worker"], labels: { storage: "ssd" }, taints: [{ key: "dedicated", value: "db", effect: "NoSchedule" }] },
     ],
     sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----",
+    loadBalancerAuthPassword: "vrrp-pw",
     network: {
       hostCidr: "10.0.0.0/24",
       podCidr: "10.244.0.0/16",
@@ -24,4 +25,5 @@ export function validRawConfig(): Record<string, any> {
 }
 
 export const NS = "onprem-k8s";
-export const SECRET_KEYS = new Set(["sshPrivateKey"]);
+export const SECRET_KEY_NAMES = ["sshPrivateKey", "loadBalancerAuthPassword"];
+export const SECRET_KEYS = new Set(SECRET_KEY_NAMES);

@@ -1,6 +1,6 @@
 // loadClusterSpec through the Pulumi runtime (mocks): secrets stay secrets, and bad config stops the program before any resource.
 import * as pulumi from "@pulumi/pulumi";
-import { NS, validRawConfig } from "./fixture";
+import { NS, SECRET_KEY_NAMES, validRawConfig } from "./fixture";
 
 const registered: string[] = [];
 
@@ -30,7 +30,7 @@ function secretValue(output: pulumi.Output<string>): Promise<{ value: string; se
 
 describe("loadClusterSpec", () => {
   test("returns the typed spec with the SSH key as a secret", async () => {
-    setConfig(validRawConfig(), ["sshPrivateKey"]);
+    setConfig(validRawConfig(), SECRET_KEY_NAMES);
     const { loadClusterSpec } = await import("../../../config");
     const spec = loadClusterSpec(new pulumi.Config(NS));
     expect(spec.hosts.map((h) => h.name)).toEqual(["m1", "m2", "m3", "w1"]);
@@ -38,7 +38,7 @@ describe("loadClusterSpec", () => {
   });
 
   test("a plain-text SSH key fails with a ConfigError naming the key", async () => {
-    setConfig(validRawConfig(), []);
+    setConfig(validRawConfig(), ["loadBalancerAuthPassword"]);
     const { loadClusterSpec, ConfigError } = await import("../../../config");
     expect(() => loadClusterSpec(new pulumi.Config(NS))).toThrow(ConfigError);
     expect(() => loadClusterSpec(new pulumi.Config(NS))).toThrow("onprem-k8s:sshPrivateKey: is a secret given in plain text");
@@ -47,7 +47,7 @@ describe("loadClusterSpec", () => {
   test("the stack program registers nothing when the config is invalid", async () => {
     const raw = validRawConfig();
     raw.network.clusterDnsIp = "192.0.2.1";
-    setConfig(raw, ["sshPrivateKey"]);
+    setConfig(raw, SECRET_KEY_NAMES);
     registered.length = 0;
     await expect(import("../../../index")).rejects.toThrow(
       'invalid stack configuration (1 problem):\n  - onprem-k8s:network.clusterDnsIp: "192.0.2.1" is not inside serviceCidr 10.96.0.0/16',

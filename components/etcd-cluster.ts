@@ -1,0 +1,78 @@
+/** A TLS etcd cluster on SSH hosts: binaries, certificates, config, a health gate, rolling changes and snapshot backups. */
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { ArtifactSpec, HostSpec } from "../config/spec";
+import { HostArtifact } from "./host-artifact";
+import { hostStep } from "./host/connection";
+import { EtcdBackupArgs, EtcdSettings, renderEtcdBackup, renderEtcdClusterHealth, renderEtcdMember } from "./host/etcd-scripts";
+import { CertKeyPair } from "./cluster-pki";
+
+export interface EtcdClusterArgs {
+  /** Makes the cluster token unique per cluster. */
+  readonly clusterName: string;
+  /** The member hosts; an odd number, in a fixed order (changes roll in this order). */
+  readonly members: readonly HostSpec[];
+  /** SSH private key for the hosts (a secret). */
+  readonly sshPrivateKey: pulumi.Input<string>;
+  /** The etcd release (.tar.gz with `etcd` and `etcdctl`). */
+  readonly artifact: ArtifactSpec;
+  /** The etcd CA certificate (PEM). */
+  readonly caCert: pulumi.Input<string>;
+  /** Server and peer certificates per member name. */
+  readonly memberCerts: Readonly<Record<string, { server: CertKeyPair; peer: CertKeyPair }>>;
+  /** The client certificate handed to the cluster's users. */
+  readonly clientCert: CertKeyPair;
+  /** Tunables; changing one restarts the members one at a time, each gated on health. */
+  readonly settings: EtcdSettings;
+  /** Snapshot backups on every member. */
+  readonly backup: EtcdBackupArgs;
+}
+
+export class EtcdCluster extends pulumi.ComponentResource {
+  /** `https://ADDRESS:2379` of every member. */
+  readonly clientEndpoints: pulumi.Output<string[]>;
+  readonly caCert: pulumi.Output<string>;
+  readonly clientCert: pulumi.Output<string>;
+  /** A secret. */
+  readonly clientKey: pulumi.Output<string>;
+  /** Passes once every member is healthy; depend on it before using the cluster. */
+  readonly healthy: command.remote.Command;
+
+  constructor(name: string, args: EtcdClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("onprem-k8s:index:EtcdCluster", name, {}, opts);
+    const { members, sshPrivateKey } = args;
+    if (members.length === 0 || members.length % 2 === 0) {
+      throw new Error(`EtcdCluster ${name}: members has ${members.length} hosts; give an odd number (1, 3 or 5) so the cluster keeps a quorum`);
+    }
+    const peers = members.map((h) => ({ name: h.name, address: h.address }));
+
+    // Each member's step waits for the previous one: a change restarts one member at a time, and each
+    // step only finishes once its member is healthy again.
+    let previous: pulumi.Resource | undefined;
+    const memberSteps = members.map((host) => {
+      const binaries = new HostArtifact(`${name}-${host.name}-etcd`, { host, sshPrivateKey, name: "etcd", artifact: args.artifact, binaries: ["etcd", "etcdctl"] }, { parent: this });
+      const certs = args.memberCerts[host.name];
+      const memberScript = pulumi
+        .all([args.caCert, certs.server.cert, certs.server.key, certs.peer.cert, certs.peer.key])
+        .apply(([caCert, serverCert, serverKey, peerCert, peerKey]) =>
+          renderEtcdMember({ clusterToken: `${args.clusterName}-etcd`, member: { name: host.name, address: host.address }, peers, settings: args.settings, pki: { caCert, serverCert, serverKey, peerCert, peerKey } }),
+        );
+      const step = hostStep(`${name}-${host.name}-member`, host, sshPrivateKey, memberScript, {
+        parent: this,
+        dependsOn: [binaries.installed, ...(previous ? [previous] : [])],
+        deleteScript: "systemctl disable --now etcd etcd-backup.timer 2>/dev/null || true; rm -rf /etc/systemd/system/etcd.service /etc/systemd/system/etcd-backup.* /usr/local/sbin/etcd-backup /etc/etcd /var/lib/etcd; systemctl daemon-reload",
+      });
+      previous = step;
+      return step;
+    });
+
+    this.healthy = hostStep(`${name}-health`, members[0], sshPrivateKey, renderEtcdClusterHealth(peers), { parent: this, dependsOn: memberSteps });
+    members.forEach((host) => hostStep(`${name}-${host.name}-backup`, host, sshPrivateKey, renderEtcdBackup(args.backup), { parent: this, dependsOn: [this.healthy] }));
+
+    this.clientEndpoints = pulumi.output(peers.map((p) => `https://${p.address}:2379`));
+    this.caCert = pulumi.output(args.caCert);
+    this.clientCert = args.clientCert.cert;
+    this.clientKey = pulumi.secret(args.clientCert.key);
+    this.registerOutputs({ clientEndpoints: this.clientEndpoints, caCert: this.caCert, clientCert: this.clientCert, clientKey: this.clientKey });
+  }
+}

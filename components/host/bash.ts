@@ -1,0 +1,70 @@
+/**
+ * Building blocks of the host scripts. Every script is plain text from a pure function, so it can be
+ * read in a preview, checked against a golden file and linted with shellcheck.
+ */
+
+/** Quotes a value for bash as a single word. */
+export function shellQuote(value: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+const HEREDOC_END = "ONPREM_K8S_EOF";
+
+/** Feeds `content` verbatim to the standard input of `command` with a quoted here-document. */
+export function heredoc(command: string, content: string): string {
+  if (content.split("\n").includes(HEREDOC_END)) {
+    throw new Error(`content may not contain a line "${HEREDOC_END}"`);
+  }
+  const body = content.endsWith("\n") ? content : `${content}\n`;
+  return `${command} <<'${HEREDOC_END}'\n${body}${HEREDOC_END}`;
+}
+
+/**
+ * Shell functions every host script starts with:
+ * - fail: one clear line on stderr, naming the step and host, then exit 1;
+ * - put_file DEST MODE < CONTENT: replaces DEST only when the content differs, keeping DEST.bak,
+ *   and sets CHANGED=1 when it did;
+ * - restore_files: puts back every file put_file replaced, after the new ones failed their check;
+ * - retry N SECONDS CMD...: runs CMD until it succeeds, at most N times.
+ */
+export function preamble(step: string): string {
+  return `#!/usr/bin/env bash
+set -euo pipefail
+STEP=${shellQuote(step)}
+CHANGED=0
+CHANGED_FILES=()
+fail() { echo "onprem-k8s: $STEP on $(hostname): $*" >&2; exit 1; }
+put_file() {
+  local dest=$1 mode=$2 new
+  mkdir -p "$(dirname "$dest")"
+  new=$(mktemp "$dest.new.XXXXXX")
+  cat >"$new"
+  chmod "$mode" "$new"
+  if [[ -f $dest ]] && cmp -s "$new" "$dest"; then rm -f "$new"; return 0; fi
+  if [[ -f $dest ]]; then cp -p "$dest" "$dest.bak"; else rm -f "$dest.bak"; fi
+  mv -f "$new" "$dest"
+  CHANGED=1
+  CHANGED_FILES+=("$dest")
+}
+restore_files() {
+  local dest
+  for dest in "\${CHANGED_FILES[@]}"; do
+    if [[ -f $dest.bak ]]; then mv -f "$dest.bak" "$dest"; else rm -f "$dest"; fi
+  done
+}
+retry() {
+  local times=$1 pause=$2 i
+  shift 2
+  for ((i = 1; i <= times; i++)); do
+    if "$@"; then return 0; fi
+    sleep "$pause"
+  done
+  return 1
+}
+`;
+}
+
+/** Joins a script from its preamble and body sections. */
+export function script(step: string, ...sections: string[]): string {
+  return [preamble(step), ...sections].join("\n") + "\n";
+}

@@ -1,0 +1,197 @@
+/** Renders etcd's config, systemd units and the member and cluster-health scripts. Pure functions of their inputs. */
+import { heredoc, script, shellQuote } from "./bash";
+
+export const ETCD_PKI = "/etc/etcd/pki";
+const CONFIG = "/etc/etcd/etcd.conf.yml";
+const UNIT = "/etc/systemd/system/etcd.service";
+const DATA_DIR = "/var/lib/etcd";
+
+export interface EtcdPeer {
+  readonly name: string;
+  readonly address: string;
+}
+
+/** Tunables that are safe to change on a running cluster (each change rolls the members). */
+export interface EtcdSettings {
+  readonly heartbeatIntervalMs: number;
+  readonly electionTimeoutMs: number;
+  readonly snapshotCount: number;
+  readonly quotaBackendBytes: number;
+}
+
+/** PEM texts a member needs; keys are secrets. */
+export interface EtcdMemberPki {
+  readonly caCert: string;
+  readonly serverCert: string;
+  readonly serverKey: string;
+  readonly peerCert: string;
+  readonly peerKey: string;
+}
+
+export interface EtcdMemberScriptArgs {
+  readonly clusterToken: string;
+  readonly member: EtcdPeer;
+  /** Every member, this one included, in a fixed order so all members agree on initial-cluster. */
+  readonly peers: readonly EtcdPeer[];
+  readonly settings: EtcdSettings;
+  readonly pki: EtcdMemberPki;
+}
+
+export function renderEtcdConfig(a: Omit<EtcdMemberScriptArgs, "pki">): string {
+  const { member } = a;
+  const tls = (prefix: string) => `  cert-file: ${ETCD_PKI}/${prefix}.crt
+  key-file: ${ETCD_PKI}/${prefix}.key
+  trusted-ca-file: ${ETCD_PKI}/ca.crt
+  client-cert-auth: true`;
+  return `# Rendered by onprem-k8s; changes here are overwritten.
+name: ${member.name}
+data-dir: ${DATA_DIR}
+listen-peer-urls: https://${member.address}:2380
+# Not 0.0.0.0: a load balancer may bind the VIP's port 2379 on this host.
+listen-client-urls: https://${member.address}:2379,https://127.0.0.1:2379
+initial-advertise-peer-urls: https://${member.address}:2380
+advertise-client-urls: https://${member.address}:2379
+initial-cluster: ${a.peers.map((p) => `${p.name}=https://${p.address}:2380`).join(",")}
+initial-cluster-state: new
+initial-cluster-token: ${a.clusterToken}
+heartbeat-interval: ${a.settings.heartbeatIntervalMs}
+election-timeout: ${a.settings.electionTimeoutMs}
+snapshot-count: ${a.settings.snapshotCount}
+quota-backend-bytes: ${a.settings.quotaBackendBytes}
+client-transport-security:
+${tls("server")}
+peer-transport-security:
+${tls("peer")}
+`;
+}
+
+export function renderEtcdUnit(): string {
+  return `[Unit]
+Description=etcd key-value store (onprem-k8s)
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=notify
+ExecStart=/usr/local/bin/etcd --config-file ${CONFIG}
+Restart=always
+RestartSec=5
+LimitNOFILE=65536
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+
+/** etcdctl against the given endpoints with this member's certificate (it carries client_auth). */
+export function etcdctl(endpoints: string): string {
+  return `ETCDCTL_API=3 etcdctl --endpoints=${endpoints} --cacert=${ETCD_PKI}/ca.crt --cert=${ETCD_PKI}/server.crt --key=${ETCD_PKI}/server.key --command-timeout=3s`;
+}
+
+/**
+ * Puts certificates, config and unit in place, then:
+ * - a brand-new member starts without waiting, since it needs its peers for a quorum (the cluster gate waits);
+ * - a stopped member starts and must become healthy;
+ * - a running member whose files changed restarts and must become healthy, or its previous files come back.
+ */
+export function renderEtcdMember(a: EtcdMemberScriptArgs): string {
+  const files: [string, string, string][] = [
+    [`${ETCD_PKI}/ca.crt`, "0644", a.pki.caCert],
+    [`${ETCD_PKI}/server.crt`, "0644", a.pki.serverCert],
+    [`${ETCD_PKI}/server.key`, "0600", a.pki.serverKey],
+    [`${ETCD_PKI}/peer.crt`, "0644", a.pki.peerCert],
+    [`${ETCD_PKI}/peer.key`, "0600", a.pki.peerKey],
+    [CONFIG, "0644", renderEtcdConfig(a)],
+    [UNIT, "0644", renderEtcdUnit()],
+  ];
+  return script(
+    `etcd member ${a.member.name}`,
+    `command -v etcd >/dev/null || fail "etcd is not installed"
+${files.map(([path, mode, content]) => heredoc(`put_file ${path} ${mode}`, content)).join("\n")}
+healthy() { ${etcdctl("https://127.0.0.1:2379")} endpoint health >/dev/null 2>&1; }
+systemctl daemon-reload
+systemctl enable --quiet etcd
+if ! systemctl is-active --quiet etcd; then
+  if [[ ! -d ${DATA_DIR}/member ]]; then
+    systemctl start --no-block etcd
+    echo "etcd ${a.member.name}: started a new member"
+    exit 0
+  fi
+  systemctl start etcd || true
+elif [[ $CHANGED == 1 ]]; then
+  systemctl restart etcd || true
+else
+  echo "etcd ${a.member.name}: unchanged"
+  exit 0
+fi
+if ! retry 30 2 healthy; then
+  restore_files
+  systemctl daemon-reload
+  systemctl restart etcd || true
+  fail "member ${a.member.name} is not healthy after the change; its previous files are restored"
+fi
+echo "etcd ${a.member.name}: healthy"`,
+  );
+}
+
+/** Waits until every member answers healthy; everything that uses etcd waits for this. */
+export function renderEtcdClusterHealth(peers: readonly EtcdPeer[]): string {
+  const endpoints = peers.map((p) => `https://${p.address}:2379`).join(",");
+  return script(
+    "etcd cluster health",
+    `if ! retry 60 2 ${etcdctl(endpoints)} endpoint health >/dev/null 2>&1; then
+  fail "etcd cluster is not healthy: $(${etcdctl(endpoints)} endpoint health 2>&1 | tr '\\n' ' ')"
+fi
+echo "etcd cluster healthy: ${peers.map((p) => p.name).join(" ")}"`,
+  );
+}
+
+export interface EtcdBackupArgs {
+  readonly intervalMinutes: number;
+  /** How many snapshots to keep. */
+  readonly retention: number;
+  readonly directory: string;
+}
+
+/** A systemd timer that snapshots the local member and keeps the newest `retention` snapshots. */
+export function renderEtcdBackup(b: EtcdBackupArgs): string {
+  const backup = `#!/usr/bin/env bash
+# Rendered by onprem-k8s: snapshot the local etcd member, keep the newest ${b.retention}.
+set -euo pipefail
+dir=${shellQuote(b.directory)}
+mkdir -p "$dir"
+file="$dir/snapshot-$(date -u +%Y%m%dT%H%M%SZ).db"
+${etcdctl("https://127.0.0.1:2379")} snapshot save "$file.part" >/dev/null
+mv -f "$file.part" "$file"
+find "$dir" -maxdepth 1 -name 'snapshot-*.db' | sort -r | tail -n +$((${b.retention} + 1)) | xargs -r rm -f
+echo "etcd snapshot: $file"
+`;
+  const service = `[Unit]
+Description=etcd snapshot backup (onprem-k8s)
+After=etcd.service
+
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/etcd-backup
+`;
+  const timer = `[Unit]
+Description=etcd snapshot every ${b.intervalMinutes} minutes (onprem-k8s)
+
+[Timer]
+OnActiveSec=${b.intervalMinutes}min
+OnUnitActiveSec=${b.intervalMinutes}min
+
+[Install]
+WantedBy=timers.target
+`;
+  return script(
+    "etcd backup timer",
+    `${heredoc("put_file /usr/local/sbin/etcd-backup 0755", backup)}
+${heredoc("put_file /etc/systemd/system/etcd-backup.service 0644", service)}
+${heredoc("put_file /etc/systemd/system/etcd-backup.timer 0644", timer)}
+systemctl daemon-reload
+systemctl enable --quiet etcd-backup.timer
+if [[ $CHANGED == 1 ]]; then systemctl restart etcd-backup.timer; else systemctl start etcd-backup.timer; fi
+echo "etcd backup every ${b.intervalMinutes} min into ${b.directory}, keeping ${b.retention}"`,
+  );
+}

@@ -1,0 +1,152 @@
+/** Renders HAProxy and keepalived config and the scripts that install and apply them. Pure functions. */
+import { heredoc, script, shellQuote } from "./bash";
+
+export interface LbBackend {
+  readonly name: string;
+  readonly address: string;
+}
+
+export interface HaproxyArgs {
+  readonly name: string;
+  readonly vip: string;
+  readonly ports: readonly number[];
+  readonly backends: readonly LbBackend[];
+}
+
+/** TCP mode, one frontend on the VIP per port, every backend health-checked. */
+export function renderHaproxyConfig(a: HaproxyArgs): string {
+  const sections = a.ports.map(
+    (port) => `frontend ${a.name}-${port}
+    bind ${a.vip}:${port}
+    default_backend ${a.name}-${port}
+
+backend ${a.name}-${port}
+    balance roundrobin
+    option tcp-check
+    default-server inter 2s fall 2 rise 2
+${a.backends.map((b) => `    server ${b.name} ${b.address}:${port} check`).join("\n")}
+`,
+  );
+  return `# Rendered by onprem-k8s; changes here are overwritten.
+global
+    log /dev/log local0
+    maxconn 4096
+
+defaults
+    mode tcp
+    log global
+    option tcplog
+    timeout connect 5s
+    timeout client 10m
+    timeout server 10m
+
+${sections.join("\n")}`;
+}
+
+export interface KeepalivedArgs {
+  readonly name: string;
+  readonly vip: string;
+  /** Prefix length of the host network the VIP lives in. */
+  readonly prefix: number;
+  readonly virtualRouterId: number;
+  /** Higher wins; the first host of the pair gets the highest. */
+  readonly priority: number;
+  readonly self: LbBackend;
+  readonly peers: readonly LbBackend[];
+  /** VRRP PASS authentication, at most 8 characters (a secret). */
+  readonly authPassword: string;
+}
+
+// The interface name differs per host; the script fills it in from the host's own address.
+export const INTERFACE_PLACEHOLDER = "@INTERFACE@";
+
+/** VRRP over unicast between the pair; the VIP follows the healthy haproxy with the highest priority. */
+export function renderKeepalivedConfig(a: KeepalivedArgs): string {
+  return `# Rendered by onprem-k8s; changes here are overwritten.
+global_defs {
+    router_id ${a.self.name}
+    enable_script_security
+    script_user root
+}
+
+vrrp_script chk_haproxy {
+    script "/usr/bin/systemctl is-active --quiet haproxy"
+    interval 1
+    fall 2
+    rise 2
+}
+
+vrrp_instance ${a.name} {
+    state BACKUP
+    interface ${INTERFACE_PLACEHOLDER}
+    virtual_router_id ${a.virtualRouterId}
+    priority ${a.priority}
+    advert_int 1
+    authentication {
+        auth_type PASS
+        auth_pass ${a.authPassword}
+    }
+    unicast_src_ip ${a.self.address}
+    unicast_peer {
+${a.peers.map((p) => `        ${p.address}`).join("\n")}
+    }
+    virtual_ipaddress {
+        ${a.vip}/${a.prefix} dev ${INTERFACE_PLACEHOLDER}
+    }
+    track_script {
+        chk_haproxy
+    }
+}
+`;
+}
+
+/** Installs haproxy and keepalived, from the given apt source alone when there is one. */
+export function renderLbPackages(aptSource: string | undefined): string {
+  const apt = aptSource
+    ? `${heredoc("put_file /etc/apt/sources.list.d/onprem-k8s.list 0644", aptSource)}
+  only_ours=(-o Dir::Etc::sourcelist=sources.list.d/onprem-k8s.list -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0)
+  apt-get "\${only_ours[@]}" update -qq || fail "cannot read the apt source ${aptSource.replace(/"/g, "")}"
+  DEBIAN_FRONTEND=noninteractive apt-get "\${only_ours[@]}" install -y -qq haproxy keepalived >/dev/null || fail "cannot install haproxy and keepalived"`
+    : `apt-get update -qq || fail "apt-get update failed"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy keepalived >/dev/null || fail "cannot install haproxy and keepalived"`;
+  return script(
+    "install haproxy and keepalived",
+    `if ! dpkg -s haproxy keepalived >/dev/null 2>&1; then
+  ${apt}
+fi
+# haproxy binds the VIP on the backup too, before keepalived moves it there.
+${heredoc("put_file /etc/sysctl.d/60-onprem-k8s-lb.conf 0644", "net.ipv4.ip_nonlocal_bind = 1")}
+sysctl -q -w net.ipv4.ip_nonlocal_bind=1
+echo "haproxy $(haproxy -v | head -n 1 | cut -d' ' -f3), keepalived installed"`,
+  );
+}
+
+export interface LbConfigScriptArgs {
+  readonly haproxy: string;
+  readonly keepalived: string;
+  readonly address: string;
+}
+
+/** Applies both configs; a config that fails its check is rolled back and the running daemons keep the old one. */
+export function renderLbConfig(a: LbConfigScriptArgs): string {
+  return script(
+    "load balancer config",
+    `iface=$(ip -o -4 addr show | awk -v a=${shellQuote(a.address)} '{split($4, p, "/")} p[1] == a {print $2; exit}')
+[[ -n $iface ]] || fail "no interface has address ${a.address}"
+${heredoc("put_file /etc/haproxy/haproxy.cfg 0644", a.haproxy)}
+haproxy_changed=$CHANGED
+CHANGED=0
+${heredoc("keepalived_conf=$(cat", a.keepalived)}
+)
+put_file /etc/keepalived/keepalived.conf 0600 <<<"\${keepalived_conf//${INTERFACE_PLACEHOLDER}/$iface}"
+keepalived_changed=$CHANGED
+if ! haproxy -c -q -f /etc/haproxy/haproxy.cfg; then restore_files; fail "haproxy rejected the new config; the previous one is restored"; fi
+if ! keepalived -t -f /etc/keepalived/keepalived.conf 2>/dev/null; then restore_files; fail "keepalived rejected the new config; the previous one is restored"; fi
+systemctl enable --quiet haproxy keepalived
+if [[ $haproxy_changed == 1 ]]; then systemctl reload-or-restart haproxy; else systemctl start haproxy; fi
+if [[ $keepalived_changed == 1 ]]; then systemctl restart keepalived; else systemctl start keepalived; fi
+systemctl is-active --quiet haproxy || fail "haproxy is not running"
+systemctl is-active --quiet keepalived || fail "keepalived is not running"
+echo "load balancer on $iface: haproxy and keepalived running"`,
+  );
+}

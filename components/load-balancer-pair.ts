@@ -1,0 +1,68 @@
+/** A VIP served by HAProxy (TCP, health-checked backends) and keepalived (VRRP) on two or more hosts. */
+import * as pulumi from "@pulumi/pulumi";
+import { HostSpec } from "../config/spec";
+import { hostStep } from "./host/connection";
+import { renderHaproxyConfig, renderKeepalivedConfig, renderLbConfig, renderLbPackages } from "./host/load-balancer-scripts";
+
+export interface LoadBalancerPairArgs {
+  /** DNS-1123 name; names the HAProxy sections and the VRRP instance. */
+  readonly name: string;
+  /** The virtual IP. */
+  readonly vip: string;
+  /** Prefix length of the host network the VIP belongs to. */
+  readonly vipPrefix: number;
+  /** keepalived virtual_router_id, unique on the network. */
+  readonly virtualRouterId: number;
+  /** Hosts that carry haproxy and keepalived; the first has the highest VRRP priority. */
+  readonly hosts: readonly HostSpec[];
+  /** Hosts that haproxy forwards to. */
+  readonly backends: readonly HostSpec[];
+  /** TCP ports forwarded from the VIP to the same port on every backend. */
+  readonly ports: readonly number[];
+  /** VRRP PASS authentication, at most 8 characters (a secret). */
+  readonly authPassword: pulumi.Input<string>;
+  /** SSH private key for the hosts (a secret). */
+  readonly sshPrivateKey: pulumi.Input<string>;
+  /** apt source line for the packages. @default the hosts' own sources */
+  readonly aptSource?: string;
+}
+
+export class LoadBalancerPair extends pulumi.ComponentResource {
+  readonly vip: pulumi.Output<string>;
+  readonly ports: pulumi.Output<number[]>;
+
+  constructor(name: string, args: LoadBalancerPairArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("onprem-k8s:index:LoadBalancerPair", name, {}, opts);
+    if (args.hosts.length < 2) {
+      throw new Error(`LoadBalancerPair ${name}: hosts has ${args.hosts.length}; a VIP needs at least 2 hosts to fail over`);
+    }
+    const backends = args.backends.map((h) => ({ name: h.name, address: h.address }));
+    const haproxy = renderHaproxyConfig({ name: args.name, vip: args.vip, ports: args.ports, backends });
+
+    // One host at a time: a bad config stops at the first host while the other still serves the VIP.
+    let previous: pulumi.Resource | undefined;
+    args.hosts.forEach((host, i) => {
+      const packages = hostStep(`${name}-${host.name}-packages`, host, args.sshPrivateKey, renderLbPackages(args.aptSource), { parent: this });
+      const keepalived = pulumi.output(args.authPassword).apply((authPassword) =>
+        renderKeepalivedConfig({
+          name: args.name,
+          vip: args.vip,
+          prefix: args.vipPrefix,
+          virtualRouterId: args.virtualRouterId,
+          priority: 150 - i * 10,
+          self: { name: host.name, address: host.address },
+          peers: args.hosts.filter((h) => h !== host).map((h) => ({ name: h.name, address: h.address })),
+          authPassword,
+        }),
+      );
+      previous = hostStep(`${name}-${host.name}-config`, host, args.sshPrivateKey, keepalived.apply((k) => renderLbConfig({ haproxy, keepalived: k, address: host.address })), {
+        parent: this,
+        dependsOn: [packages, ...(previous ? [previous] : [])],
+        deleteScript: "systemctl disable --now keepalived haproxy 2>/dev/null || true; rm -f /etc/keepalived/keepalived.conf* /etc/haproxy/haproxy.cfg.bak /etc/sysctl.d/60-onprem-k8s-lb.conf",
+      });
+    });
+    this.vip = pulumi.output(args.vip);
+    this.ports = pulumi.output([...args.ports]);
+    this.registerOutputs({ vip: this.vip, ports: this.ports });
+  }
+}
