@@ -15,7 +15,8 @@ export ONPREM_TOOLS_BIN
 
 # The dynamic-provider launcher ships inside the @pulumi/pulumi npm package.
 export PATH="$ONPREM_TOOLS_BIN:$ONPREM_ROOT/node_modules/@pulumi/pulumi:$PATH"
-export PULUMI_HOME="${PULUMI_HOME:-$ONPREM_CACHE/pulumi-home}"
+# Plugins registered from these tools live beside them, so a rebuilt tool never meets a stale registration.
+export PULUMI_HOME="${PULUMI_HOME:-$(dirname "$ONPREM_TOOLS_BIN")/pulumi-home}"
 if [[ -z "${PULUMI_BACKEND_URL:-}" ]]; then
   mkdir -p "$ONPREM_ROOT/.state"
   export PULUMI_BACKEND_URL="file://$ONPREM_ROOT/.state"
