@@ -1,0 +1,191 @@
+package main
+
+// An in-process SSH server (x/crypto/ssh) that runs "exec" requests with /bin/sh and,
+// like a stock sshd without AcceptEnv, refuses "env" requests.
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/pem"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/archive"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/asset"
+	"golang.org/x/crypto/ssh"
+)
+
+func testServer(t *testing.T) (port int, clientKey string) {
+	t.Helper()
+	_, hostPriv, _ := ed25519.GenerateKey(rand.Reader)
+	hostSigner, _ := ssh.NewSignerFromKey(hostPriv)
+	cliPub, cliPriv, _ := ed25519.GenerateKey(rand.Reader)
+	authorized, _ := ssh.NewPublicKey(cliPub)
+	block, err := ssh.MarshalPrivateKey(cliPriv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &ssh.ServerConfig{PublicKeyCallback: func(_ ssh.ConnMetadata, k ssh.PublicKey) (*ssh.Permissions, error) {
+		if string(k.Marshal()) == string(authorized.Marshal()) {
+			return nil, nil
+		}
+		return nil, os.ErrPermission
+	}}
+	cfg.AddHostKey(hostSigner)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go serveConn(c, cfg)
+		}
+	}()
+	return l.Addr().(*net.TCPAddr).Port, string(pem.EncodeToMemory(block))
+}
+
+func serveConn(c net.Conn, cfg *ssh.ServerConfig) {
+	_, chans, reqs, err := ssh.NewServerConn(c, cfg)
+	if err != nil {
+		return
+	}
+	go ssh.DiscardRequests(reqs)
+	for nc := range chans {
+		ch, creqs, err := nc.Accept()
+		if err != nil {
+			continue
+		}
+		go func() {
+			defer ch.Close()
+			for req := range creqs {
+				if req.Type != "exec" {
+					_ = req.Reply(false, nil) // "env" refused, like sshd without AcceptEnv
+					continue
+				}
+				cmdline := string(req.Payload[4:])
+				_ = req.Reply(true, nil)
+				cmd := exec.Command("/bin/sh", "-c", cmdline)
+				cmd.Stdin, cmd.Stdout, cmd.Stderr = ch, ch, ch.Stderr()
+				status := uint32(0)
+				if err := cmd.Run(); err != nil {
+					status = 255
+					if ee, ok := err.(*exec.ExitError); ok {
+						status = uint32(ee.ExitCode())
+					}
+				}
+				b := make([]byte, 4)
+				binary.BigEndian.PutUint32(b, status)
+				_, _ = ch.SendRequest("exit-status", false, b)
+				return
+			}
+		}()
+	}
+}
+
+func TestRemoteCommandOverSSH(t *testing.T) {
+	port, key := testServer(t)
+	p := newProvider(nil)
+	conn := &connection{Host: "127.0.0.1", Port: port, PrivateKey: key}
+	stdin := "in"
+	a := &commandArgs{Connection: conn, Environment: map[string]string{"FOO": "it's"}, Stdin: &stdin}
+	res, err := p.execute(context.Background(), "", tRemoteCommand, a,
+		`echo "$FOO"; cat; echo; echo "prev=$PULUMI_COMMAND_STDOUT"; echo warn >&2`, &runResult{Stdout: "old"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stdout != "it's\nin\nprev=old" || res.Stderr != "warn" {
+		t.Errorf("stdout=%q stderr=%q", res.Stdout, res.Stderr)
+	}
+	// Secret previous output is not inlined into the command line.
+	res, err = p.execute(context.Background(), "", tRemoteCommand, &commandArgs{Connection: conn},
+		`echo "prev=$PULUMI_COMMAND_STDOUT"`, &runResult{Stdout: "hidden", Secret: true}, true)
+	if err != nil || res.Stdout != "prev=" {
+		t.Errorf("secret prev inlined: %q %v", res.Stdout, err)
+	}
+	_, err = p.execute(context.Background(), "", tRemoteCommand, &commandArgs{Connection: conn},
+		"echo nope >&2; exit 3", nil, false)
+	if err == nil || !strings.Contains(err.Error(), "status 3") || !strings.Contains(err.Error(), "nope") {
+		t.Errorf("want exit status 3 with stderr, got %v", err)
+	}
+	limit := 1
+	bad := &connection{Host: "127.0.0.1", Port: port, PrivateKey: key, User: "x", DialErrorLimit: &limit, Password: ""}
+	bad.PrivateKey = strings.Replace(key, "OPENSSH PRIVATE KEY", "NOT A KEY", 2)
+	if _, err := dialSSH(context.Background(), bad, nil); err == nil || strings.Contains(err.Error(), "AAAA") {
+		t.Errorf("bad key must fail without echoing it: %v", err)
+	}
+}
+
+func TestCopyToRemoteOverSSH(t *testing.T) {
+	port, key := testServer(t)
+	client, err := dialSSH(context.Background(), &connection{Host: "127.0.0.1", Port: port, PrivateKey: key}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	src, dst := t.TempDir(), t.TempDir()
+	_ = os.MkdirAll(filepath.Join(src, "payload", "sub"), 0o755)
+	_ = os.WriteFile(filepath.Join(src, "payload", "a.txt"), []byte("A"), 0o644)
+	_ = os.WriteFile(filepath.Join(src, "payload", "sub", "x.sh"), []byte("X"), 0o755)
+	_ = os.WriteFile(filepath.Join(src, "one.txt"), []byte("one"), 0o600)
+
+	copyOne := func(v resource.PropertyValue, remote string) {
+		t.Helper()
+		plan, err := planCopy(v, remote)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := runCopy(context.Background(), client, plan); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fa, _ := asset.FromPath(filepath.Join(src, "one.txt"))
+	copyOne(resource.NewAssetProperty(fa), filepath.Join(dst, "new/dir/one-renamed.txt")) // parents created
+	copyOne(resource.NewAssetProperty(fa), dst)                                           // into existing dir
+	ta, _ := asset.FromText("text")
+	copyOne(resource.NewAssetProperty(ta), filepath.Join(dst, "t.conf"))
+	dirArchive := resource.NewArchiveProperty(mustArchive(t, filepath.Join(src, "payload")))
+	copyOne(dirArchive, filepath.Join(dst, "fresh")) // becomes the directory
+	copyOne(dirArchive, dst)                         // lands in dst/payload
+
+	for path, want := range map[string]string{
+		"new/dir/one-renamed.txt": "one", "one.txt": "one", "t.conf": "text",
+		"fresh/a.txt": "A", "fresh/sub/x.sh": "X", "payload/a.txt": "A",
+	} {
+		b, err := os.ReadFile(filepath.Join(dst, path))
+		if err != nil || string(b) != want {
+			t.Errorf("%s: %q %v", path, b, err)
+		}
+	}
+	if st, _ := os.Stat(filepath.Join(dst, "payload/sub/x.sh")); st == nil || st.Mode().Perm() != 0o755 {
+		t.Errorf("mode not kept: %v", st)
+	}
+	if st, _ := os.Stat(filepath.Join(dst, "one.txt")); st == nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("file mode not kept: %v", st)
+	}
+	// A directory onto an existing file fails clearly.
+	plan, _ := planCopy(dirArchive, filepath.Join(dst, "t.conf"))
+	if err := runCopy(context.Background(), client, plan); err == nil || !strings.Contains(err.Error(), "not a directory") {
+		t.Errorf("want failure, got %v", err)
+	}
+}
+
+func mustArchive(t *testing.T, dir string) *archive.Archive {
+	t.Helper()
+	a, err := archive.FromPath(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
