@@ -31,9 +31,11 @@ export function preamble(step: string): string {
   return `#!/usr/bin/env bash
 set -euo pipefail
 STEP=${shellQuote(step)}
+# shellcheck disable=SC2034 # as below
 CHANGED=0
 CHANGED_FILES=()
 fail() { echo "onprem-k8s: $STEP on $(hostname): $*" >&2; exit 1; }
+# shellcheck disable=SC2034 # CHANGED is read by the steps that restart on change
 put_file() {
   local dest=$1 mode=$2 new
   mkdir -p "$(dirname "$dest")"

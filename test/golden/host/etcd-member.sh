@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+set -euo pipefail
+STEP='etcd member lab1'
+# shellcheck disable=SC2034 # as below
+CHANGED=0
+CHANGED_FILES=()
+fail() { echo "onprem-k8s: $STEP on $(hostname): $*" >&2; exit 1; }
+# shellcheck disable=SC2034 # CHANGED is read by the steps that restart on change
+put_file() {
+  local dest=$1 mode=$2 new
+  mkdir -p "$(dirname "$dest")"
+  new=$(mktemp "$dest.new.XXXXXX")
+  cat >"$new"
+  chmod "$mode" "$new"
+  if [[ -f $dest ]] && cmp -s "$new" "$dest"; then rm -f "$new"; return 0; fi
+  if [[ -f $dest ]]; then cp -p "$dest" "$dest.bak"; else rm -f "$dest.bak"; fi
+  mv -f "$new" "$dest"
+  CHANGED=1
+  CHANGED_FILES+=("$dest")
+}
+restore_files() {
+  local dest
+  for dest in "${CHANGED_FILES[@]}"; do
+    if [[ -f $dest.bak ]]; then mv -f "$dest.bak" "$dest"; else rm -f "$dest"; fi
+  done
+}
+retry() {
+  local times=$1 pause=$2 i
+  shift 2
+  for ((i = 1; i <= times; i++)); do
+    if "$@"; then return 0; fi
+    sleep "$pause"
+  done
+  return 1
+}
+
+command -v etcd >/dev/null || fail "etcd is not installed"
+put_file /etc/etcd/pki/ca.crt 0644 <<'ONPREM_K8S_EOF'
+-----BEGIN CERTIFICATE-----
+MIIBfakeCERTIFICATE
+-----END CERTIFICATE-----
+ONPREM_K8S_EOF
+put_file /etc/etcd/pki/server.crt 0644 <<'ONPREM_K8S_EOF'
+-----BEGIN CERTIFICATE-----
+MIIBfakeCERTIFICATE
+-----END CERTIFICATE-----
+ONPREM_K8S_EOF
+put_file /etc/etcd/pki/server.key 0600 <<'ONPREM_K8S_EOF'
+-----BEGIN EC PRIVATE KEY-----
+MIIBfakeECPRIVATEKEY
+-----END EC PRIVATE KEY-----
+ONPREM_K8S_EOF
+put_file /etc/etcd/pki/peer.crt 0644 <<'ONPREM_K8S_EOF'
+-----BEGIN CERTIFICATE-----
+MIIBfakeCERTIFICATE
+-----END CERTIFICATE-----
+ONPREM_K8S_EOF
+put_file /etc/etcd/pki/peer.key 0600 <<'ONPREM_K8S_EOF'
+-----BEGIN EC PRIVATE KEY-----
+MIIBfakeECPRIVATEKEY
+-----END EC PRIVATE KEY-----
+ONPREM_K8S_EOF
+put_file /etc/etcd/etcd.conf.yml 0644 <<'ONPREM_K8S_EOF'
+# Rendered by onprem-k8s; changes here are overwritten.
+name: lab1
+data-dir: /var/lib/etcd
+listen-peer-urls: https://172.31.250.11:2380
+# Not 0.0.0.0: a load balancer may bind the VIP's port 2379 on this host.
+listen-client-urls: https://172.31.250.11:2379,https://127.0.0.1:2379
+initial-advertise-peer-urls: https://172.31.250.11:2380
+advertise-client-urls: https://172.31.250.11:2379
+initial-cluster: lab1=https://172.31.250.11:2380,lab2=https://172.31.250.12:2380,lab3=https://172.31.250.13:2380
+initial-cluster-state: new
+initial-cluster-token: lab-etcd
+heartbeat-interval: 100
+election-timeout: 1000
+snapshot-count: 10000
+quota-backend-bytes: 2147483648
+client-transport-security:
+  cert-file: /etc/etcd/pki/server.crt
+  key-file: /etc/etcd/pki/server.key
+  trusted-ca-file: /etc/etcd/pki/ca.crt
+  client-cert-auth: true
+peer-transport-security:
+  cert-file: /etc/etcd/pki/peer.crt
+  key-file: /etc/etcd/pki/peer.key
+  trusted-ca-file: /etc/etcd/pki/ca.crt
+  client-cert-auth: true
+ONPREM_K8S_EOF
+put_file /etc/systemd/system/etcd.service 0644 <<'ONPREM_K8S_EOF'
+[Unit]
+Description=etcd key-value store (onprem-k8s)
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=notify
+ExecStart=/usr/local/bin/etcd --config-file /etc/etcd/etcd.conf.yml
+Restart=always
+RestartSec=5
+LimitNOFILE=65536
+
+[Install]
+WantedBy=multi-user.target
+ONPREM_K8S_EOF
+healthy() { ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/server.crt --key=/etc/etcd/pki/server.key --command-timeout=3s endpoint health >/dev/null 2>&1; }
+systemctl daemon-reload
+systemctl enable --quiet etcd
+if ! systemctl is-active --quiet etcd; then
+  if [[ ! -d /var/lib/etcd/member ]]; then
+    systemctl start --no-block etcd
+    echo "etcd lab1: started a new member"
+    exit 0
+  fi
+  systemctl start etcd || true
+elif [[ $CHANGED == 1 ]]; then
+  systemctl restart etcd || true
+else
+  echo "etcd lab1: unchanged"
+  exit 0
+fi
+if ! retry 30 2 healthy; then
+  restore_files
+  systemctl daemon-reload
+  systemctl restart etcd || true
+  fail "member lab1 is not healthy after the change; its previous files are restored"
+fi
+echo "etcd lab1: healthy"

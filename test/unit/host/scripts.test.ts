@@ -1,0 +1,78 @@
+// Every host script as text: a golden file each, and shellcheck over all of them.
+import { spawnSync } from "child_process";
+import { renderArtifactInstall } from "../../../components/host/artifact-script";
+import { renderEtcdBackup, renderEtcdClusterHealth, renderEtcdMember } from "../../../components/host/etcd-scripts";
+import { renderHaproxyConfig, renderKeepalivedConfig, renderLbConfig, renderLbPackages } from "../../../components/host/load-balancer-scripts";
+import { heredoc, shellQuote } from "../../../components/host/bash";
+import { expectGolden } from "./golden";
+
+const peers = [
+  { name: "lab1", address: "172.31.250.11" },
+  { name: "lab2", address: "172.31.250.12" },
+  { name: "lab3", address: "172.31.250.13" },
+];
+const pem = (what: string) => `-----BEGIN ${what}-----\nMIIBfake${what.replace(/ /g, "")}\n-----END ${what}-----\n`;
+const settings = { heartbeatIntervalMs: 100, electionTimeoutMs: 1000, snapshotCount: 10000, quotaBackendBytes: 2147483648 };
+const haproxy = renderHaproxyConfig({ name: "etcd", vip: "172.31.250.100", ports: [2379], backends: peers });
+const keepalived = renderKeepalivedConfig({ name: "etcd", vip: "172.31.250.100", prefix: 24, virtualRouterId: 71, priority: 150, self: peers[0], peers: peers.slice(1), authPassword: "s3cret" });
+
+const scripts: Record<string, string> = {
+  "artifact-url.sh": renderArtifactInstall({ name: "etcd", sha256: "a".repeat(64), url: "http://172.31.250.1:8080/artifacts/etcd.tar.gz", binaries: ["etcd", "etcdctl"] }),
+  "artifact-upload.sh": renderArtifactInstall({ name: "etcd", sha256: "b".repeat(64), binaries: ["etcd", "etcdctl"] }),
+  "etcd-member.sh": renderEtcdMember({
+    clusterToken: "lab-etcd",
+    member: peers[0],
+    peers,
+    settings,
+    pki: { caCert: pem("CERTIFICATE"), serverCert: pem("CERTIFICATE"), serverKey: pem("EC PRIVATE KEY"), peerCert: pem("CERTIFICATE"), peerKey: pem("EC PRIVATE KEY") },
+  }),
+  "etcd-cluster-health.sh": renderEtcdClusterHealth(peers),
+  "etcd-backup.sh": renderEtcdBackup({ intervalMinutes: 60, retention: 24, directory: "/var/backups/etcd" }),
+  "lb-packages-apt-source.sh": renderLbPackages("deb [trusted=yes] http://172.31.250.1:8080/apt ./"),
+  "lb-packages-host-sources.sh": renderLbPackages(undefined),
+  "lb-config.sh": renderLbConfig({ haproxy, keepalived, address: "172.31.250.11" }),
+};
+
+describe("host scripts", () => {
+  test.each(Object.keys(scripts))("%s matches its golden file", (name) => {
+    expectGolden(`host/${name}`, scripts[name]);
+  });
+
+  test("pass shellcheck", () => {
+    const failures = Object.entries(scripts).flatMap(([name, text]) => {
+      const result = spawnSync("shellcheck", ["--shell=bash", "--severity=style", "-"], { input: text, encoding: "utf8" });
+      if (result.error) throw new Error(`shellcheck is needed for this test (apt-get install shellcheck): ${result.error.message}`);
+      return result.status === 0 ? [] : [`${name}:\n${result.stdout}`];
+    });
+    expect(failures).toEqual([]);
+  });
+
+  test("etcd member config lists every peer in the same order on every member", () => {
+    const initialCluster = (member: (typeof peers)[number]) =>
+      /initial-cluster: (.*)/.exec(renderEtcdMember({ clusterToken: "t", member, peers, settings, pki: { caCert: "", serverCert: "", serverKey: "", peerCert: "", peerKey: "" } }))![1];
+    expect(new Set(peers.map(initialCluster))).toEqual(new Set(["lab1=https://172.31.250.11:2380,lab2=https://172.31.250.12:2380,lab3=https://172.31.250.13:2380"]));
+  });
+
+  test("a changed etcd setting changes the member script, and nothing else does", () => {
+    const render = (heartbeatIntervalMs: number) =>
+      renderEtcdMember({ clusterToken: "t", member: peers[1], peers, settings: { ...settings, heartbeatIntervalMs }, pki: { caCert: "c", serverCert: "s", serverKey: "k", peerCert: "p", peerKey: "q" } });
+    expect(render(100)).toBe(render(100));
+    expect(render(150)).not.toBe(render(100));
+    expect(render(150)).toContain("heartbeat-interval: 150");
+  });
+
+  test("keepalived tracks haproxy with systemctl, never pidof", () => {
+    expect(keepalived).toContain('script "/usr/bin/systemctl is-active --quiet haproxy"');
+    expect(keepalived).not.toContain("pidof");
+  });
+
+  test("heredoc refuses content that would end it early", () => {
+    expect(() => heredoc("cat", "a\nONPREM_K8S_EOF\nb")).toThrow('content may not contain a line "ONPREM_K8S_EOF"');
+  });
+
+  test("shellQuote keeps plain words and quotes the rest", () => {
+    expect(shellQuote("http://x/y.tar.gz")).toBe("http://x/y.tar.gz");
+    expect(shellQuote("deb [trusted=yes] http://x ./")).toBe("'deb [trusted=yes] http://x ./'");
+    expect(shellQuote("it's")).toBe(`'it'\\''s'`);
+  });
+});
