@@ -1,6 +1,10 @@
 export * from "./webapp";
 export * from "./traefik-ingress";
 export * from "./ceph-storage-class";
+export * from "./cluster-pki";
+export * from "./host-artifact";
+export * from "./etcd-cluster";
+export * from "./load-balancer-pair";
 export type * from "./charts/webapp-spec";
 export type * from "./charts/pod-spec";
 export type { TraefikSpec } from "./charts/traefik-chart";

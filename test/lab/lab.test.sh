@@ -15,24 +15,10 @@ purge=--purge
 read -r -a HOSTS <<<"$LAB_HOSTS"
 H1=${HOSTS[0]} H2=${HOSTS[1]:-${HOSTS[0]}} HL=${HOSTS[-1]}
 
-pass=0 fail=0 finished=0
-ok() { pass=$((pass + 1)); echo "PASS $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-check() { # DESCRIPTION CMD...: PASS if CMD succeeds
-  local d=$1
-  shift
-  if "$@" >>"$LOG" 2>&1; then ok "$d"; else bad "$d"; fi
-}
-info() { echo "INFO $*"; }
-# verdict DESCRIPTION CMD...: like check, but CMD is a test and nothing is logged
-verdict() {
-  local d=$1
-  shift
-  if "$@"; then ok "$d"; else bad "$d"; fi
-}
+finished=0
+# shellcheck source=harness.sh
+. "$ROOT/test/lab/harness.sh"
 on() { "$LABS/ssh.sh" "$@" </dev/null 2>>"$LOG"; }
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 run() { # NAME SCRIPT ARGS...: runs a lab script, output to the log, sets $took
   local t0 rc=0
   t0=$(now)

@@ -1,0 +1,260 @@
+import { ApiObject, Chart, JsonPatch } from "cdk8s";
+import * as kplus from "cdk8s-plus-28";
+import { ManifestObject, newChart, renderChart } from "./chart-app";
+import { ContainerSecurityContextSpec, ContainerSpec, pinPodTemplate, ResourceSpec, schedule, toContainerProps } from "./pod-spec";
+import { addTraefikCrds, traefikApiVersion } from "./traefik-crds";
+
+const kube = kplus.k8s;
+
+/** Everything the Traefik chart renders; plain data, no Pulumi types, no secret values. */
+export interface TraefikSpec {
+  /** Namespace of Traefik's own objects. @default "traefik" */
+  readonly namespace?: string;
+  /** Create the namespace (true) or expect it to exist (false). @default true */
+  readonly createNamespace?: boolean;
+  /** Traefik v3 image. @default "traefik:v3.1" */
+  readonly image?: string;
+  /** Label that marks edge nodes; Traefik runs only there. @default { key: "node-role.kubernetes.io/edge", value: "" } */
+  readonly edgeNodeLabel?: { readonly key: string; readonly value: string };
+  /** Taint that keeps other pods off edge nodes; Traefik tolerates it. @default { key: "node-role.kubernetes.io/edge", effect: "NoSchedule" } */
+  readonly edgeTaint?: { readonly key: string; readonly effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute" };
+  /**
+   * Listen on the node's network (ports 80/443 directly, as root with only NET_BIND_SERVICE)
+   * instead of host ports 80/443 mapped to unprivileged container ports. @default false
+   */
+  readonly hostNetwork?: boolean;
+  /** IngressClass served by this Traefik. @default "traefik" */
+  readonly ingressClassName?: string;
+  /** Make the IngressClass the cluster default. @default false */
+  readonly defaultIngressClass?: boolean;
+  /** Access log format, written to stdout. @default "common" */
+  readonly accessLogFormat?: "common" | "json";
+  /** @default "INFO" */
+  readonly logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
+  /** Port of the internal entry point serving the dashboard and /ping. @default 9000 */
+  readonly dashboardPort?: number;
+  /** Port of the Prometheus metrics entry point. @default 9100 */
+  readonly metricsPort?: number;
+  /** @default { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } } */
+  readonly resources?: ResourceSpec;
+}
+
+/** Secret the chart declares without data: the dashboard's htpasswd users, when given. */
+export interface TraefikSecretShapes {
+  readonly dashboardAuthSecretName?: string;
+}
+
+export const traefikDefaults = {
+  namespace: "traefik",
+  image: "traefik:v3.1",
+  edgeNodeLabel: { key: "node-role.kubernetes.io/edge", value: "" },
+  edgeTaint: { key: "node-role.kubernetes.io/edge", effect: "NoSchedule" as const },
+  ingressClassName: "traefik",
+  dashboardPort: 9000,
+  metricsPort: 9100,
+  resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+};
+
+/** The name shared by Traefik's ServiceAccount, RBAC objects, DaemonSet and `app` label. */
+const appName = "traefik";
+
+/** Read-only access to what Traefik v3 routes from: Ingresses, Services, endpoints, Secrets, its CRDs. */
+function addRbac(chart: Chart, namespace: string, serviceAccount: kplus.ServiceAccount): void {
+  const read = ["get", "list", "watch"];
+  new kube.KubeClusterRole(chart, "cluster-role", {
+    metadata: { name: appName },
+    rules: [
+      { apiGroups: [""], resources: ["services", "endpoints", "secrets", "nodes"], verbs: read },
+      { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
+      { apiGroups: ["extensions", "networking.k8s.io"], resources: ["ingresses", "ingressclasses"], verbs: read },
+      { apiGroups: ["extensions", "networking.k8s.io"], resources: ["ingresses/status"], verbs: ["update"] },
+      {
+        apiGroups: ["traefik.io"],
+        resources: [
+          "ingressroutes",
+          "ingressroutetcps",
+          "ingressrouteudps",
+          "middlewares",
+          "middlewaretcps",
+          "serverstransports",
+          "serverstransporttcps",
+          "tlsoptions",
+          "tlsstores",
+          "traefikservices",
+        ],
+        verbs: read,
+      },
+    ],
+  });
+  new kube.KubeClusterRoleBinding(chart, "cluster-role-binding", {
+    metadata: { name: appName },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: appName },
+    subjects: [{ kind: "ServiceAccount", name: serviceAccount.name, namespace }],
+  });
+}
+
+function traefikArgs(spec: TraefikSpec, web: number, websecure: number): string[] {
+  const dashboardPort = spec.dashboardPort ?? traefikDefaults.dashboardPort;
+  const metricsPort = spec.metricsPort ?? traefikDefaults.metricsPort;
+  return [
+    `--entryPoints.web.address=:${web}`,
+    `--entryPoints.websecure.address=:${websecure}`,
+    // Routes that name no entry point attach only to web/websecure, never to the internal ones.
+    "--entryPoints.web.asDefault=true",
+    "--entryPoints.websecure.asDefault=true",
+    `--entryPoints.traefik.address=:${dashboardPort}`,
+    `--entryPoints.metrics.address=:${metricsPort}`,
+    "--api.dashboard=true",
+    "--ping=true",
+    "--ping.entryPoint=traefik",
+    "--metrics.prometheus=true",
+    "--metrics.prometheus.entryPoint=metrics",
+    "--accesslog=true",
+    `--accesslog.format=${spec.accessLogFormat ?? "common"}`,
+    `--log.level=${spec.logLevel ?? "INFO"}`,
+    "--providers.kubernetescrd=true",
+    "--providers.kubernetesingress=true",
+    `--providers.kubernetesingress.ingressClass=${spec.ingressClassName ?? traefikDefaults.ingressClassName}`,
+    // On-prem clusters are often air-gapped: no update checks or usage reports.
+    "--global.checkNewVersion=false",
+    "--global.sendAnonymousUsage=false",
+  ];
+}
+
+function containerSpec(spec: TraefikSpec): ContainerSpec {
+  const hostNetwork = spec.hostNetwork ?? false;
+  const dashboardPort = spec.dashboardPort ?? traefikDefaults.dashboardPort;
+  // With host ports, Traefik listens unprivileged and the node maps 80/443 in; on the host network
+  // it must bind 80/443 itself, which needs root with NET_BIND_SERVICE (and nothing else).
+  const [web, websecure] = hostNetwork ? [80, 443] : [8000, 8443];
+  const securityContext: ContainerSecurityContextSpec = hostNetwork
+    ? {
+        runAsUser: 0,
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] },
+      }
+    : {
+        runAsUser: 65532,
+        runAsGroup: 65532,
+        runAsNonRoot: true,
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ["ALL"] },
+      };
+  const ping = { http: { path: "/ping", port: dashboardPort } };
+  return {
+    image: spec.image ?? traefikDefaults.image,
+    args: traefikArgs(spec, web, websecure),
+    ports: [
+      { name: "web", containerPort: web, hostPort: hostNetwork ? undefined : 80 },
+      { name: "websecure", containerPort: websecure, hostPort: hostNetwork ? undefined : 443 },
+      { name: "traefik", containerPort: dashboardPort },
+      { name: "metrics", containerPort: spec.metricsPort ?? traefikDefaults.metricsPort },
+    ],
+    resources: spec.resources ?? traefikDefaults.resources,
+    securityContext,
+    livenessProbe: { ...ping, initialDelaySeconds: 2, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 2 },
+    readinessProbe: { ...ping, initialDelaySeconds: 2, periodSeconds: 10, failureThreshold: 1, timeoutSeconds: 2 },
+  };
+}
+
+function addDaemonSet(chart: Chart, spec: TraefikSpec, namespace: string, serviceAccount: kplus.ServiceAccount): void {
+  const labels = { app: appName };
+  const hostNetwork = spec.hostNetwork ?? false;
+  const edgeLabel = spec.edgeNodeLabel ?? traefikDefaults.edgeNodeLabel;
+  const edgeTaint = spec.edgeTaint ?? traefikDefaults.edgeTaint;
+  const container = containerSpec(spec);
+  const tmp = kplus.Volume.fromEmptyDir(chart, "tmp", "tmp");
+  const daemonSet = new kplus.DaemonSet(chart, "daemon-set", {
+    metadata: { name: appName, namespace, labels },
+    select: false,
+    podMetadata: { labels },
+    serviceAccount,
+    hostNetwork,
+    dns: hostNetwork ? { policy: kplus.DnsPolicy.CLUSTER_FIRST_WITH_HOST_NET } : undefined,
+    containers: [toContainerProps(appName, container, { volumeMounts: [{ volume: tmp, path: "/tmp" }] })],
+  });
+  daemonSet.select(kplus.LabelSelector.of({ labels }));
+  schedule(daemonSet, [{ key: edgeTaint.key, operator: "Exists", effect: edgeTaint.effect }]);
+  pinPodTemplate(daemonSet, {
+    containers: [container],
+    nodeSelector: { [edgeLabel.key]: edgeLabel.value },
+    automountServiceAccountToken: true,
+  });
+}
+
+/**
+ * The dashboard is not open to everyone: it is served only on the internal `traefik` entry point,
+ * reachable through a ClusterIP Service (e.g. `kubectl port-forward`), never on the edge ports;
+ * with `dashboardAuthSecretName` it also asks for BasicAuth (required when on the host network,
+ * where the internal port is bound on the node's address).
+ */
+function addDashboard(chart: Chart, spec: TraefikSpec, namespace: string, secrets: TraefikSecretShapes): void {
+  const dashboardPort = spec.dashboardPort ?? traefikDefaults.dashboardPort;
+  const metricsPort = spec.metricsPort ?? traefikDefaults.metricsPort;
+  const service = new kplus.Service(chart, "internal-service", {
+    metadata: { name: `${appName}-internal`, namespace, labels: { app: appName } },
+    type: kplus.ServiceType.CLUSTER_IP,
+    ports: [
+      { name: "traefik", port: dashboardPort, targetPort: dashboardPort },
+      { name: "metrics", port: metricsPort, targetPort: metricsPort },
+    ],
+  });
+  service.selectLabel("app", appName);
+  ApiObject.of(service).addJsonPatch(JsonPatch.remove("/spec/externalIPs"));
+
+  const middlewares: { name: string }[] = [];
+  if (secrets.dashboardAuthSecretName) {
+    new kube.KubeSecret(chart, "dashboard-auth", {
+      metadata: { name: secrets.dashboardAuthSecretName, namespace },
+      type: "Opaque",
+    });
+    new ApiObject(chart, "dashboard-auth-middleware", {
+      apiVersion: traefikApiVersion,
+      kind: "Middleware",
+      metadata: { name: `${appName}-dashboard-auth`, namespace },
+      spec: { basicAuth: { secret: secrets.dashboardAuthSecretName } },
+    });
+    middlewares.push({ name: `${appName}-dashboard-auth` });
+  }
+  new ApiObject(chart, "dashboard-route", {
+    apiVersion: traefikApiVersion,
+    kind: "IngressRoute",
+    metadata: { name: `${appName}-dashboard`, namespace },
+    spec: {
+      entryPoints: ["traefik"],
+      routes: [
+        {
+          kind: "Rule",
+          match: "PathPrefix(`/dashboard`) || PathPrefix(`/api`)",
+          services: [{ name: "api@internal", kind: "TraefikService" }],
+          middlewares: middlewares.length > 0 ? middlewares : undefined,
+        },
+      ],
+    },
+  });
+}
+
+/**
+ * Renders Traefik v3 as an edge DaemonSet: namespace, CRDs, RBAC, IngressClass, DaemonSet,
+ * internal Service and the dashboard route. A pure function of its arguments.
+ */
+export function traefikManifests(spec: TraefikSpec, secrets: TraefikSecretShapes = {}): ManifestObject[] {
+  const namespace = spec.namespace ?? traefikDefaults.namespace;
+  const chart = newChart(appName);
+  if (spec.createNamespace ?? true) new kplus.Namespace(chart, "namespace", { metadata: { name: namespace } });
+  addTraefikCrds(chart);
+  const serviceAccount = new kplus.ServiceAccount(chart, "service-account", { metadata: { name: appName, namespace } });
+  addRbac(chart, namespace, serviceAccount);
+  new kube.KubeIngressClass(chart, "ingress-class", {
+    metadata: {
+      name: spec.ingressClassName ?? traefikDefaults.ingressClassName,
+      annotations: spec.defaultIngressClass ? { "ingressclass.kubernetes.io/is-default-class": "true" } : undefined,
+    },
+    spec: { controller: "traefik.io/ingress-controller" },
+  });
+  addDaemonSet(chart, spec, namespace, serviceAccount);
+  addDashboard(chart, spec, namespace, secrets);
+  return renderChart(chart);
+}

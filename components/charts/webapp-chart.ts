@@ -1,0 +1,212 @@
+import { ApiObject, Chart, JsonPatch } from "cdk8s";
+import * as kplus from "cdk8s-plus-28";
+import { ManifestObject, newChart, renderChart } from "./chart-app";
+import { pinPodTemplate, schedule, toContainerProps } from "./pod-spec";
+import { addCanaryRoutes } from "./webapp-canary";
+import { namespaceOf, serviceNameOf, servicePortsOf, WebAppSecretShapes, WebAppSpec } from "./webapp-spec";
+
+const kube = kplus.k8s;
+
+/** Pod wiring shared by the stable and the canary track. */
+interface PodWiring {
+  readonly envVariables: Record<string, kplus.EnvValue>;
+  readonly envFrom: kplus.EnvFrom[];
+  readonly volumeMounts: kplus.VolumeMount[];
+  readonly imagePullSecrets: string[];
+}
+
+function intOrString(value: number | string): kplus.k8s.IntOrString {
+  return typeof value === "number" ? kube.IntOrString.fromNumber(value) : kube.IntOrString.fromString(value);
+}
+
+function percentOrAbsolute(value: number | string): kplus.PercentOrAbsolute {
+  return typeof value === "number"
+    ? kplus.PercentOrAbsolute.absolute(value)
+    : kplus.PercentOrAbsolute.percent(Number(value.replace("%", "")));
+}
+
+/** ConfigMap, PVC, Secret shapes and the env/mount wiring that refers to them. */
+function addPodInputs(chart: Chart, spec: WebAppSpec, secrets: WebAppSecretShapes): PodWiring {
+  const namespace = namespaceOf(spec);
+  const env: Record<string, kplus.EnvValue> = {};
+  for (const [name, value] of Object.entries(spec.env ?? {})) env[name] = kplus.EnvValue.fromValue(value);
+  const envFrom = (spec.envFrom ?? []).map((source, i) =>
+    source.configMap
+      ? kplus.Env.fromConfigMap(kplus.ConfigMap.fromConfigMapName(chart, `env-from-${i}`, source.configMap), source.prefix)
+      : new kplus.EnvFrom(undefined, source.prefix, kplus.Secret.fromSecretName(chart, `env-from-${i}`, source.secret ?? "")),
+  );
+  const volumeMounts: kplus.VolumeMount[] = [];
+
+  if (secrets.env) {
+    // The Secret is declared without data: the values are Pulumi secrets attached at registration.
+    new kube.KubeSecret(chart, "secret-env", { metadata: { name: secrets.env.secretName, namespace }, type: "Opaque" });
+    const secretRef = kplus.Secret.fromSecretName(chart, "secret-env-ref", secrets.env.secretName);
+    if (secrets.env.exposure === "envFrom") envFrom.push(kplus.Env.fromSecret(secretRef));
+    else for (const key of secrets.env.keys) env[key] = kplus.EnvValue.fromSecretValue({ secret: secretRef, key });
+  }
+  if (secrets.registrySecretName) {
+    new kube.KubeSecret(chart, "registry-secret", {
+      metadata: { name: secrets.registrySecretName, namespace },
+      type: "kubernetes.io/dockerconfigjson",
+    });
+  }
+
+  if (spec.configFiles) {
+    const files = spec.configFiles;
+    const configMap = new kplus.ConfigMap(chart, "config", {
+      metadata: { name: files.configMapName ?? `${spec.name}-config`, namespace },
+      data: files.files,
+    });
+    const wholeMap = kplus.Volume.fromConfigMap(chart, "config-volume", configMap, { name: "config" });
+    files.mounts.forEach((mount, i) => {
+      if (mount.style === "subPath") {
+        volumeMounts.push({ volume: wholeMap, path: mount.mountPath, subPath: mount.key });
+        return;
+      }
+      const items: Record<string, kplus.PathMapping> = {};
+      for (const item of mount.items) items[item.key] = { path: item.path, mode: item.mode };
+      const volume = kplus.Volume.fromConfigMap(chart, `config-items-${i}`, configMap, { name: `config-${i}`, items });
+      volumeMounts.push({ volume, path: mount.mountPath, readOnly: true });
+    });
+  }
+
+  if (spec.persistentVolume) {
+    const pv = spec.persistentVolume;
+    const claimName = pv.claimName ?? `${spec.name}-data`;
+    new kube.KubePersistentVolumeClaim(chart, "data", {
+      metadata: { name: claimName, namespace },
+      spec: {
+        storageClassName: pv.storageClassName,
+        accessModes: [pv.accessMode ?? "ReadWriteOnce"],
+        resources: { requests: { storage: kube.Quantity.fromString(pv.size) } },
+      },
+    });
+    const claim = kplus.PersistentVolumeClaim.fromClaimName(chart, "data-ref", claimName);
+    const volume = kplus.Volume.fromPersistentVolumeClaim(chart, "data-volume", claim, { name: "data" });
+    volumeMounts.push({ volume, path: pv.mountPath });
+  }
+
+  const imagePullSecrets = [...(spec.imagePullSecrets ?? [])];
+  if (secrets.registrySecretName) imagePullSecrets.push(secrets.registrySecretName);
+  return { envVariables: env, envFrom, volumeMounts, imagePullSecrets };
+}
+
+/** One Deployment (track) of the app; the canary differs only in name, image, replicas and label. */
+function addTrack(chart: Chart, spec: WebAppSpec, wiring: PodWiring, track: "stable" | "canary"): kplus.Deployment {
+  const isCanary = track === "canary";
+  const labels = { app: spec.name, track };
+  const container = { ...spec, image: isCanary ? spec.canary!.image : spec.image };
+  const deployment = new kplus.Deployment(chart, track, {
+    metadata: { name: isCanary ? `${spec.name}-canary` : spec.name, namespace: namespaceOf(spec), labels },
+    replicas: isCanary ? (spec.canary!.replicas ?? 1) : (spec.replicas ?? 1),
+    select: false,
+    podMetadata: { labels },
+    containers: [toContainerProps(spec.name, container, wiring)],
+    strategy: spec.rollingUpdate
+      ? kplus.DeploymentStrategy.rollingUpdate({
+          maxSurge: spec.rollingUpdate.maxSurge === undefined ? undefined : percentOrAbsolute(spec.rollingUpdate.maxSurge),
+          maxUnavailable:
+            spec.rollingUpdate.maxUnavailable === undefined ? undefined : percentOrAbsolute(spec.rollingUpdate.maxUnavailable),
+        })
+      : undefined,
+  });
+  deployment.select(kplus.LabelSelector.of({ labels }));
+  schedule(deployment, spec.tolerations, spec.nodeAffinity);
+  pinPodTemplate(deployment, {
+    containers: [container],
+    podSecurityContext: spec.podSecurityContext,
+    nodeSelector: spec.nodeSelector,
+    imagePullSecrets: wiring.imagePullSecrets,
+  });
+  if (!isCanary && spec.autoscaling) deployment.markHasAutoscaler();
+  return deployment;
+}
+
+function addService(chart: Chart, spec: WebAppSpec, track: "stable" | "canary"): kplus.Service {
+  const name = track === "canary" ? `${serviceNameOf(spec)}-canary` : serviceNameOf(spec);
+  const service = new kplus.Service(chart, `${track}-service`, {
+    metadata: { name, namespace: namespaceOf(spec), labels: { app: spec.name } },
+    type: spec.service?.type === "NodePort" && track === "stable" ? kplus.ServiceType.NODE_PORT : kplus.ServiceType.CLUSTER_IP,
+    ports: servicePortsOf(spec).map((port) => ({
+      port: port.port,
+      targetPort: port.targetPort ?? port.port,
+      nodePort: track === "stable" ? port.nodePort : undefined,
+      name: port.name,
+      protocol: port.protocol === "UDP" ? kplus.Protocol.UDP : undefined,
+    })),
+  });
+  service.selectLabel("app", spec.name);
+  service.selectLabel("track", track);
+  ApiObject.of(service).addJsonPatch(JsonPatch.remove("/spec/externalIPs"));
+  return service;
+}
+
+function addIngress(chart: Chart, spec: WebAppSpec, service: kplus.Service): void {
+  const ingress = spec.ingress!;
+  const port = ingress.servicePort ?? servicePortsOf(spec)[0].port;
+  new kplus.Ingress(chart, "ingress", {
+    metadata: { name: spec.name, namespace: namespaceOf(spec), labels: { app: spec.name } },
+    className: ingress.ingressClassName,
+    rules: (ingress.paths ?? ["/"]).map((path) => ({
+      host: ingress.host,
+      path,
+      pathType: kplus.HttpIngressPathType.PREFIX,
+      backend: kplus.IngressBackend.fromService(service, { port }),
+    })),
+    tls: ingress.tls
+      ? [{ hosts: [ingress.host!], secret: kplus.Secret.fromSecretName(chart, "tls", ingress.tls.secretName) }]
+      : undefined,
+  });
+}
+
+function addScalingPolicies(chart: Chart, spec: WebAppSpec): void {
+  const namespace = namespaceOf(spec);
+  if (spec.autoscaling) {
+    const scaling = spec.autoscaling;
+    new kube.KubeHorizontalPodAutoscalerV2(chart, "autoscaler", {
+      metadata: { name: spec.name, namespace },
+      spec: {
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: spec.name },
+        minReplicas: scaling.minReplicas ?? 1,
+        maxReplicas: scaling.maxReplicas,
+        metrics: [
+          {
+            type: "Resource",
+            resource: { name: "cpu", target: { type: "Utilization", averageUtilization: scaling.targetCpuUtilization } },
+          },
+        ],
+      },
+    });
+  }
+  if (spec.podDisruptionBudget) {
+    const budget = spec.podDisruptionBudget;
+    new kube.KubePodDisruptionBudget(chart, "disruption-budget", {
+      metadata: { name: spec.name, namespace },
+      spec: {
+        selector: { matchLabels: { app: spec.name } },
+        minAvailable: budget.minAvailable === undefined ? undefined : intOrString(budget.minAvailable),
+        maxUnavailable: budget.maxUnavailable === undefined ? undefined : intOrString(budget.maxUnavailable),
+      },
+    });
+  }
+}
+
+/**
+ * Renders a web app: Deployment, Service, optional Namespace, ConfigMap, PVC, Secret shapes,
+ * Ingress (or Traefik routes for a canary), HPA and PDB. A pure function of its arguments.
+ */
+export function webAppManifests(spec: WebAppSpec, secrets: WebAppSecretShapes = {}): ManifestObject[] {
+  const chart = newChart(spec.name);
+  if (spec.createNamespace) new kplus.Namespace(chart, "namespace", { metadata: { name: namespaceOf(spec) } });
+  const wiring = addPodInputs(chart, spec, secrets);
+  addTrack(chart, spec, wiring, "stable");
+  const service = addService(chart, spec, "stable");
+  if (spec.canary) {
+    addTrack(chart, spec, wiring, "canary");
+    addCanaryRoutes(chart, spec, serviceNameOf(spec), addService(chart, spec, "canary").name);
+  } else if (spec.ingress) {
+    addIngress(chart, spec, service);
+  }
+  addScalingPolicies(chart, spec);
+  return renderChart(chart);
+}

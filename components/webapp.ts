@@ -1,0 +1,149 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { checkDnsSubdomain } from "./charts/names";
+import { webAppManifests } from "./charts/webapp-chart";
+import { namespaceOf, serviceNameOf, WebAppSecretShapes, WebAppSpec } from "./charts/webapp-spec";
+import { NodePortRange, secretEnvNameProblems, webAppSpecProblems } from "./charts/webapp-validation";
+import { dependsOnList, plainSecretProblems, registerObjects } from "./k8s-objects";
+
+/** Credentials of a private image registry, turned into a `kubernetes.io/dockerconfigjson` Secret. */
+export interface RegistryCredential {
+  /** Registry host (and port), e.g. `10.234.2.218` or `registry.example.com:5000`. */
+  readonly server: string;
+  /** Registry user name. */
+  readonly username: string;
+  /** Registry password, as a Pulumi secret (e.g. `config.requireSecret("registryPassword")`). */
+  readonly password: pulumi.Output<string>;
+  /** Name of the Secret. @default `${name}-registry` */
+  readonly secretName?: string;
+}
+
+/**
+ * Arguments of a WebApp: the chart spec (see WebAppSpec for each field) plus the values that
+ * cannot be plain data: the provider, secrets, and the cluster facts used for checks and outputs.
+ */
+export interface WebAppArgs extends WebAppSpec {
+  /** Provider of the cluster the app runs on. */
+  readonly provider: k8s.Provider;
+  /**
+   * Sensitive environment variables, by variable name, as Pulumi secrets. They are stored in one
+   * Secret (never a ConfigMap) and never enter the chart, the golden files or the state in clear.
+   */
+  readonly secretEnv?: Record<string, pulumi.Output<string>>;
+  /** How `secretEnv` reaches the container: one `secretKeyRef` per variable, or `envFrom`. @default "env" */
+  readonly secretEnvExposure?: "env" | "envFrom";
+  /** Name of the Secret holding `secretEnv`. @default `${name}-secret` */
+  readonly secretEnvSecretName?: string;
+  /** Private registry login, added to the pods' imagePullSecrets. */
+  readonly registryCredential?: RegistryCredential;
+  /** Node ports the API server allows, for checking `service.ports[].nodePort`. @default { min: 30000, max: 32767 } */
+  readonly nodePortRange?: NodePortRange;
+  /** Cluster DNS domain, for the `dnsName` output. @default "cluster.local" */
+  readonly clusterDomain?: string;
+  /** Address printed in NodePort URLs: any node's IP or the edge VIP. @default "127.0.0.1" (valid on any node) */
+  readonly nodeAddress?: pulumi.Input<string>;
+}
+
+/** Every problem of the arguments, including the Pulumi-only ones the chart spec cannot see. */
+function webAppArgsProblems(args: WebAppArgs): string[] {
+  const secretFields: Record<string, unknown> = { "registryCredential.password": args.registryCredential?.password };
+  for (const [name, value] of Object.entries(args.secretEnv ?? {})) secretFields[`secretEnv.${name}`] = value;
+  return [
+    ...webAppSpecProblems(args, args.nodePortRange),
+    ...secretEnvNameProblems(Object.keys(args.secretEnv ?? {})),
+    ...plainSecretProblems(secretFields),
+    ...[
+      args.secretEnvSecretName && checkDnsSubdomain("secretEnvSecretName", args.secretEnvSecretName),
+      args.registryCredential?.secretName && checkDnsSubdomain("registryCredential.secretName", args.registryCredential.secretName),
+    ].filter((problem): problem is string => !!problem),
+  ];
+}
+
+/** The plain-data part of the arguments: what the chart renders. */
+function specOf(args: WebAppArgs): WebAppSpec {
+  const {
+    provider,
+    secretEnv,
+    secretEnvExposure,
+    secretEnvSecretName,
+    registryCredential,
+    nodePortRange,
+    clusterDomain,
+    nodeAddress,
+    ...spec
+  } = args;
+  return spec;
+}
+
+function dockerConfigJson(credential: RegistryCredential): pulumi.Output<Record<string, string>> {
+  return pulumi.secret(
+    credential.password.apply((password): Record<string, string> => {
+      const auth = Buffer.from(`${credential.username}:${password}`).toString("base64");
+      const config = { auths: { [credential.server]: { username: credential.username, password, auth } } };
+      return { ".dockerconfigjson": JSON.stringify(config) };
+    }),
+  );
+}
+
+function ingressUrls(args: WebAppArgs): string[] {
+  const ingress = args.ingress;
+  if (!ingress?.host) return [];
+  const scheme = ingress.tls ? "https" : "http";
+  return (ingress.paths ?? ["/"]).map((path) => `${scheme}://${ingress.host}${path}`);
+}
+
+/**
+ * A stateless web application: Deployment (optionally with a canary track), Service, config files,
+ * Secrets, PVC, Ingress or Traefik routes, HPA and PDB, rendered by a cdk8s chart and created as
+ * typed Pulumi resources. Arguments are checked before anything is registered.
+ */
+export class WebApp extends pulumi.ComponentResource {
+  /** Name of the stable Service. */
+  public readonly serviceName: pulumi.Output<string>;
+  /** In-cluster DNS name of the Service, `<svc>.<ns>.svc.<clusterDomain>`. */
+  public readonly dnsName: pulumi.Output<string>;
+  /** Ingress URLs, then `http://<nodeAddress>:<nodePort>` for each NodePort. */
+  public readonly urls: pulumi.Output<string[]>;
+
+  constructor(name: string, args: WebAppArgs, opts?: pulumi.ComponentResourceOptions) {
+    const problems = webAppArgsProblems(args);
+    if (problems.length > 0) {
+      throw new Error(`WebApp "${name}" has invalid arguments:\n${problems.map((p) => `- ${p}`).join("\n")}`);
+    }
+    super("onprem-k8s:apps:WebApp", name, {}, opts);
+
+    const secretEnvName = args.secretEnvSecretName ?? `${args.name}-secret`;
+    const registrySecretName = args.registryCredential && (args.registryCredential.secretName ?? `${args.name}-registry`);
+    const shapes: WebAppSecretShapes = {
+      env: args.secretEnv && {
+        secretName: secretEnvName,
+        keys: Object.keys(args.secretEnv),
+        exposure: args.secretEnvExposure ?? "env",
+      },
+      registrySecretName,
+    };
+    const secretData: Record<string, pulumi.Output<Record<string, string>>> = {};
+    if (args.secretEnv) secretData[secretEnvName] = pulumi.secret(pulumi.all(args.secretEnv));
+    if (args.registryCredential && registrySecretName) secretData[registrySecretName] = dockerConfigJson(args.registryCredential);
+
+    const registered = registerObjects(name, webAppManifests(specOf(args), shapes), {
+      parent: this,
+      provider: args.provider,
+      secretData,
+      dependsOn: dependsOnList(opts),
+    });
+
+    const serviceName = serviceNameOf(args);
+    const service = registered.find((r) => r.object.kind === "Service" && r.object.metadata.name === serviceName)!
+      .resource as k8s.core.v1.Service;
+    this.serviceName = pulumi.output(serviceName);
+    this.dnsName = pulumi.output(`${serviceName}.${namespaceOf(args)}.svc.${args.clusterDomain ?? "cluster.local"}`);
+    this.urls = pulumi
+      .all([service.spec, pulumi.output(args.nodeAddress ?? "127.0.0.1")])
+      .apply(([spec, address]) => [
+        ...ingressUrls(args),
+        ...(spec.type === "NodePort" ? spec.ports.filter((p) => p.nodePort).map((p) => `http://${address}:${p.nodePort}`) : []),
+      ]);
+    this.registerOutputs({ serviceName: this.serviceName, dnsName: this.dnsName, urls: this.urls });
+  }
+}

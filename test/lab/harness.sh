@@ -1,0 +1,20 @@
+# shellcheck shell=bash
+# Counting PASS/FAIL helpers shared by the lab tests; a test ends with "N passed, M failed".
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "PASS $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+info() { echo "INFO $*"; }
+# check DESCRIPTION CMD...: PASS if CMD succeeds; its output goes to $LOG
+check() {
+  local d=$1
+  shift
+  if "$@" >>"$LOG" 2>&1; then ok "$d"; else bad "$d"; fi
+}
+# verdict DESCRIPTION CMD...: like check, but CMD is a test and nothing is logged
+verdict() {
+  local d=$1
+  shift
+  if "$@"; then ok "$d"; else bad "$d"; fi
+}
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }

@@ -1,0 +1,151 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { WebApp, WebAppArgs } from "../../../components/webapp";
+import { helloWorld, nginx } from "../charts/fixtures";
+import { installMocks, recorded, settle } from "./mocks";
+
+let provider: k8s.Provider;
+beforeAll(async () => {
+  await installMocks();
+  provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
+});
+
+const base = (): WebAppArgs => ({ ...helloWorld, provider });
+
+/** The exact error for one problem line. */
+const oneProblem = (line: string) => `WebApp "app" has invalid arguments:\n- ${line}`;
+
+function expectRejected(args: WebAppArgs, line: string): void {
+  expect(() => new WebApp("app", args)).toThrow(new Error(oneProblem(line)));
+}
+
+describe("WebApp rejects bad arguments before registering anything", () => {
+  test("an invalid DNS-1123 name", () => {
+    expectRejected(
+      { ...base(), name: "Flask_App" },
+      `name: "Flask_App" is not a valid DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters); use e.g. "flask-app".`,
+    );
+  });
+
+  test("an invalid namespace", () => {
+    expectRejected(
+      { ...base(), namespace: "-cloud" },
+      `namespace: "-cloud" is not a valid DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters); use e.g. "cloud".`,
+    );
+  });
+
+  test("a container port out of 1-65535", () => {
+    expectRejected(
+      { ...base(), ports: [{ containerPort: 70000 }], service: { ports: [{ port: 80, targetPort: 80 }] } },
+      "ports[0].containerPort: 70000 is not a valid port; use an integer from 1 to 65535.",
+    );
+  });
+
+  test("a service port out of 1-65535", () => {
+    expectRejected(
+      { ...base(), service: { type: "NodePort", ports: [{ port: 0, targetPort: 80, nodePort: 31000 }] }, ingress: undefined },
+      "service.ports[0].port: 0 is not a valid port; use an integer from 1 to 65535.",
+    );
+  });
+
+  test("negative replicas", () => {
+    expectRejected({ ...base(), replicas: -1 }, "replicas: -1 is negative; use 0 or more.");
+  });
+
+  test("a nodePort outside the default range", () => {
+    expectRejected(
+      { ...base(), service: { type: "NodePort", ports: [{ port: 80, nodePort: 40000 }] } },
+      "service.ports[0].nodePort: 40000 is outside the node port range 30000-32767; use a port in that range or change nodePortRange to match the API server.",
+    );
+  });
+
+  test("a nodePort outside a configured range", () => {
+    expectRejected(
+      { ...base(), nodePortRange: { min: 20000, max: 22767 } },
+      "service.ports[0].nodePort: 31000 is outside the node port range 20000-22767; use a port in that range or change nodePortRange to match the API server.",
+    );
+    expect(() => new WebApp("in-range", { ...base(), name: "in-range", nodePortRange: { min: 30000, max: 31000 } })).not.toThrow();
+  });
+
+  test("a nodePort on a ClusterIP Service", () => {
+    expectRejected(
+      { ...base(), service: { ports: [{ port: 80, nodePort: 31000 }] } },
+      'service.ports[0].nodePort: set, but service.type is not "NodePort"; set service.type to "NodePort" or drop nodePort.',
+    );
+  });
+
+  test("TLS without a host", () => {
+    expectRejected(
+      { ...base(), ingress: { tls: { secretName: "hello-tls" } } },
+      "ingress.tls: TLS needs a host name; set ingress.host to the name on the certificate.",
+    );
+  });
+
+  test("a secret env value given as a plain string", () => {
+    expectRejected(
+      { ...base(), secretEnv: { DB_PASSWORD: "hunter2" as unknown as pulumi.Output<string> } },
+      'secretEnv.DB_PASSWORD: a plain value was given where a secret is required; pass pulumi.secret(value) or config.requireSecret("<key>") instead.',
+    );
+  });
+
+  test("a registry password given as a plain string", () => {
+    expectRejected(
+      {
+        ...base(),
+        registryCredential: { server: "r", username: "u", password: "hunter2" as unknown as pulumi.Output<string> },
+      },
+      'registryCredential.password: a plain value was given where a secret is required; pass pulumi.secret(value) or config.requireSecret("<key>") instead.',
+    );
+  });
+
+  test("a canary without a host to route", () => {
+    expectRejected(
+      { ...base(), ingress: undefined, canary: { image: "x:2", routing: "header" } },
+      "canary: routing a canary needs ingress.host; set ingress.host.",
+    );
+  });
+
+  test("a config mount of a missing file", () => {
+    const configFiles = { ...nginx.configFiles!, mounts: [{ style: "subPath" as const, key: "nginx.conf", mountPath: "/etc/nginx/nginx.conf" }] };
+    expectRejected(
+      { ...base(), configFiles },
+      'configFiles.mounts[0].key: "nginx.conf" is not a key of configFiles.files; add the file or fix the key.',
+    );
+  });
+
+  test("a CPU autoscaler without a CPU request", () => {
+    expectRejected(
+      { ...base(), autoscaling: { maxReplicas: 3, targetCpuUtilization: 70 } },
+      "autoscaling: a CPU target needs resources.requests.cpu; set it.",
+    );
+  });
+
+  test("every problem in one error, one line each, and nothing registered", async () => {
+    await settle();
+    const before = recorded.length;
+    const args: WebAppArgs = {
+      ...base(),
+      name: "Bad_Name",
+      replicas: -2,
+      ports: [{ containerPort: 0 }],
+      service: { type: "NodePort", ports: [{ port: 80, nodePort: 29999 }] },
+      ingress: { tls: { secretName: "t" } },
+      secretEnv: { TOKEN: "plain" as unknown as pulumi.Output<string> },
+    };
+    expect(() => new WebApp("bad", args)).toThrow(
+      new Error(
+        [
+          'WebApp "bad" has invalid arguments:',
+          `- name: "Bad_Name" is not a valid DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters); use e.g. "bad-name".`,
+          "- ports[0].containerPort: 0 is not a valid port; use an integer from 1 to 65535.",
+          "- service.ports[0].nodePort: 29999 is outside the node port range 30000-32767; use a port in that range or change nodePortRange to match the API server.",
+          "- ingress.tls: TLS needs a host name; set ingress.host to the name on the certificate.",
+          "- replicas: -2 is negative; use 0 or more.",
+          '- secretEnv.TOKEN: a plain value was given where a secret is required; pass pulumi.secret(value) or config.requireSecret("<key>") instead.',
+        ].join("\n"),
+      ),
+    );
+    await settle();
+    expect(recorded.length).toBe(before);
+  });
+});

@@ -1,0 +1,67 @@
+/** Runs the stack program (index.ts) under Pulumi mocks with a given config and records every resource it registers. */
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
+
+export interface RecordedResource {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Record<string, any>;
+  /** Names of the resources this one was told to depend on. */
+  readonly dependsOn: string[];
+}
+
+const NS = "onprem-k8s";
+let recording = new Map<string, RecordedResource>();
+let dependsOnByName = new Map<string, string[]>();
+let lastRegistration = 0;
+
+// tls outputs that stand in for real PEMs: they change whenever their inputs do, as real certificates would.
+function fakeTlsOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
+  const digest = createHash("sha256").update(JSON.stringify(inputs)).digest("hex").slice(0, 16);
+  if (type === "tls:index/privateKey:PrivateKey") return { privateKeyPem: `KEY ${name}` };
+  if (type === "tls:index/certRequest:CertRequest") return { certRequestPem: `CSR ${name} ${digest}` };
+  if (type.startsWith("tls:")) return { certPem: `CERT ${name} ${digest}`, validityEndTime: "2999-01-01T00:00:00Z" };
+  return {};
+}
+
+export async function installMocks(): Promise<void> {
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        const unwrapped = pulumi.runtime.unwrapRpcSecret(args.inputs) as Record<string, any>;
+        recording.set(args.name, { type: args.type, name: args.name, inputs: unwrapped, dependsOn: dependsOnByName.get(args.name) ?? [] });
+        lastRegistration = Date.now();
+        return { id: `${args.name}-id`, state: { ...args.inputs, ...fakeTlsOutputs(args.type, args.name, unwrapped) } };
+      },
+      call: (args) => args.inputs,
+    },
+    "onprem-k8s",
+    "test",
+    false,
+  );
+}
+
+// Records the dependsOn option of every resource: mocks see inputs, not options.
+function recordDependsOn(args: pulumi.ResourceTransformationArgs): undefined {
+  const deps = args.opts.dependsOn;
+  const list = deps === undefined ? [] : Array.isArray(deps) ? deps : [deps];
+  dependsOnByName.set(args.name, (list as pulumi.Resource[]).map((r) => (r as unknown as { __name: string }).__name));
+  return undefined;
+}
+
+/** Runs index.ts with the raw config (secret keys listed) and resolves once registrations have settled. */
+export async function runStack(raw: Record<string, unknown>, secretKeys: string[]): Promise<Map<string, RecordedResource>> {
+  recording = new Map();
+  dependsOnByName = new Map();
+  const all = Object.fromEntries(Object.entries(raw).map(([k, v]) => [`${NS}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+  pulumi.runtime.setAllConfig(all, secretKeys.map((k) => `${NS}:${k}`));
+  // A root stack, as the CLI's run script makes one, so that stack transformations apply.
+  await pulumi.runtime.runInPulumiStack(async () => {
+    pulumi.runtime.registerStackTransformation(recordDependsOn);
+    // require, not import(): the program must load inside the isolated registry, fresh for every run.
+    jest.isolateModules(() => require("../../../index"));
+  });
+  lastRegistration = Date.now();
+  while (Date.now() - lastRegistration < 300) await new Promise((r) => setTimeout(r, 50));
+  return recording;
+}
