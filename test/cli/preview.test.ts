@@ -32,12 +32,14 @@ describe("pulumi preview with invalid config", () => {
     // Break three rules at once; the secret stays a secret of this throwaway stack.
     const broken = dev
       .replace(/^encryptionsalt:.*$/m, "")
-      .replace(/ {2}onprem-k8s:sshPrivateKey:\n {4}secure: .*\n/, "")
+      .replace(/^ {2}onprem-k8s:\w+:\n {4}secure: .*\n/gm, "")
       .replace("podCidr: 10.244.0.0/16", "podCidr: 192.168.0.0/16")
       .replace("clusterDnsIp: 10.96.0.10", "clusterDnsIp: 10.97.0.10")
       .replace("vip: 192.168.10.200", "vip: 192.168.10.31");
     fs.writeFileSync(configFile, broken);
-    expect(pulumi(["config", "set", "--secret", "sshPrivateKey", "not-a-real-key", "--stack", "invalid", "--config-file", configFile], env).code).toBe(0);
+    for (const [key, value] of [["sshPrivateKey", "not-a-real-key"], ["loadBalancerAuthPassword", "vrrp-pw"]]) {
+      expect(pulumi(["config", "set", "--secret", key, value, "--stack", "invalid", "--config-file", configFile], env).code).toBe(0);
+    }
 
     const result = pulumi(["preview", "--stack", "invalid", "--config-file", configFile], env);
     const output = result.stdout + result.stderr;
