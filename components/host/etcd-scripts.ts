@@ -85,7 +85,7 @@ WantedBy=multi-user.target
 
 /** etcdctl against the given endpoints with this member's certificate (it carries client_auth). */
 export function etcdctl(endpoints: string): string {
-  return `ETCDCTL_API=3 etcdctl --endpoints=${endpoints} --cacert=${ETCD_PKI}/ca.crt --cert=${ETCD_PKI}/server.crt --key=${ETCD_PKI}/server.key --command-timeout=3s`;
+  return `etcdctl --endpoints=${endpoints} --cacert=${ETCD_PKI}/ca.crt --cert=${ETCD_PKI}/server.crt --key=${ETCD_PKI}/server.key --command-timeout=3s`;
 }
 
 /**

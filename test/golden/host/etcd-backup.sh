@@ -41,7 +41,7 @@ set -euo pipefail
 dir=/var/backups/etcd
 mkdir -p "$dir"
 file="$dir/snapshot-$(date -u +%Y%m%dT%H%M%SZ).db"
-ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/server.crt --key=/etc/etcd/pki/server.key --command-timeout=3s snapshot save "$file.part" >/dev/null
+etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/server.crt --key=/etc/etcd/pki/server.key --command-timeout=3s snapshot save "$file.part" >/dev/null
 mv -f "$file.part" "$file"
 find "$dir" -maxdepth 1 -name 'snapshot-*.db' | sort -r | tail -n +$((24 + 1)) | xargs -r rm -f
 echo "etcd snapshot: $file"

@@ -34,7 +34,7 @@ retry() {
   return 1
 }
 
-if ! retry 60 2 ETCDCTL_API=3 etcdctl --endpoints=https://172.31.250.11:2379,https://172.31.250.12:2379,https://172.31.250.13:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/server.crt --key=/etc/etcd/pki/server.key --command-timeout=3s endpoint health >/dev/null 2>&1; then
-  fail "etcd cluster is not healthy: $(ETCDCTL_API=3 etcdctl --endpoints=https://172.31.250.11:2379,https://172.31.250.12:2379,https://172.31.250.13:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/server.crt --key=/etc/etcd/pki/server.key --command-timeout=3s endpoint health 2>&1 | tr '\n' ' ')"
+if ! retry 60 2 etcdctl --endpoints=https://172.31.250.11:2379,https://172.31.250.12:2379,https://172.31.250.13:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/server.crt --key=/etc/etcd/pki/server.key --command-timeout=3s endpoint health >/dev/null 2>&1; then
+  fail "etcd cluster is not healthy: $(etcdctl --endpoints=https://172.31.250.11:2379,https://172.31.250.12:2379,https://172.31.250.13:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/server.crt --key=/etc/etcd/pki/server.key --command-timeout=3s endpoint health 2>&1 | tr '\n' ' ')"
 fi
 echo "etcd cluster healthy: lab1 lab2 lab3"

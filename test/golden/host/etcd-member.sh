@@ -103,7 +103,7 @@ LimitNOFILE=65536
 [Install]
 WantedBy=multi-user.target
 ONPREM_K8S_EOF
-healthy() { ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/server.crt --key=/etc/etcd/pki/server.key --command-timeout=3s endpoint health >/dev/null 2>&1; }
+healthy() { etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/server.crt --key=/etc/etcd/pki/server.key --command-timeout=3s endpoint health >/dev/null 2>&1; }
 systemctl daemon-reload
 systemctl enable --quiet etcd
 if ! systemctl is-active --quiet etcd; then
