@@ -60,7 +60,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
       const step = hostStep(`${name}-${host.name}-member`, host, sshPrivateKey, memberScript, {
         parent: this,
         dependsOn: [binaries.installed, ...(previous ? [previous] : [])],
-        deleteScript: "systemctl disable --now etcd etcd-backup.timer 2>/dev/null || true; rm -rf /etc/systemd/system/etcd.service /etc/systemd/system/etcd-backup.* /usr/local/sbin/etcd-backup /etc/etcd /var/lib/etcd; systemctl daemon-reload",
+        deleteScript: "systemctl disable --now etcd-ensure.timer etcd etcd-backup.timer 2>/dev/null || true; rm -rf /etc/systemd/system/etcd.service /etc/systemd/system/etcd-ensure.* /etc/systemd/system/etcd-backup.* /usr/local/sbin/etcd-backup /etc/etcd /var/lib/etcd; systemctl daemon-reload",
       });
       previous = step;
       return step;

@@ -5,6 +5,8 @@ export const ETCD_PKI = "/etc/etcd/pki";
 const CONFIG = "/etc/etcd/etcd.conf.yml";
 const UNIT = "/etc/systemd/system/etcd.service";
 const DATA_DIR = "/var/lib/etcd";
+const ENSURE_SERVICE = "/etc/systemd/system/etcd-ensure.service";
+const ENSURE_TIMER = "/etc/systemd/system/etcd-ensure.timer";
 
 export interface EtcdPeer {
   readonly name: string;
@@ -83,6 +85,32 @@ WantedBy=multi-user.target
 `;
 }
 
+/**
+ * A stopped member is started again within 30 s: remote steps re-run only when their text changes, so the
+ * running state is kept by systemd itself. `systemctl mask etcd` keeps a member down for maintenance.
+ */
+export function renderEtcdEnsureUnits(): { service: string; timer: string } {
+  return {
+    service: `[Unit]
+Description=Start etcd again if it was stopped (onprem-k8s; mask etcd to keep it down)
+
+[Service]
+Type=oneshot
+ExecStart=/usr/bin/systemctl start --no-block etcd.service
+`,
+    timer: `[Unit]
+Description=Keep etcd running (onprem-k8s)
+
+[Timer]
+OnActiveSec=30s
+OnUnitActiveSec=30s
+
+[Install]
+WantedBy=timers.target
+`,
+  };
+}
+
 /** etcdctl against the given endpoints with this member's certificate (it carries client_auth). */
 export function etcdctl(endpoints: string): string {
   return `etcdctl --endpoints=${endpoints} --cacert=${ETCD_PKI}/ca.crt --cert=${ETCD_PKI}/server.crt --key=${ETCD_PKI}/server.key --command-timeout=3s`;
@@ -103,6 +131,8 @@ export function renderEtcdMember(a: EtcdMemberScriptArgs): string {
     [`${ETCD_PKI}/peer.key`, "0600", a.pki.peerKey],
     [CONFIG, "0644", renderEtcdConfig(a)],
     [UNIT, "0644", renderEtcdUnit()],
+    [ENSURE_SERVICE, "0644", renderEtcdEnsureUnits().service],
+    [ENSURE_TIMER, "0644", renderEtcdEnsureUnits().timer],
   ];
   return script(
     `etcd member ${a.member.name}`,
@@ -110,7 +140,8 @@ export function renderEtcdMember(a: EtcdMemberScriptArgs): string {
 ${files.map(([path, mode, content]) => heredoc(`put_file ${path} ${mode}`, content)).join("\n")}
 healthy() { ${etcdctl("https://127.0.0.1:2379")} endpoint health >/dev/null 2>&1; }
 systemctl daemon-reload
-systemctl enable --quiet etcd
+systemctl enable --quiet etcd etcd-ensure.timer
+systemctl start etcd-ensure.timer
 if ! systemctl is-active --quiet etcd; then
   if [[ ! -d ${DATA_DIR}/member ]]; then
     systemctl start --no-block etcd

@@ -25,6 +25,7 @@ finish() {
   [[ -n $writer_pid ]] && kill "$writer_pid" 2>/dev/null
   [[ $rc == 0 ]] || bad "test aborted (exit $rc; log $LOG)"
   rm -rf "$WORK"
+  [[ ${LAB_KEEP:-0} == 1 ]] || "$LABS/down.sh" >>"$LOG" 2>&1 || true
   echo "$pass passed, $fail failed"
   ((fail == 0))
 }
@@ -112,7 +113,8 @@ sleep 2
 stop_writer
 verdict "writes went on through both failovers ($(wc -l <"$WORK/write-failures") failed)" test "$(wc -l <"$WORK/write-failures")" -le 3
 check "pulumi up afterwards succeeds" up
-check "and the cluster converges: every member healthy" ectl endpoint health --cluster
+converged() { for ((i = 0; i < 25; i++)); do ectl endpoint health --cluster && return 0; sleep 2; done; return 1; }
+check "and the cluster converges: the stopped member is started again, every member healthy" converged
 
 # --- 5. a wrong artifact checksum fails clearly and leaves etcd running ---------------------------------
 good_sha=$(pulumi config get --path artifacts.etcd.sha256 --stack "$STACK")

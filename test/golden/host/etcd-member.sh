@@ -103,9 +103,29 @@ LimitNOFILE=65536
 [Install]
 WantedBy=multi-user.target
 ONPREM_K8S_EOF
+put_file /etc/systemd/system/etcd-ensure.service 0644 <<'ONPREM_K8S_EOF'
+[Unit]
+Description=Start etcd again if it was stopped (onprem-k8s; mask etcd to keep it down)
+
+[Service]
+Type=oneshot
+ExecStart=/usr/bin/systemctl start --no-block etcd.service
+ONPREM_K8S_EOF
+put_file /etc/systemd/system/etcd-ensure.timer 0644 <<'ONPREM_K8S_EOF'
+[Unit]
+Description=Keep etcd running (onprem-k8s)
+
+[Timer]
+OnActiveSec=30s
+OnUnitActiveSec=30s
+
+[Install]
+WantedBy=timers.target
+ONPREM_K8S_EOF
 healthy() { etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/server.crt --key=/etc/etcd/pki/server.key --command-timeout=3s endpoint health >/dev/null 2>&1; }
 systemctl daemon-reload
-systemctl enable --quiet etcd
+systemctl enable --quiet etcd etcd-ensure.timer
+systemctl start etcd-ensure.timer
 if ! systemctl is-active --quiet etcd; then
   if [[ ! -d /var/lib/etcd/member ]]; then
     systemctl start --no-block etcd

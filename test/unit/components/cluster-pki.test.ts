@@ -1,0 +1,66 @@
+// ClusterPki under mocks: which certificates it makes, their SANs and uses, and the expiry warning.
+import * as pulumi from "@pulumi/pulumi";
+
+const registered: { type: string; name: string; inputs: Record<string, any> }[] = [];
+let validityEndTime = "2999-01-01T00:00:00Z";
+
+beforeAll(() =>
+  pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        registered.push({ type: args.type, name: args.name, inputs: args.inputs });
+        const outputs = args.type.endsWith("Cert") ? { certPem: `CERT ${args.name}`, validityEndTime } : { privateKeyPem: `KEY ${args.name}`, certRequestPem: `CSR ${args.name}` };
+        return { id: `${args.name}-id`, state: { ...args.inputs, ...outputs } };
+      },
+      call: (args) => args.inputs,
+    },
+    "onprem-k8s",
+    "test",
+    false,
+  ),
+);
+
+async function settle(): Promise<void> {
+  await new Promise((r) => setTimeout(r, 200));
+}
+
+const members = [
+  { name: "lab1", address: "172.31.250.11" },
+  { name: "lab2", address: "172.31.250.12" },
+  { name: "lab3", address: "172.31.250.13" },
+];
+
+test("an etcd CA, a server and a peer certificate per member, and a client certificate", async () => {
+  const { ClusterPki } = await import("../../../components/cluster-pki");
+  registered.length = 0;
+  new ClusterPki("pki", { clusterName: "lab", validityDays: 365, etcdMembers: members, etcdServerExtraIps: ["172.31.250.100"] });
+  await settle();
+  const certs = registered.filter((r) => r.type === "tls:index/locallySignedCert:LocallySignedCert").map((r) => r.name).sort();
+  expect(certs).toEqual(["pki-etcd-client", ...members.flatMap((m) => [`pki-etcd-peer-${m.name}`, `pki-etcd-server-${m.name}`])].sort());
+  const ca = registered.find((r) => r.name === "pki-etcd-ca")!;
+  expect(ca.inputs).toMatchObject({ isCaCertificate: true, validityPeriodHours: 365 * 24 });
+  const serverCsr = registered.find((r) => r.name === "pki-etcd-server-lab2-csr")!;
+  expect(serverCsr.inputs.ipAddresses).toEqual(["172.31.250.12", "127.0.0.1", "172.31.250.100"]);
+  expect(serverCsr.inputs.dnsNames).toEqual(["lab2", "localhost"]);
+  const server = registered.find((r) => r.name === "pki-etcd-server-lab2")!;
+  expect(server.inputs.allowedUses).toEqual(["digital_signature", "key_encipherment", "server_auth", "client_auth"]);
+  expect(server.inputs.earlyRenewalHours).toBe(30 * 24);
+  const keys = registered.filter((r) => r.type === "tls:index/privateKey:PrivateKey");
+  keys.forEach((k) => expect(k.inputs).toEqual({ algorithm: "ECDSA", ecdsaCurve: "P256" }));
+});
+
+test("warns when a certificate expires within pki.expiryWarningDays", async () => {
+  const { ClusterPki } = await import("../../../components/cluster-pki");
+  const warn = jest.spyOn(pulumi.log, "warn").mockImplementation(() => Promise.resolve());
+  validityEndTime = new Date(Date.now() + 10 * 86_400_000).toISOString();
+  new ClusterPki("soon", { clusterName: "lab", validityDays: 365, expiryWarningDays: 30, etcdMembers: members.slice(0, 1) });
+  await settle();
+  const messages = warn.mock.calls.map((c) => String(c[0]));
+  expect(messages.some((m) => /^certificate soon-etcd-server-lab1 expires .*, in (9|10) days \(pki\.expiryWarningDays is 30\)/.test(m))).toBe(true);
+  warn.mockClear();
+  validityEndTime = new Date(Date.now() + 90 * 86_400_000).toISOString();
+  new ClusterPki("later", { clusterName: "lab", validityDays: 365, expiryWarningDays: 30, etcdMembers: members.slice(0, 1) });
+  await settle();
+  expect(warn.mock.calls.filter((c) => String(c[0]).includes("later-"))).toEqual([]);
+  warn.mockRestore();
+});
