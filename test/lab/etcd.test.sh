@@ -19,11 +19,14 @@ STACK=lab
 VIP=172.31.250.100
 read -r -a HOSTS <<<"$LAB_HOSTS"
 writer_pid=
+# The test changes the lab stack's config; it puts the file back as it found it.
+cp Pulumi.lab.yaml "$WORK/Pulumi.lab.yaml.orig"
 
 finish() {
   local rc=$?
   [[ -n $writer_pid ]] && kill "$writer_pid" 2>/dev/null
   [[ $rc == 0 ]] || bad "test aborted (exit $rc; log $LOG)"
+  cp "$WORK/Pulumi.lab.yaml.orig" "$ROOT/Pulumi.lab.yaml"
   rm -rf "$WORK"
   [[ ${LAB_KEEP:-0} == 1 ]] || "$LABS/down.sh" >>"$LOG" 2>&1 || true
   echo "$pass passed, $fail failed"
@@ -83,7 +86,7 @@ info "no-op up took $(since "$t0")s"
 before=()
 for h in "${HOSTS[@]}"; do before+=("$(member_started_at "$h")"); done
 start_writer
-pulumi config set --path etcd.snapshotCount 20000 --stack "$STACK" >>"$LOG"
+pulumi config set --path etcd.snapshotCount "$(($(pulumi config get --path etcd.snapshotCount --stack "$STACK" 2>/dev/null || echo 10000) + 1000))" --stack "$STACK" >>"$LOG"
 check "preview of the change updates exactly the 3 member steps" bash -c "pulumi preview --json --stack $STACK | node -e '
   const steps = JSON.parse(require(\"fs\").readFileSync(0, \"utf8\")).steps.filter((s) => s.op !== \"same\");
   const names = steps.map((s) => s.op + \" \" + s.urn.split(\"::\").pop()).sort();

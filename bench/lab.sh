@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Benchmarks the lab slice: lab setup (cold and warm), `pulumi up` from bare hosts to a healthy etcd + VIP,
+# a no-op up and a preview. Prints the median wall time and peak RSS of each over RUNS runs.
+# Usage: bash bench/lab.sh [RUNS (3)] [COLD_RUNS (1)]. Resets the lab and the lab stack's state.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+LABS=$ROOT/scripts/lab
+# shellcheck source=../scripts/lab/lib.sh
+. "$LABS/lib.sh"
+# shellcheck source=../scripts/env.sh
+. "$ROOT/scripts/env.sh"
+cd "$ROOT"
+RUNS=${1:-3}
+COLD_RUNS=${2:-1}
+STACK=lab
+declare -A times rss
+
+# measure NAME CMD...: one run; wall seconds and peak RSS (KiB, the largest process of the tree) appended
+measure() {
+  local name=$1 out
+  shift
+  out=$(mktemp)
+  /usr/bin/time -f "%e %M" -o "$out" "$@" >/dev/null 2>&1 || { echo "bench: $name failed: $*" >&2; exit 1; }
+  read -r t m <"$out"
+  rm -f "$out"
+  times[$name]+="$t "
+  rss[$name]+="$m "
+}
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+fresh_stack() {
+  pulumi stack rm --yes --force --preserve-config "$STACK" >/dev/null 2>&1 || true
+  "$LABS/stack-config.sh" >/dev/null 2>&1
+}
+
+for ((i = 0; i < COLD_RUNS; i++)); do
+  "$LABS/down.sh" --purge-base >/dev/null 2>&1
+  measure "lab setup, cold (debootstrap + mirror + boot)" "$LABS/up.sh"
+done
+for ((i = 0; i < RUNS; i++)); do
+  "$LABS/down.sh" --purge >/dev/null 2>&1
+  measure "lab setup, warm (hosts from the cached base)" "$LABS/up.sh"
+  fresh_stack
+  measure "pulumi up, bare hosts to healthy etcd + VIP" pulumi up --yes --skip-preview --stack "$STACK" --non-interactive
+  measure "pulumi up, no changes" pulumi up --yes --skip-preview --stack "$STACK" --non-interactive --expect-no-changes
+  measure "pulumi preview, no changes" pulumi preview --stack "$STACK" --non-interactive --expect-no-changes
+done
+"$LABS/down.sh" >/dev/null 2>&1
+
+printf '%-52s %8s %14s %s\n' "step" "median s" "peak RSS MiB" "runs (s)"
+for name in "lab setup, cold (debootstrap + mirror + boot)" "lab setup, warm (hosts from the cached base)" "pulumi up, bare hosts to healthy etcd + VIP" "pulumi up, no changes" "pulumi preview, no changes"; do
+  [[ -n ${times[$name]:-} ]] || continue
+  printf '%-52s %8s %14s %s\n' "$name" "$(median <<<"${times[$name]}")" "$(median <<<"${rss[$name]}" | awk '{printf "%.0f", $1 / 1024}')" "${times[$name]}"
+done
