@@ -138,7 +138,8 @@ export function renderEtcdMember(a: EtcdMemberScriptArgs): string {
     `etcd member ${a.member.name}`,
     `command -v etcd >/dev/null || fail "etcd is not installed"
 ${files.map(([path, mode, content]) => heredoc(`put_file ${path} ${mode}`, content)).join("\n")}
-healthy() { ${etcdctl("https://127.0.0.1:2379")} endpoint health >/dev/null 2>&1; }
+local_etcdctl() { ${etcdctl("https://127.0.0.1:2379")} "$@"; }
+healthy() { local_etcdctl endpoint health >/dev/null 2>&1; }
 systemctl daemon-reload
 systemctl enable --quiet etcd etcd-ensure.timer
 systemctl start etcd-ensure.timer
@@ -150,6 +151,13 @@ if ! systemctl is-active --quiet etcd; then
   fi
   systemctl start etcd || true
 elif [[ $CHANGED == 1 ]]; then
+  # A leader hands over first, so clients see no election while it restarts.
+  self_id='' is_leader=false
+  IFS=, read -r _ self_id _ _ is_leader _ < <(local_etcdctl endpoint status -w simple | tr -d ' ') || true
+  if [[ $is_leader == true ]]; then
+    successor=$(local_etcdctl member list -w simple | tr -d ' ' | awk -F, -v self="$self_id" '$1 != self && $2 == "started" {print $1; exit}')
+    if [[ -n $successor ]]; then local_etcdctl move-leader "$successor" >/dev/null || true; fi
+  fi
   systemctl restart etcd || true
 else
   echo "etcd ${a.member.name}: unchanged"

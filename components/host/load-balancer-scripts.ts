@@ -23,7 +23,7 @@ export function renderHaproxyConfig(a: HaproxyArgs): string {
 backend ${a.name}-${port}
     balance roundrobin
     option tcp-check
-    default-server inter 2s fall 2 rise 2
+    default-server inter 1s fall 2 rise 2
 ${a.backends.map((b) => `    server ${b.name} ${b.address}:${port} check`).join("\n")}
 `,
   );
@@ -36,6 +36,9 @@ defaults
     mode tcp
     log global
     option tcplog
+    # A backend that refuses a connection (restarting) is skipped for the next one.
+    option redispatch
+    retries 3
     timeout connect 5s
     timeout client 10m
     timeout server 10m

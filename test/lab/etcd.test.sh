@@ -130,6 +130,14 @@ pulumi config set --path artifacts.etcd.sha256 "$good_sha" --stack "$STACK" >>"$
 check "fixing the config converges" up
 check "and then nothing changes" up --expect-no-changes
 
+# --- 5b. the air-gapped form: the same release uploaded from a local path --------------------------------
+started=$(member_started_at "${HOSTS[0]}")
+pulumi config rm --path artifacts.etcd.url --stack "$STACK" >>"$LOG"
+pulumi config set --path artifacts.etcd.path "$(ls "$LAB_DIR"/mirror/artifacts/etcd-*.tar.gz)" --stack "$STACK" >>"$LOG"
+check "switching the etcd artifact to an upload from a local path converges" up
+verdict "the uploaded release has the same checksum, so no member restarted" test "$(member_started_at "${HOSTS[0]}")" = "$started"
+check "and then nothing changes" up --expect-no-changes
+
 # --- 6. backups -----------------------------------------------------------------------------------------
 for ((i = 0; i < 40; i++)); do
   snapshot=$(on "${HOSTS[0]}" "ls -1 /var/backups/etcd/snapshot-*.db 2>/dev/null | tail -n 1" || true)

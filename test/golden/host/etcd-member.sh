@@ -122,7 +122,8 @@ OnUnitActiveSec=30s
 [Install]
 WantedBy=timers.target
 ONPREM_K8S_EOF
-healthy() { etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/server.crt --key=/etc/etcd/pki/server.key --command-timeout=3s endpoint health >/dev/null 2>&1; }
+local_etcdctl() { etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/server.crt --key=/etc/etcd/pki/server.key --command-timeout=3s "$@"; }
+healthy() { local_etcdctl endpoint health >/dev/null 2>&1; }
 systemctl daemon-reload
 systemctl enable --quiet etcd etcd-ensure.timer
 systemctl start etcd-ensure.timer
@@ -134,6 +135,13 @@ if ! systemctl is-active --quiet etcd; then
   fi
   systemctl start etcd || true
 elif [[ $CHANGED == 1 ]]; then
+  # A leader hands over first, so clients see no election while it restarts.
+  self_id='' is_leader=false
+  IFS=, read -r _ self_id _ _ is_leader _ < <(local_etcdctl endpoint status -w simple | tr -d ' ') || true
+  if [[ $is_leader == true ]]; then
+    successor=$(local_etcdctl member list -w simple | tr -d ' ' | awk -F, -v self="$self_id" '$1 != self && $2 == "started" {print $1; exit}')
+    if [[ -n $successor ]]; then local_etcdctl move-leader "$successor" >/dev/null || true; fi
+  fi
   systemctl restart etcd || true
 else
   echo "etcd lab1: unchanged"

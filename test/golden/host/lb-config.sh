@@ -46,6 +46,9 @@ defaults
     mode tcp
     log global
     option tcplog
+    # A backend that refuses a connection (restarting) is skipped for the next one.
+    option redispatch
+    retries 3
     timeout connect 5s
     timeout client 10m
     timeout server 10m
@@ -57,7 +60,7 @@ frontend etcd-2379
 backend etcd-2379
     balance roundrobin
     option tcp-check
-    default-server inter 2s fall 2 rise 2
+    default-server inter 1s fall 2 rise 2
     server lab1 172.31.250.11:2379 check
     server lab2 172.31.250.12:2379 check
     server lab3 172.31.250.13:2379 check
