@@ -9,6 +9,11 @@ export class Problems {
     this.lines.push(`${key}: ${problem}; ${fix}`);
   }
 
+  /** Records a line that already names its key and fix, such as a component's own validation. */
+  addLine(line: string): void {
+    this.lines.push(line);
+  }
+
   get all(): readonly string[] {
     return this.lines;
   }

@@ -1,5 +1,6 @@
 /** The typed cluster specification that every component is built from. */
 import * as pulumi from "@pulumi/pulumi";
+import type { AppConfig } from "./parse-apps";
 
 /** Every role a host can carry. */
 export const ROLES = ["etcd", "master", "lb", "worker", "edge"] as const;
@@ -105,8 +106,8 @@ export interface ClusterSpec {
   /** An apt source line for haproxy and keepalived, or undefined to use the hosts' own sources. */
   readonly aptSource?: string;
   readonly pki: PkiSpec;
-  /** App definitions, validated by the app parser. */
-  readonly apps: readonly unknown[];
+  /** The business apps, each a WebApp spec with its secrets named by config key. */
+  readonly apps: readonly AppConfig[];
 }
 
 /** Hosts that carry a role, in config order. */

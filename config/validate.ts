@@ -6,6 +6,7 @@ import { parseNetwork } from "./parse-network";
 import { parseLoadBalancers } from "./parse-load-balancers";
 import { parseArtifacts, parseVersions } from "./parse-artifacts";
 import { parseEtcd } from "./parse-etcd";
+import { parseApps } from "./parse-apps";
 import { REQUIRED_SECRET_KEYS, checkPlainTextSecrets } from "./check-secrets";
 import { cidrContains, parseCidr, parseIpv4 } from "./cidr";
 
@@ -33,7 +34,7 @@ export function validateClusterConfig(raw: Record<string, unknown>, secretKeys: 
   const network = parseNetwork(raw.network, key("network"), problems);
   if (network) checkHostsInNetwork(hosts, network.hostCidr, key("hosts"), problems);
   const loadBalancers = parseLoadBalancers(raw.loadBalancers, key("loadBalancers"), hosts, network, problems);
-  const apps = Array.isArray(raw.apps) ? raw.apps : [];
+  const apps = parseApps(raw.apps, key("apps"), network?.nodePortRange ?? { min: 30000, max: 32767 }, secretKeys, problems);
   checkRoles(hosts, apps.length > 0, key("hosts"), problems);
 
   for (const secret of REQUIRED_SECRET_KEYS) {

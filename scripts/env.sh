@@ -10,7 +10,7 @@ export ONPREM_CACHE="${ONPREM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/onprem-k8s}
 tools_key() {
   (cd "$ONPREM_ROOT/tools" && { cat go.mod go.sum; find cmd -type f -name '*.go' | sort | xargs cat; go version; } | sha256sum | cut -c1-16)
 }
-ONPREM_TOOLS_BIN="$ONPREM_CACHE/tools-$(tools_key)/bin"
+ONPREM_TOOLS_BIN="${ONPREM_TOOLS_BIN:-$ONPREM_CACHE/tools-$(tools_key)/bin}"
 export ONPREM_TOOLS_BIN
 
 # The dynamic-provider launcher ships inside the @pulumi/pulumi npm package.
