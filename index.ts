@@ -1,7 +1,8 @@
 // The stack: read and validate the config, then wire the components. No logic lives here.
 import * as pulumi from "@pulumi/pulumi";
-import { hostsWithRole, loadClusterSpec, parseCidr } from "./config";
-import { ClusterPki, EtcdCluster, LoadBalancerPair } from "./components";
+import * as k8s from "@pulumi/kubernetes";
+import { hasWorkloads, hostsWithRole, loadClusterSpec, parseCidr } from "./config";
+import { ClusterPki, ClusterWorkloads, EtcdCluster, LoadBalancerPair } from "./components";
 
 const spec = loadClusterSpec();
 const etcdHosts = hostsWithRole(spec, "etcd");
@@ -46,6 +47,18 @@ const loadBalancers = spec.loadBalancers.map(
     ),
 );
 
+const workloads = hasWorkloads(spec)
+  ? new ClusterWorkloads("cluster", {
+      provider: new k8s.Provider("cluster", { kubeconfig: spec.kubeconfig }),
+      addons: spec.addons,
+      apps: spec.apps,
+      secretValue: spec.secretValue,
+      edgeVip: spec.loadBalancers.find((lb) => lb.hostRole === "edge")?.vip,
+      nodePortRange: spec.network.nodePortRange,
+      clusterDomain: spec.network.clusterDomain,
+    })
+  : undefined;
+
 export const clusterName = spec.clusterName;
 export const network = spec.network;
 export const etcdEndpoints = etcd.clientEndpoints;
@@ -53,3 +66,4 @@ export const etcdCaCert = etcd.caCert;
 export const etcdClientCert = etcd.clientCert;
 export const etcdClientKey = etcd.clientKey;
 export const vips = pulumi.output(Object.fromEntries(loadBalancers.map((lb, i) => [spec.loadBalancers[i].name, lb.vip])));
+export const appUrls = workloads?.appUrls;

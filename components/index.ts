@@ -5,6 +5,7 @@ export * from "./cluster-pki";
 export * from "./host-artifact";
 export * from "./etcd-cluster";
 export * from "./load-balancer-pair";
+export * from "./cluster-workloads";
 export type * from "./charts/webapp-spec";
 export type * from "./charts/pod-spec";
 export type { TraefikSpec } from "./charts/traefik-chart";

@@ -28,14 +28,27 @@ function decode(text: string): unknown {
   }
 }
 
+/** True when the stack has anything to deploy onto Kubernetes. */
+export function hasWorkloads(spec: Pick<ClusterSpec, "apps" | "addons">): boolean {
+  return spec.apps.length > 0 || spec.addons.traefik !== undefined || spec.addons.ceph !== undefined;
+}
+
 /** Loads and validates the stack config; throws a ConfigError listing every problem. */
 export function loadClusterSpec(config: pulumi.Config = new pulumi.Config()): ClusterSpec {
   const { raw, secretKeys } = readNamespace(config.name);
-  const { spec, problems } = validateClusterConfig(raw, secretKeys, config.name);
+  const validated = validateClusterConfig(raw, secretKeys, config.name);
+  const { spec } = validated;
+  const problems = [...validated.problems];
+  // A preview may run before the cluster exists; an up must never fall back to whatever ~/.kube/config holds.
+  if (!pulumi.runtime.isDryRun() && hasWorkloads(spec) && !secretKeys.has("kubeconfig")) {
+    problems.push(`${config.name}:kubeconfig: is not set, but addons or apps are configured; set the cluster's admin kubeconfig with \`pulumi config set --secret kubeconfig < FILE\``);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     ...spec,
     sshPrivateKey: config.requireSecret("sshPrivateKey"),
     loadBalancerAuthPassword: config.getSecret("loadBalancerAuthPassword") ?? pulumi.secret(""),
+    secretValue: (key) => config.requireSecret(key),
+    kubeconfig: config.getSecret("kubeconfig"),
   };
 }

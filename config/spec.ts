@@ -1,6 +1,7 @@
 /** The typed cluster specification that every component is built from. */
 import * as pulumi from "@pulumi/pulumi";
 import type { AppConfig } from "./parse-apps";
+import type { AddonsConfig } from "./parse-addons";
 
 /** Every role a host can carry. */
 export const ROLES = ["etcd", "master", "lb", "worker", "edge"] as const;
@@ -101,11 +102,17 @@ export interface ClusterSpec {
   /** VRRP authentication shared by the load balancers (a Pulumi secret, at most 8 characters). */
   readonly loadBalancerAuthPassword: pulumi.Output<string>;
   readonly etcd: EtcdSpec;
+  /** The value of a secret config key (validated to exist), as a Pulumi secret. */
+  readonly secretValue: (key: string) => pulumi.Output<string>;
+  /** Admin kubeconfig for the Kubernetes provider, until the control plane provides one. */
+  readonly kubeconfig?: pulumi.Output<string>;
   readonly versions: Readonly<Record<string, string>>;
   readonly artifacts: Readonly<Record<string, ArtifactSpec>>;
   /** An apt source line for haproxy and keepalived, or undefined to use the hosts' own sources. */
   readonly aptSource?: string;
   readonly pki: PkiSpec;
+  /** Cluster addons. */
+  readonly addons: AddonsConfig;
   /** The business apps, each a WebApp spec with its secrets named by config key. */
   readonly apps: readonly AppConfig[];
 }

@@ -7,11 +7,12 @@ import { parseLoadBalancers } from "./parse-load-balancers";
 import { parseArtifacts, parseVersions } from "./parse-artifacts";
 import { parseEtcd } from "./parse-etcd";
 import { parseApps } from "./parse-apps";
+import { parseAddons } from "./parse-addons";
 import { REQUIRED_SECRET_KEYS, checkPlainTextSecrets } from "./check-secrets";
 import { cidrContains, parseCidr, parseIpv4 } from "./cidr";
 
 /** Everything of ClusterSpec that comes from plain config (secrets are attached by the loader). */
-export type PlainClusterSpec = Omit<ClusterSpec, "sshPrivateKey" | "loadBalancerAuthPassword">;
+export type PlainClusterSpec = Omit<ClusterSpec, "sshPrivateKey" | "loadBalancerAuthPassword" | "secretValue" | "kubeconfig">;
 
 export interface ValidationResult {
   readonly spec: PlainClusterSpec;
@@ -49,6 +50,9 @@ export function validateClusterConfig(raw: Record<string, unknown>, secretKeys: 
   }
   checkPlainTextSecrets(raw, secretKeys, namespace, problems);
 
+  if (raw.traefik !== undefined && !loadBalancers.some((lb) => lb.hostRole === "edge")) {
+    problems.add(key("traefik"), "is configured, but no load balancer has hostRole edge", "add a load balancer on the edge hosts for Traefik's VIP");
+  }
   const spec: PlainClusterSpec = {
     clusterName,
     hosts,
@@ -59,6 +63,7 @@ export function validateClusterConfig(raw: Record<string, unknown>, secretKeys: 
     artifacts,
     aptSource: typeof raw.aptSource === "string" && raw.aptSource !== "" ? raw.aptSource : undefined,
     pki: parsePki(raw.pki, key("pki"), problems),
+    addons: parseAddons(raw, key, secretKeys, problems),
     apps,
   };
   return { spec, problems: problems.all };

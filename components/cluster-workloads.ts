@@ -1,0 +1,62 @@
+/** The Kubernetes side of a stack: the addons (Traefik, Ceph RBD) and the business apps, through one provider. */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import type { AddonsConfig, AppConfig } from "../config";
+import { PortRange } from "../config/spec";
+import { TraefikIngress } from "./traefik-ingress";
+import { CephStorageClass } from "./ceph-storage-class";
+import { WebApp } from "./webapp";
+
+export interface ClusterWorkloadsArgs {
+  /** Provider of the cluster. */
+  readonly provider: k8s.Provider;
+  /** Which addons to install. */
+  readonly addons: AddonsConfig;
+  /** The business apps. */
+  readonly apps: readonly AppConfig[];
+  /** Resolves a secret config key to its value (a Pulumi secret). */
+  readonly secretValue: (key: string) => pulumi.Output<string>;
+  /** The VIP in front of the edge nodes; Traefik's address and the address in NodePort URLs. */
+  readonly edgeVip?: string;
+  /** NodePort range of the API server, for checking the apps' node ports. */
+  readonly nodePortRange: PortRange;
+  /** Cluster DNS domain. */
+  readonly clusterDomain: string;
+}
+
+export class ClusterWorkloads extends pulumi.ComponentResource {
+  /** Every app's URLs, by app name. */
+  readonly appUrls: pulumi.Output<Record<string, string[]>>;
+
+  constructor(name: string, args: ClusterWorkloadsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("onprem-k8s:index:ClusterWorkloads", name, {}, opts);
+    const { provider, addons } = args;
+    const dependsOn: pulumi.Resource[] = [];
+    if (addons.traefik && args.edgeVip) {
+      dependsOn.push(new TraefikIngress(`${name}-traefik`, { ...addons.traefik, provider, edgeVip: args.edgeVip }, { parent: this }));
+    }
+    if (addons.ceph) {
+      const ceph = { ...addons.ceph, provider, adminKey: args.secretValue("cephAdminKey"), userKey: args.secretValue("cephUserKey") };
+      dependsOn.push(new CephStorageClass(`${name}-ceph`, ceph, { parent: this }));
+    }
+    // Apps wait for the addons: their Ingresses and PVCs need the ingress class and the storage class.
+    const apps = args.apps.map(
+      (app) =>
+        new WebApp(
+          app.spec.name,
+          {
+            ...app.spec,
+            provider,
+            secretEnv: Object.keys(app.secretEnvKeys).length === 0 ? undefined : Object.fromEntries(Object.entries(app.secretEnvKeys).map(([variable, key]) => [variable, args.secretValue(key)])),
+            registryCredential: app.registry && { ...app.registry, password: args.secretValue(app.registry.passwordKey) },
+            nodePortRange: args.nodePortRange,
+            clusterDomain: args.clusterDomain,
+            nodeAddress: args.edgeVip,
+          },
+          { parent: this, dependsOn },
+        ),
+    );
+    this.appUrls = pulumi.output(Object.fromEntries(apps.map((app, i) => [args.apps[i].spec.name, app.urls])));
+    this.registerOutputs({ appUrls: this.appUrls });
+  }
+}
