@@ -4,8 +4,8 @@ import { Problems, isRecord } from "./problems";
 /** Config keys that must always be set with `pulumi config set --secret`. */
 export const REQUIRED_SECRET_KEYS = ["sshPrivateKey"] as const;
 
-// A name ending in a secret-ish word; a bare "key" (as in taints) is not one.
-const SECRET_NAME = /(password|passwd|token|secret|credential|privatekey|[a-z]key)$/i;
+// A name ending in a secret-ish word; a bare "key" (as in taints) is not one. A kubeconfig holds credentials.
+const SECRET_NAME = /(password|passwd|token|secret|credential|privatekey|[a-z]key|kubeconfig)$/i;
 
 export function looksSecret(name: string): boolean {
   return SECRET_NAME.test(name);
@@ -17,23 +17,25 @@ export function looksSecret(name: string): boolean {
  */
 export function checkPlainTextSecrets(raw: Record<string, unknown>, secretKeys: ReadonlySet<string>, namespace: string, problems: Problems): void {
   for (const [key, value] of Object.entries(raw)) {
-    if (secretKeys.has(key) || value === undefined) continue;
+    if (secretKeys.has(key) || value === undefined || value === "") continue;
     const fullKey = `${namespace}:${key}`;
     if (looksSecret(key)) {
       problems.add(fullKey, "is a secret given in plain text", `set it with \`pulumi config set --secret ${key}\``);
     } else {
-      findNested(value, fullKey, (path) => problems.add(path, "looks like a secret given in plain text", "move the value into its own key set with `pulumi config set --secret` and refer to that key"));
+      findNested(value, fullKey, secretKeys, (path) => problems.add(path, "looks like a secret given in plain text", "move the value into its own key set with `pulumi config set --secret` and refer to that key"));
     }
   }
 }
 
-function findNested(value: unknown, path: string, report: (path: string) => void): void {
+// A value that names a secret config key is a reference to a secret, not a secret.
+function findNested(value: unknown, path: string, secretKeys: ReadonlySet<string>, report: (path: string) => void): void {
   if (Array.isArray(value)) {
-    value.forEach((v, i) => findNested(v, `${path}[${i}]`, report));
+    value.forEach((v, i) => findNested(v, `${path}[${i}]`, secretKeys, report));
   } else if (isRecord(value)) {
     for (const [name, v] of Object.entries(value)) {
-      if (looksSecret(name) && (typeof v === "string" || typeof v === "number")) report(`${path}.${name}`);
-      else findNested(v, `${path}.${name}`, report);
+      const reference = typeof v === "string" && secretKeys.has(v);
+      if (looksSecret(name) && (typeof v === "string" || typeof v === "number") && !reference) report(`${path}.${name}`);
+      else findNested(v, `${path}.${name}`, secretKeys, report);
     }
   }
 }

@@ -40,7 +40,8 @@ export function loadClusterSpec(config: pulumi.Config = new pulumi.Config()): Cl
   const { spec } = validated;
   const problems = [...validated.problems];
   // A preview may run before the cluster exists; an up must never fall back to whatever ~/.kube/config holds.
-  if (!pulumi.runtime.isDryRun() && hasWorkloads(spec) && !secretKeys.has("kubeconfig")) {
+  const kubeconfig = raw.kubeconfig ? config.requireSecret("kubeconfig") : undefined;
+  if (!pulumi.runtime.isDryRun() && hasWorkloads(spec) && !kubeconfig) {
     problems.push(`${config.name}:kubeconfig: is not set, but addons or apps are configured; set the cluster's admin kubeconfig with \`pulumi config set --secret kubeconfig < FILE\``);
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -49,6 +50,6 @@ export function loadClusterSpec(config: pulumi.Config = new pulumi.Config()): Cl
     sshPrivateKey: config.requireSecret("sshPrivateKey"),
     loadBalancerAuthPassword: config.getSecret("loadBalancerAuthPassword") ?? pulumi.secret(""),
     secretValue: (key) => config.requireSecret(key),
-    kubeconfig: config.getSecret("kubeconfig"),
+    kubeconfig,
   };
 }

@@ -15,6 +15,12 @@ describe.each(["dev", "prod"])("pulumi preview --stack %s", (stack) => {
     expect(result.stdout).toContain(`+ pulumi:pulumi:Stack: (create)`);
     expect(result.stdout).toMatch(/clusterName\s*: "(dev|prod)"/);
     expect(result.stdout).not.toContain("BEGIN OPENSSH PRIVATE KEY");
+    // The seed workloads, previewed before the cluster exists.
+    for (const app of ["flaskapp", "redis", "nginx", "tutum-hello-world", "go2cloud-platform"]) {
+      expect(result.stdout).toMatch(new RegExp(`\\+ kubernetes:apps/v1:Deployment: \\(create\\)[\\s\\S]*?name\\s*: "${app}"`));
+    }
+    expect(result.stdout).toContain("+ kubernetes:apps/v1:DaemonSet: (create)");
+    expect(result.stdout).toContain("nodePort  : 31000");
   });
 });
 
@@ -37,7 +43,11 @@ describe("pulumi preview with invalid config", () => {
       .replace("clusterDnsIp: 10.96.0.10", "clusterDnsIp: 10.97.0.10")
       .replace("vip: 192.168.10.200", "vip: 192.168.10.31");
     fs.writeFileSync(configFile, broken);
-    for (const [key, value] of [["sshPrivateKey", "not-a-real-key"], ["loadBalancerAuthPassword", "vrrp-pw"]]) {
+    // Every secret of dev again, now encrypted for this stack.
+    const secretKeys = [...dev.matchAll(/^ {2}onprem-k8s:(\w+):\n {4}secure: /gm)].map((m) => m[1]);
+    expect(secretKeys).toEqual(expect.arrayContaining(["sshPrivateKey", "loadBalancerAuthPassword"]));
+    for (const key of secretKeys) {
+      const value = key === "sshPrivateKey" ? "not-a-real-key" : "vrrp-pw";
       expect(pulumi(["config", "set", "--secret", key, value, "--stack", "invalid", "--config-file", configFile], env).code).toBe(0);
     }
 

@@ -29,7 +29,7 @@ export async function installMocks(): Promise<void> {
     {
       newResource: (args) => {
         const unwrapped = pulumi.runtime.unwrapRpcSecret(args.inputs) as Record<string, any>;
-        recording.set(args.name, { type: args.type, name: args.name, inputs: unwrapped, dependsOn: dependsOnByName.get(args.name) ?? [] });
+        recording.set(`${args.type}::${args.name}`, { type: args.type, name: args.name, inputs: unwrapped, dependsOn: dependsOnByName.get(`${args.type}::${args.name}`) ?? [] });
         lastRegistration = Date.now();
         return { id: `${args.name}-id`, state: { ...args.inputs, ...fakeTlsOutputs(args.type, args.name, unwrapped) } };
       },
@@ -45,11 +45,11 @@ export async function installMocks(): Promise<void> {
 function recordDependsOn(args: pulumi.ResourceTransformationArgs): undefined {
   const deps = args.opts.dependsOn;
   const list = deps === undefined ? [] : Array.isArray(deps) ? deps : [deps];
-  dependsOnByName.set(args.name, (list as pulumi.Resource[]).map((r) => (r as unknown as { __name: string }).__name));
+  dependsOnByName.set(`${args.type}::${args.name}`, (list as pulumi.Resource[]).map((r) => (r as unknown as { __name: string }).__name));
   return undefined;
 }
 
-/** Runs index.ts with the raw config (secret keys listed) and resolves once registrations have settled. */
+/** Runs index.ts with the raw config (secret keys listed) and resolves once registrations have settled; keys are `TYPE::NAME`. */
 export async function runStack(raw: Record<string, unknown>, secretKeys: string[]): Promise<Map<string, RecordedResource>> {
   recording = new Map();
   dependsOnByName = new Map();

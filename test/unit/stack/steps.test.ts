@@ -1,10 +1,11 @@
 // The host-step graph of the lab stack under mocks: what runs before what, and which steps a config change re-runs.
 import { installMocks, RecordedResource, runStack } from "./stack-harness";
-import { LAB_SECRET_KEYS, labConfig } from "./lab-config";
+import { labConfig } from "./stack-config";
 
 jest.setTimeout(60_000);
 
 type Resources = Map<string, RecordedResource>;
+const step = (resources: Resources, name: string) => resources.get(`command:remote:Command::${name}`)!;
 const HOSTS = ["lab1", "lab2", "lab3"];
 const each = (pattern: string) => HOSTS.map((h) => pattern.replace("HOST", h));
 
@@ -12,7 +13,7 @@ const each = (pattern: string) => HOSTS.map((h) => pattern.replace("HOST", h));
 function rerunSteps(before: Resources, after: Resources): string[] {
   return [...after.values()]
     .filter((r) => r.type.startsWith("command:"))
-    .filter((r) => JSON.stringify(r.inputs.create ?? r.inputs.source) !== JSON.stringify(before.get(r.name)?.inputs.create ?? before.get(r.name)?.inputs.source))
+    .filter((r) => JSON.stringify(r.inputs.create ?? r.inputs.source) !== JSON.stringify(before.get(`${r.type}::${r.name}`)?.inputs.create ?? before.get(`${r.type}::${r.name}`)?.inputs.source))
     .map((r) => r.name)
     .sort();
 }
@@ -21,7 +22,8 @@ let baseline: Resources;
 
 beforeAll(async () => {
   await installMocks();
-  baseline = await runStack(labConfig(), LAB_SECRET_KEYS);
+  const { raw, secretKeys } = labConfig();
+  baseline = await runStack(raw, secretKeys);
 });
 
 describe("lab stack step order", () => {
@@ -33,27 +35,27 @@ describe("lab stack step order", () => {
   });
 
   test("no etcd member starts before its binaries are installed", () => {
-    HOSTS.forEach((h) => expect(baseline.get(`etcd-${h}-member`)!.dependsOn).toContain(`etcd-${h}-etcd-install`));
+    HOSTS.forEach((h) => expect(step(baseline, `etcd-${h}-member`).dependsOn).toContain(`etcd-${h}-etcd-install`));
   });
 
   test("member steps form a rolling chain, one host at a time", () => {
-    expect(baseline.get("etcd-lab1-member")!.dependsOn).toEqual(["etcd-lab1-etcd-install"]);
-    expect(baseline.get("etcd-lab2-member")!.dependsOn).toEqual(["etcd-lab2-etcd-install", "etcd-lab1-member"]);
-    expect(baseline.get("etcd-lab3-member")!.dependsOn).toEqual(["etcd-lab3-etcd-install", "etcd-lab2-member"]);
+    expect(step(baseline, "etcd-lab1-member").dependsOn).toEqual(["etcd-lab1-etcd-install"]);
+    expect(step(baseline, "etcd-lab2-member").dependsOn).toEqual(["etcd-lab2-etcd-install", "etcd-lab1-member"]);
+    expect(step(baseline, "etcd-lab3-member").dependsOn).toEqual(["etcd-lab3-etcd-install", "etcd-lab2-member"]);
   });
 
   test("the health gate waits for every member; backups and the etcd VIP wait for the gate", () => {
-    expect(baseline.get("etcd-health")!.dependsOn.sort()).toEqual(each("etcd-HOST-member").sort());
-    HOSTS.forEach((h) => expect(baseline.get(`etcd-${h}-backup`)!.dependsOn).toEqual(["etcd-health"]));
-    expect(baseline.get("etcd")!.dependsOn).toEqual(["etcd-health"]);
+    expect(step(baseline, "etcd-health").dependsOn.sort()).toEqual(each("etcd-HOST-member").sort());
+    HOSTS.forEach((h) => expect(step(baseline, `etcd-${h}-backup`).dependsOn).toEqual(["etcd-health"]));
+    expect(baseline.get("onprem-k8s:index:LoadBalancerPair::etcd")!.dependsOn).toEqual(["etcd-health"]);
   });
 
   test("load balancer configs roll one host at a time after their packages", () => {
-    expect(baseline.get("etcd-lab2-config")!.dependsOn).toEqual(["etcd-lab2-packages", "etcd-lab1-config"]);
+    expect(step(baseline, "etcd-lab2-config").dependsOn).toEqual(["etcd-lab2-packages", "etcd-lab1-config"]);
   });
 
   test("the member scripts carry their certificates as secrets: no PEM key in any plain input", () => {
-    const member = baseline.get("etcd-lab1-member")!;
+    const member = step(baseline, "etcd-lab1-member");
     expect(member.inputs.create).toContain("KEY pki-etcd-server-lab1-key");
   });
 });
@@ -71,9 +73,9 @@ describe("changing X re-runs exactly these steps", () => {
   ];
 
   test.each(cases)("%s", async (_name, change, expected) => {
-    const config = labConfig();
-    change(config);
-    const after = await runStack(config, LAB_SECRET_KEYS);
+    const { raw, secretKeys } = labConfig();
+    change(raw);
+    const after = await runStack(raw, secretKeys);
     expect(rerunSteps(baseline, after)).toEqual(expected.sort());
   });
 });

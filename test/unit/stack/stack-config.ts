@@ -1,0 +1,35 @@
+/** A stack's config as raw values, read from Pulumi.<stack>.yaml; each encrypted value becomes a named placeholder. */
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+
+export interface RawStackConfig {
+  readonly raw: Record<string, any>;
+  readonly secretKeys: string[];
+}
+
+// keepalived reads at most 8 characters of its password.
+const placeholder = (key: string) => (key === "loadBalancerAuthPassword" ? "vrrp-pw" : `${key}-placeholder`);
+
+export function stackConfig(stack: string): RawStackConfig {
+  const text = fs.readFileSync(path.resolve(__dirname, `../../../Pulumi.${stack}.yaml`), "utf8");
+  const config = (yaml.load(text) as { config: Record<string, unknown> }).config;
+  const raw: Record<string, any> = {};
+  const secretKeys: string[] = [];
+  for (const [fullKey, value] of Object.entries(config)) {
+    const key = fullKey.replace(/^onprem-k8s:/, "");
+    const secure = value !== null && typeof value === "object" && "secure" in value;
+    raw[key] = secure ? placeholder(key) : value;
+    if (secure) secretKeys.push(key);
+  }
+  return { raw, secretKeys };
+}
+
+/** The lab stack as a lab machine completes it (scripts/lab/stack-config.sh): its SSH key and etcd release. */
+export function labConfig(): RawStackConfig {
+  const { raw, secretKeys } = stackConfig("lab");
+  return {
+    raw: { ...raw, sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nlab\n-----END OPENSSH PRIVATE KEY-----", artifacts: { etcd: { url: "http://172.31.250.1:8080/artifacts/etcd.tar.gz", sha256: "c".repeat(64) } } },
+    secretKeys: [...new Set([...secretKeys, "sshPrivateKey"])],
+  };
+}

@@ -1,0 +1,309 @@
+package main
+
+// Create, Update, Read and Delete of any object kind through server-side apply.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/emptypb"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+func tokenOf(typ, urn string) string {
+	if typ != "" {
+		return typ
+	}
+	return string(resource.URN(urn).Type())
+}
+
+// previewOutputs is what a planned object looks like without asking the cluster: its inputs,
+// with what only the cluster can tell (status) unknown.
+func previewOutputs(gvk schema.GroupVersionKind, state, in resource.PropertyMap) resource.PropertyMap {
+	out := state.Copy()
+	out["status"] = unknownValue()
+	return outputsOf(gvk.Kind, gvk.Group, out, in)
+}
+
+// overlay approximates an apply for previews: new inputs over the old live object.
+func overlay(base, top resource.PropertyValue) resource.PropertyValue {
+	if base.IsObject() && top.IsObject() {
+		m := base.ObjectValue().Copy()
+		for k, v := range top.ObjectValue() {
+			m[k] = overlay(m[k], v)
+		}
+		return resource.NewObjectProperty(m)
+	}
+	return top
+}
+
+// place puts a namespaced object in its namespace (the provider default when it names none)
+// and strips the namespace from cluster-scoped ones, which the API server would reject.
+func (p *provider) place(ctx context.Context, c cluster, gvk schema.GroupVersionKind, obj *unstructured.Unstructured, fallbackNS string) error {
+	namespaced, err := c.namespaced(ctx, gvk, time.Minute)
+	if err != nil {
+		return err
+	}
+	switch {
+	case !namespaced:
+		obj.SetNamespace("")
+	case obj.GetNamespace() == "" && fallbackNS != "":
+		obj.SetNamespace(fallbackNS)
+	case obj.GetNamespace() == "":
+		obj.SetNamespace(p.config().defaultNamespace())
+	}
+	return nil
+}
+
+// initFailed reports an object that was applied but did not become ready: the engine records it
+// (so it is not orphaned) and retries with an update next time.
+func initFailed(id string, outs, in resource.PropertyMap, cause error) error {
+	props, err := marshal(outs)
+	if err != nil {
+		return cause
+	}
+	inputs, err := marshal(in)
+	if err != nil {
+		return cause
+	}
+	st, err := status.New(codes.Unknown, cause.Error()).WithDetails(&pulumirpc.ErrorResourceInitFailed{
+		Id: id, Properties: props, Inputs: inputs, Reasons: []string{cause.Error()},
+	})
+	if err != nil {
+		return cause
+	}
+	return st.Err()
+}
+
+// applyAndAwait is the shared body of Create and Update.
+func (p *provider) applyAndAwait(ctx context.Context, urn string, gvk schema.GroupVersionKind, in resource.PropertyMap,
+	fallbackNS string, create bool, timeout float64,
+) (string, resource.PropertyMap, error) {
+	ctx, cancel := p.opContext(ctx)
+	defer cancel()
+	c, err := p.client()
+	if err != nil {
+		return "", nil, err
+	}
+	obj, err := toObject(in)
+	if err != nil {
+		return "", nil, fmt.Errorf("inputs: %w", err)
+	}
+	if obj.GetName() == "" {
+		return "", nil, errors.New("metadata.name is required")
+	}
+	if err := p.place(ctx, c, gvk, obj, fallbackNS); err != nil {
+		return "", nil, err
+	}
+	id := objectID(obj.GetNamespace(), obj.GetName())
+	// Like upstream, refuse to take over an object created outside this stack unless asked to:
+	// a later replace or destroy would delete it.
+	if create && !p.config().upsert {
+		_, err := c.get(ctx, gvk, obj.GetNamespace(), obj.GetName())
+		if err == nil {
+			return "", nil, fmt.Errorf("%s %q already exists; import it, or set the provider's upsertExistingObjects to adopt it",
+				gvk.Kind, id)
+		}
+		if !isNotFound(err) {
+			return "", nil, err
+		}
+	}
+	live, err := c.apply(ctx, gvk, obj)
+	if err != nil {
+		return "", nil, fmt.Errorf("applying %s %q: %w", gvk.Kind, id, err)
+	}
+	live, awaitErr := p.awaitReady(ctx, c, urn, gvk, live, awaitTimeout(timeout, live, defaultAwait))
+	outs := outputsOf(gvk.Kind, gvk.Group, fromObject(live), in)
+	if awaitErr != nil {
+		return "", nil, initFailed(id, outs, in, awaitErr)
+	}
+	return id, outs, nil
+}
+
+func (p *provider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
+	in, err := unmarshal(req.GetProperties())
+	if err != nil {
+		return nil, err
+	}
+	gvk, err := objectGVK(tokenOf(req.GetType(), req.GetUrn()), in)
+	if err != nil {
+		return nil, err
+	}
+	if req.GetPreview() {
+		props, err := marshal(previewOutputs(gvk, in, in))
+		if err != nil {
+			return nil, err
+		}
+		return &pulumirpc.CreateResponse{Properties: props}, nil
+	}
+	id, outs, err := p.applyAndAwait(ctx, req.GetUrn(), gvk, in, "", true, req.GetTimeout())
+	if err != nil {
+		return nil, err
+	}
+	props, err := marshal(outs)
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.CreateResponse{Id: id, Properties: props}, nil
+}
+
+func (p *provider) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
+	olds, err := unmarshal(req.GetOlds())
+	if err != nil {
+		return nil, err
+	}
+	news, err := unmarshal(req.GetNews())
+	if err != nil {
+		return nil, err
+	}
+	gvk, err := objectGVK(tokenOf(req.GetType(), req.GetUrn()), news)
+	if err != nil {
+		return nil, err
+	}
+	if req.GetPreview() {
+		merged := overlay(resource.NewObjectProperty(olds), resource.NewObjectProperty(news)).ObjectValue()
+		props, err := marshal(previewOutputs(gvk, merged, news))
+		if err != nil {
+			return nil, err
+		}
+		return &pulumirpc.UpdateResponse{Properties: props}, nil
+	}
+	// The object stays where it is: a new default namespace does not move it (Diff replaces on a
+	// namespace change the program asks for).
+	ns, _ := parseID(req.GetId())
+	_, outs, err := p.applyAndAwait(ctx, req.GetUrn(), gvk, news, ns, false, req.GetTimeout())
+	if err != nil {
+		return nil, err
+	}
+	props, err := marshal(outs)
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.UpdateResponse{Properties: props}, nil
+}
+
+// inputsFromLive derives inputs for an imported object: what a program would have written.
+func inputsFromLive(live *unstructured.Unstructured) resource.PropertyMap {
+	obj := live.DeepCopy()
+	delete(obj.Object, "status")
+	md := map[string]any{"name": live.GetName()}
+	if ns := live.GetNamespace(); ns != "" {
+		md["namespace"] = ns
+	}
+	if l := live.GetLabels(); len(l) > 0 {
+		md["labels"] = toAnyMap(l)
+	}
+	ann := live.GetAnnotations()
+	delete(ann, "kubectl.kubernetes.io/last-applied-configuration")
+	if len(ann) > 0 {
+		md["annotations"] = toAnyMap(ann)
+	}
+	obj.Object["metadata"] = md
+	return fromObject(obj)
+}
+
+func toAnyMap(m map[string]string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// Read gets the live object for refresh and import; an object that is gone reads as empty.
+func (p *provider) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
+	ctx, cancel := p.opContext(ctx)
+	defer cancel()
+	state, err := unmarshal(req.GetProperties())
+	if err != nil {
+		return nil, err
+	}
+	inputs, err := unmarshal(req.GetInputs())
+	if err != nil {
+		return nil, err
+	}
+	known := inputs
+	if len(known) == 0 {
+		known = state
+	}
+	gvk, err := objectGVK(tokenOf(req.GetType(), req.GetUrn()), known)
+	if err != nil {
+		return nil, err
+	}
+	c, err := p.client()
+	if err != nil {
+		return nil, err
+	}
+	ns, name := parseID(req.GetId())
+	if ns == "" {
+		namespaced, err := c.namespaced(ctx, gvk, 0)
+		if errors.Is(err, errUnknownKind) {
+			return &pulumirpc.ReadResponse{}, nil
+		} else if err != nil {
+			return nil, err
+		}
+		if namespaced {
+			ns = p.config().defaultNamespace()
+		}
+	}
+	live, err := c.get(ctx, gvk, ns, name)
+	if isNotFound(err) || errors.Is(err, errUnknownKind) {
+		return &pulumirpc.ReadResponse{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(inputs) == 0 {
+		inputs = inputsFromLive(live)
+	}
+	props, err := marshal(outputsOf(gvk.Kind, gvk.Group, fromObject(live), inputs))
+	if err != nil {
+		return nil, err
+	}
+	ins, err := marshal(inputs)
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.ReadResponse{Id: objectID(live.GetNamespace(), live.GetName()), Properties: props, Inputs: ins}, nil
+}
+
+// Delete removes the object and waits until it is gone; an object already gone is success.
+func (p *provider) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
+	ctx, cancel := p.opContext(ctx)
+	defer cancel()
+	state, err := unmarshal(req.GetProperties())
+	if err != nil {
+		return nil, err
+	}
+	gvk, err := objectGVK(tokenOf(req.GetType(), req.GetUrn()), state)
+	if err != nil {
+		return nil, err
+	}
+	c, err := p.client()
+	if err != nil {
+		return nil, err
+	}
+	ns, name := parseID(req.GetId())
+	err = c.remove(ctx, gvk, ns, name)
+	if isNotFound(err) || errors.Is(err, errUnknownKind) {
+		return &emptypb.Empty{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("deleting %s %q: %w", gvk.Kind, req.GetId(), err)
+	}
+	timeout := defaultDeleteWait
+	if req.GetTimeout() > 0 {
+		timeout = time.Duration(req.GetTimeout() * float64(time.Second))
+	}
+	if err := p.awaitGone(ctx, c, req.GetUrn(), gvk, ns, name, timeout); err != nil {
+		return nil, err
+	}
+	return &emptypb.Empty{}, nil
+}
