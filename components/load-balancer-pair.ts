@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HostSpec } from "../config/spec";
 import { hostStep } from "./host/connection";
-import { renderHaproxyConfig, renderKeepalivedConfig, renderLbConfig, renderLbPackages } from "./host/load-balancer-scripts";
+import { renderHaproxyConfig, renderKeepalivedConfig, renderLbConfig, renderLbPackages, renderLbRemove } from "./host/load-balancer-scripts";
 
 export interface LoadBalancerPairArgs {
   /** DNS-1123 name; names the HAProxy sections and the VRRP instance. */
@@ -42,7 +42,7 @@ export class LoadBalancerPair extends pulumi.ComponentResource {
     // One host at a time: a bad config stops at the first host while the other still serves the VIP.
     let previous: pulumi.Resource | undefined;
     args.hosts.forEach((host, i) => {
-      const packages = hostStep(`${name}-${host.name}-packages`, host, args.sshPrivateKey, renderLbPackages(args.aptSource), { parent: this });
+      const packages = hostStep(`${name}-${host.name}-packages`, host, args.sshPrivateKey, renderLbPackages(args.aptSource, host.name), { parent: this });
       const keepalived = pulumi.output(args.authPassword).apply((authPassword) =>
         renderKeepalivedConfig({
           name: args.name,
@@ -55,10 +55,10 @@ export class LoadBalancerPair extends pulumi.ComponentResource {
           authPassword,
         }),
       );
-      previous = hostStep(`${name}-${host.name}-config`, host, args.sshPrivateKey, keepalived.apply((k) => renderLbConfig({ haproxy, keepalived: k, address: host.address })), {
+      previous = hostStep(`${name}-${host.name}-config`, host, args.sshPrivateKey, keepalived.apply((k) => renderLbConfig({ name: args.name, haproxy, keepalived: k, address: host.address })), {
         parent: this,
         dependsOn: [packages, ...(previous ? [previous] : [])],
-        deleteScript: "systemctl disable --now keepalived haproxy 2>/dev/null || true; rm -f /etc/keepalived/keepalived.conf* /etc/haproxy/haproxy.cfg.bak /etc/sysctl.d/60-onprem-k8s-lb.conf",
+        deleteScript: renderLbRemove(args.name),
       });
     });
     this.vip = pulumi.output(args.vip);

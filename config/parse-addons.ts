@@ -11,12 +11,15 @@ export interface AddonsConfig {
 
 export const CEPH_SECRET_KEYS = ["cephAdminKey", "cephUserKey"] as const;
 
+// The project config declares both with an empty default: empty means "not installed".
+const given = (value: unknown) => (isRecord(value) && Object.keys(value).length === 0 ? undefined : value);
+
 export function parseAddons(raw: Record<string, unknown>, key: (name: string) => string, secretKeys: ReadonlySet<string>, problems: Problems): AddonsConfig {
-  const traefik = raw.traefik;
+  const traefik = given(raw.traefik);
   if (traefik !== undefined && !isRecord(traefik)) {
     problems.add(key("traefik"), "is not an object", "give the TraefikIngress settings, or {} for the defaults");
   }
-  const ceph = raw.ceph;
+  const ceph = given(raw.ceph);
   if (ceph === undefined) return { traefik: traefik as TraefikSpec | undefined };
   const c = isRecord(ceph) ? ceph : {};
   if (typeof c.clusterId !== "string" || typeof c.pool !== "string") {

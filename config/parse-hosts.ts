@@ -34,6 +34,10 @@ function parseHost(raw: unknown, key: string, problems: Problems): HostSpec | un
     problems.add(`${key}.sshPort`, `${JSON.stringify(sshPort)} is not a port`, "give a number from 1 to 65535");
   }
   const sshUser = String(raw.sshUser ?? "root");
+  const simulated = raw.simulated ?? false;
+  if (typeof simulated !== "boolean") {
+    problems.add(`${key}.simulated`, `${JSON.stringify(simulated)} is not true or false`, "give simulated: true for a node that kwok simulates, or leave it out");
+  }
   return {
     name,
     address,
@@ -42,6 +46,7 @@ function parseHost(raw: unknown, key: string, problems: Problems): HostSpec | un
     roles: parseRoles(raw.roles, `${key}.roles`, problems),
     labels: parseLabels(raw.labels, `${key}.labels`, problems),
     taints: parseTaints(raw.taints, `${key}.taints`, problems),
+    ...(simulated === true ? { simulated: true } : {}),
   };
 }
 

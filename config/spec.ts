@@ -25,6 +25,11 @@ export interface HostSpec {
   readonly roles: readonly Role[];
   readonly labels: Readonly<Record<string, string>>;
   readonly taints: readonly Taint[];
+  /**
+   * A node simulated by kwok (workers and edge nodes only): it becomes a Node object that kwok keeps Ready, and no
+   * SSH step ever reaches its address. @default false
+   */
+  readonly simulated?: boolean;
 }
 
 /** An inclusive port range. */
@@ -91,6 +96,16 @@ export interface EtcdSpec {
   readonly backupDirectory: string;
 }
 
+/** Settings of the control plane daemons (HaControlPlane). */
+export interface KubernetesSpec {
+  /** Extra kube-apiserver flags, name (without --) to value; they override the flags onprem-k8s sets. A change rolls the masters. */
+  readonly apiServerExtraArgs: Readonly<Record<string, string>>;
+  /** Extra kube-controller-manager flags, as above. */
+  readonly controllerManagerExtraArgs: Readonly<Record<string, string>>;
+  /** Extra kube-scheduler flags, as above. */
+  readonly schedulerExtraArgs: Readonly<Record<string, string>>;
+}
+
 /** The whole validated stack configuration. */
 export interface ClusterSpec {
   readonly clusterName: string;
@@ -104,8 +119,12 @@ export interface ClusterSpec {
   readonly etcd: EtcdSpec;
   /** The value of a secret config key (validated to exist), as a Pulumi secret. */
   readonly secretValue: (key: string) => pulumi.Output<string>;
-  /** Admin kubeconfig for the Kubernetes provider, until the control plane provides one. */
+  /** Admin kubeconfig for the Kubernetes provider of a stack whose control plane is not its own (no `artifacts.kubernetes`). */
   readonly kubeconfig?: pulumi.Output<string>;
+  /** base64 of the 32-byte key that encrypts Secrets in etcd (a Pulumi secret); set when the stack has a control plane. */
+  readonly secretsEncryptionKey?: pulumi.Output<string>;
+  /** Control plane daemon settings. */
+  readonly kubernetes: KubernetesSpec;
   readonly versions: Readonly<Record<string, string>>;
   readonly artifacts: Readonly<Record<string, ArtifactSpec>>;
   /** An apt source line for haproxy and keepalived, or undefined to use the hosts' own sources. */
@@ -115,6 +134,16 @@ export interface ClusterSpec {
   readonly addons: AddonsConfig;
   /** The business apps, each a WebApp spec with its secrets named by config key. */
   readonly apps: readonly AppConfig[];
+}
+
+/** True when the stack installs the control plane itself: it has masters and the `kubernetes` server artifact. */
+export function hasControlPlane(spec: Pick<ClusterSpec, "hosts" | "artifacts">): boolean {
+  return spec.artifacts.kubernetes !== undefined && spec.hosts.some((h) => h.roles.includes("master"));
+}
+
+/** Hosts that kwok simulates, in config order. */
+export function simulatedHosts(spec: Pick<ClusterSpec, "hosts">): HostSpec[] {
+  return spec.hosts.filter((h) => h.simulated === true);
 }
 
 /** Hosts that carry a role, in config order. */

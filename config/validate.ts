@@ -50,7 +50,8 @@ export function validateClusterConfig(raw: Record<string, unknown>, secretKeys: 
   }
   checkPlainTextSecrets(raw, secretKeys, namespace, problems);
 
-  if (raw.traefik !== undefined && !loadBalancers.some((lb) => lb.hostRole === "edge")) {
+  const addons = parseAddons(raw, key, secretKeys, problems);
+  if (addons.traefik && !loadBalancers.some((lb) => lb.hostRole === "edge")) {
     problems.add(key("traefik"), "is configured, but no load balancer has hostRole edge", "add a load balancer on the edge hosts for Traefik's VIP");
   }
   const spec: PlainClusterSpec = {
@@ -63,7 +64,7 @@ export function validateClusterConfig(raw: Record<string, unknown>, secretKeys: 
     artifacts,
     aptSource: typeof raw.aptSource === "string" && raw.aptSource !== "" ? raw.aptSource : undefined,
     pki: parsePki(raw.pki, key("pki"), problems),
-    addons: parseAddons(raw, key, secretKeys, problems),
+    addons,
     apps,
   };
   return { spec, problems: problems.all };

@@ -1,4 +1,8 @@
-/** Renders HAProxy and keepalived config and the scripts that install and apply them. Pure functions. */
+/**
+ * Renders HAProxy and keepalived config and the scripts that install and apply them. Pure functions.
+ * Several load balancers may share hosts: each owns one file in /etc/haproxy/conf.d and one in
+ * /etc/keepalived/conf.d, beside a shared base written by the packages step.
+ */
 import { heredoc, script, shellQuote } from "./bash";
 
 export interface LbBackend {
@@ -6,27 +10,13 @@ export interface LbBackend {
   readonly address: string;
 }
 
-export interface HaproxyArgs {
-  readonly name: string;
-  readonly vip: string;
-  readonly ports: readonly number[];
-  readonly backends: readonly LbBackend[];
-}
+export const HAPROXY_DIR = "/etc/haproxy/conf.d";
+export const KEEPALIVED_DIR = "/etc/keepalived/conf.d";
+// Every load-balancer step on a host takes this lock: apt, the shared files and the restarts never interleave.
+const LOCK = "exec 9>/run/onprem-k8s-lb.lock\nflock 9";
 
-/** TCP mode, one frontend on the VIP per port, every backend health-checked. */
-export function renderHaproxyConfig(a: HaproxyArgs): string {
-  const sections = a.ports.map(
-    (port) => `frontend ${a.name}-${port}
-    bind ${a.vip}:${port}
-    default_backend ${a.name}-${port}
-
-backend ${a.name}-${port}
-    balance roundrobin
-    option tcp-check
-    default-server inter 1s fall 2 rise 2
-${a.backends.map((b) => `    server ${b.name} ${b.address}:${port} check`).join("\n")}
-`,
-  );
+/** The settings every load balancer on a host shares. */
+export function renderHaproxyBase(): string {
   return `# Rendered by onprem-k8s; changes here are overwritten.
 global
     log /dev/log local0
@@ -42,8 +32,52 @@ defaults
     timeout connect 5s
     timeout client 10m
     timeout server 10m
+`;
+}
 
+export interface HaproxyArgs {
+  readonly name: string;
+  readonly vip: string;
+  readonly ports: readonly number[];
+  readonly backends: readonly LbBackend[];
+}
+
+/** One frontend on the VIP per port, every backend health-checked. */
+export function renderHaproxyConfig(a: HaproxyArgs): string {
+  const sections = a.ports.map(
+    (port) => `frontend ${a.name}-${port}
+    bind ${a.vip}:${port}
+    default_backend ${a.name}-${port}
+
+backend ${a.name}-${port}
+    balance roundrobin
+    option tcp-check
+    default-server inter 1s fall 2 rise 2
+${a.backends.map((b) => `    server ${b.name} ${b.address}:${port} check`).join("\n")}
+`,
+  );
+  return `# Rendered by onprem-k8s for load balancer ${a.name}; changes here are overwritten.
 ${sections.join("\n")}`;
+}
+
+/** keepalived's main file: host-wide settings, then every load balancer's own file. */
+export function renderKeepalivedBase(hostName: string): string {
+  return `# Rendered by onprem-k8s; changes here are overwritten.
+global_defs {
+    router_id ${hostName}
+    enable_script_security
+    script_user root
+}
+
+vrrp_script chk_haproxy {
+    script "/usr/bin/systemctl is-active --quiet haproxy"
+    interval 1
+    fall 2
+    rise 2
+}
+
+include ${KEEPALIVED_DIR}/*.conf
+`;
 }
 
 export interface KeepalivedArgs {
@@ -65,20 +99,7 @@ export const INTERFACE_PLACEHOLDER = "@INTERFACE@";
 
 /** VRRP over unicast between the pair; the VIP follows the healthy haproxy with the highest priority. */
 export function renderKeepalivedConfig(a: KeepalivedArgs): string {
-  return `# Rendered by onprem-k8s; changes here are overwritten.
-global_defs {
-    router_id ${a.self.name}
-    enable_script_security
-    script_user root
-}
-
-vrrp_script chk_haproxy {
-    script "/usr/bin/systemctl is-active --quiet haproxy"
-    interval 1
-    fall 2
-    rise 2
-}
-
+  return `# Rendered by onprem-k8s for load balancer ${a.name}; changes here are overwritten.
 vrrp_instance ${a.name} {
     state BACKUP
     interface ${INTERFACE_PLACEHOLDER}
@@ -103,8 +124,8 @@ ${a.peers.map((p) => `        ${p.address}`).join("\n")}
 `;
 }
 
-/** Installs haproxy and keepalived, from the given apt source alone when there is one. */
-export function renderLbPackages(aptSource: string | undefined): string {
+/** Installs haproxy and keepalived (from the given apt source alone when there is one) and writes the shared base. */
+export function renderLbPackages(aptSource: string | undefined, hostName: string): string {
   const apt = aptSource
     ? `${heredoc("put_file /etc/apt/sources.list.d/onprem-k8s.list 0644", aptSource)}
   only_ours=(-o Dir::Etc::sourcelist=sources.list.d/onprem-k8s.list -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0)
@@ -114,42 +135,72 @@ export function renderLbPackages(aptSource: string | undefined): string {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy keepalived >/dev/null || fail "cannot install haproxy and keepalived"`;
   return script(
     "install haproxy and keepalived",
-    `if ! dpkg -s haproxy keepalived >/dev/null 2>&1; then
+    `${LOCK}
+if ! dpkg -s haproxy keepalived >/dev/null 2>&1; then
   ${apt}
 fi
 # haproxy binds the VIP on the backup too, before keepalived moves it there.
 ${heredoc("put_file /etc/sysctl.d/60-onprem-k8s-lb.conf 0644", "net.ipv4.ip_nonlocal_bind = 1")}
 sysctl -q -w net.ipv4.ip_nonlocal_bind=1
+# haproxy reads every file of its conf.d; keepalived includes its conf.d from the main file.
+${heredoc("put_file /etc/default/haproxy 0644", `CONFIG=${HAPROXY_DIR}`)}
+${heredoc(`put_file ${HAPROXY_DIR}/00-base.cfg 0644`, renderHaproxyBase())}
+${heredoc("put_file /etc/keepalived/keepalived.conf 0644", renderKeepalivedBase(hostName))}
+mkdir -p ${KEEPALIVED_DIR}
+rm -f /etc/haproxy/haproxy.cfg
 echo "haproxy $(haproxy -v | head -n 1 | cut -d' ' -f3), keepalived installed"`,
   );
 }
 
 export interface LbConfigScriptArgs {
+  readonly name: string;
   readonly haproxy: string;
   readonly keepalived: string;
   readonly address: string;
 }
 
-/** Applies both configs; a config that fails its check is rolled back and the running daemons keep the old one. */
+/** Applies one load balancer's files; files that fail their check are rolled back and the daemons keep the old ones. */
 export function renderLbConfig(a: LbConfigScriptArgs): string {
   return script(
-    "load balancer config",
-    `iface=$(ip -o -4 addr show | awk -v a=${shellQuote(a.address)} '{split($4, p, "/")} p[1] == a {print $2; exit}')
+    `load balancer ${a.name}`,
+    `${LOCK}
+iface=$(ip -o -4 addr show | awk -v a=${shellQuote(a.address)} '{split($4, p, "/")} p[1] == a {print $2; exit}')
 [[ -n $iface ]] || fail "no interface has address ${a.address}"
-${heredoc("put_file /etc/haproxy/haproxy.cfg 0644", a.haproxy)}
+${heredoc(`put_file ${HAPROXY_DIR}/50-${a.name}.cfg 0644`, a.haproxy)}
 haproxy_changed=$CHANGED
 CHANGED=0
 ${heredoc("keepalived_conf=$(cat", a.keepalived)}
 )
-put_file /etc/keepalived/keepalived.conf 0600 <<<"\${keepalived_conf//${INTERFACE_PLACEHOLDER}/$iface}"
+put_file ${KEEPALIVED_DIR}/${a.name}.conf 0600 <<<"\${keepalived_conf//${INTERFACE_PLACEHOLDER}/$iface}"
 keepalived_changed=$CHANGED
-if ! haproxy -c -q -f /etc/haproxy/haproxy.cfg; then restore_files; fail "haproxy rejected the new config; the previous one is restored"; fi
+if ! haproxy -c -q -f ${HAPROXY_DIR}; then restore_files; fail "haproxy rejected the new config; the previous one is restored"; fi
 if ! keepalived -t -f /etc/keepalived/keepalived.conf 2>/dev/null; then restore_files; fail "keepalived rejected the new config; the previous one is restored"; fi
 systemctl enable --quiet haproxy keepalived
-if [[ $haproxy_changed == 1 ]]; then systemctl reload-or-restart haproxy; else systemctl start haproxy; fi
-if [[ $keepalived_changed == 1 ]]; then systemctl restart keepalived; else systemctl start keepalived; fi
+# A reload keeps the command line, so an haproxy started before conf.d existed (by apt) needs a restart.
+if ! tr '\\0' ' ' <"/proc/$(systemctl show -p MainPID --value haproxy)/cmdline" 2>/dev/null | grep -q -- "-f ${HAPROXY_DIR} "; then
+  systemctl restart haproxy
+elif [[ $haproxy_changed == 1 ]]; then
+  systemctl reload haproxy
+fi
+if [[ $keepalived_changed == 1 ]]; then systemctl reload-or-restart keepalived; else systemctl start keepalived; fi
 systemctl is-active --quiet haproxy || fail "haproxy is not running"
 systemctl is-active --quiet keepalived || fail "keepalived is not running"
-echo "load balancer on $iface: haproxy and keepalived running"`,
+echo "load balancer ${a.name} on $iface: haproxy and keepalived running"`,
+  );
+}
+
+/** Removes one load balancer's files; the daemons stop when no load balancer is left on the host. */
+export function renderLbRemove(name: string): string {
+  return script(
+    `remove load balancer ${name}`,
+    `${LOCK}
+rm -f ${HAPROXY_DIR}/50-${name}.cfg ${HAPROXY_DIR}/50-${name}.cfg.bak ${KEEPALIVED_DIR}/${name}.conf ${KEEPALIVED_DIR}/${name}.conf.bak
+if compgen -G "${KEEPALIVED_DIR}/*.conf" >/dev/null; then
+  systemctl reload-or-restart haproxy keepalived
+else
+  systemctl disable --now keepalived haproxy 2>/dev/null || true
+  rm -rf ${KEEPALIVED_DIR} /etc/keepalived/keepalived.conf ${HAPROXY_DIR} /etc/default/haproxy /etc/sysctl.d/60-onprem-k8s-lb.conf
+fi
+echo "load balancer ${name} removed"`,
   );
 }

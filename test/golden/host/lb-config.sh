@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 set -euo pipefail
-STEP='load balancer config'
+STEP='load balancer etcd'
 # shellcheck disable=SC2034 # as below
 CHANGED=0
 CHANGED_FILES=()
@@ -34,25 +34,12 @@ retry() {
   return 1
 }
 
+exec 9>/run/onprem-k8s-lb.lock
+flock 9
 iface=$(ip -o -4 addr show | awk -v a=172.31.250.11 '{split($4, p, "/")} p[1] == a {print $2; exit}')
 [[ -n $iface ]] || fail "no interface has address 172.31.250.11"
-put_file /etc/haproxy/haproxy.cfg 0644 <<'ONPREM_K8S_EOF'
-# Rendered by onprem-k8s; changes here are overwritten.
-global
-    log /dev/log local0
-    maxconn 4096
-
-defaults
-    mode tcp
-    log global
-    option tcplog
-    # A backend that refuses a connection (restarting) is skipped for the next one.
-    option redispatch
-    retries 3
-    timeout connect 5s
-    timeout client 10m
-    timeout server 10m
-
+put_file /etc/haproxy/conf.d/50-etcd.cfg 0644 <<'ONPREM_K8S_EOF'
+# Rendered by onprem-k8s for load balancer etcd; changes here are overwritten.
 frontend etcd-2379
     bind 172.31.250.100:2379
     default_backend etcd-2379
@@ -68,20 +55,7 @@ ONPREM_K8S_EOF
 haproxy_changed=$CHANGED
 CHANGED=0
 keepalived_conf=$(cat <<'ONPREM_K8S_EOF'
-# Rendered by onprem-k8s; changes here are overwritten.
-global_defs {
-    router_id lab1
-    enable_script_security
-    script_user root
-}
-
-vrrp_script chk_haproxy {
-    script "/usr/bin/systemctl is-active --quiet haproxy"
-    interval 1
-    fall 2
-    rise 2
-}
-
+# Rendered by onprem-k8s for load balancer etcd; changes here are overwritten.
 vrrp_instance etcd {
     state BACKUP
     interface @INTERFACE@
@@ -106,13 +80,18 @@ vrrp_instance etcd {
 }
 ONPREM_K8S_EOF
 )
-put_file /etc/keepalived/keepalived.conf 0600 <<<"${keepalived_conf//@INTERFACE@/$iface}"
+put_file /etc/keepalived/conf.d/etcd.conf 0600 <<<"${keepalived_conf//@INTERFACE@/$iface}"
 keepalived_changed=$CHANGED
-if ! haproxy -c -q -f /etc/haproxy/haproxy.cfg; then restore_files; fail "haproxy rejected the new config; the previous one is restored"; fi
+if ! haproxy -c -q -f /etc/haproxy/conf.d; then restore_files; fail "haproxy rejected the new config; the previous one is restored"; fi
 if ! keepalived -t -f /etc/keepalived/keepalived.conf 2>/dev/null; then restore_files; fail "keepalived rejected the new config; the previous one is restored"; fi
 systemctl enable --quiet haproxy keepalived
-if [[ $haproxy_changed == 1 ]]; then systemctl reload-or-restart haproxy; else systemctl start haproxy; fi
-if [[ $keepalived_changed == 1 ]]; then systemctl restart keepalived; else systemctl start keepalived; fi
+# A reload keeps the command line, so an haproxy started before conf.d existed (by apt) needs a restart.
+if ! tr '\0' ' ' <"/proc/$(systemctl show -p MainPID --value haproxy)/cmdline" 2>/dev/null | grep -q -- "-f /etc/haproxy/conf.d "; then
+  systemctl restart haproxy
+elif [[ $haproxy_changed == 1 ]]; then
+  systemctl reload haproxy
+fi
+if [[ $keepalived_changed == 1 ]]; then systemctl reload-or-restart keepalived; else systemctl start keepalived; fi
 systemctl is-active --quiet haproxy || fail "haproxy is not running"
 systemctl is-active --quiet keepalived || fail "keepalived is not running"
-echo "load balancer on $iface: haproxy and keepalived running"
+echo "load balancer etcd on $iface: haproxy and keepalived running"

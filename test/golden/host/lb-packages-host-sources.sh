@@ -34,6 +34,8 @@ retry() {
   return 1
 }
 
+exec 9>/run/onprem-k8s-lb.lock
+flock 9
 if ! dpkg -s haproxy keepalived >/dev/null 2>&1; then
   apt-get update -qq || fail "apt-get update failed"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy keepalived >/dev/null || fail "cannot install haproxy and keepalived"
@@ -43,4 +45,44 @@ put_file /etc/sysctl.d/60-onprem-k8s-lb.conf 0644 <<'ONPREM_K8S_EOF'
 net.ipv4.ip_nonlocal_bind = 1
 ONPREM_K8S_EOF
 sysctl -q -w net.ipv4.ip_nonlocal_bind=1
+# haproxy reads every file of its conf.d; keepalived includes its conf.d from the main file.
+put_file /etc/default/haproxy 0644 <<'ONPREM_K8S_EOF'
+CONFIG=/etc/haproxy/conf.d
+ONPREM_K8S_EOF
+put_file /etc/haproxy/conf.d/00-base.cfg 0644 <<'ONPREM_K8S_EOF'
+# Rendered by onprem-k8s; changes here are overwritten.
+global
+    log /dev/log local0
+    maxconn 4096
+
+defaults
+    mode tcp
+    log global
+    option tcplog
+    # A backend that refuses a connection (restarting) is skipped for the next one.
+    option redispatch
+    retries 3
+    timeout connect 5s
+    timeout client 10m
+    timeout server 10m
+ONPREM_K8S_EOF
+put_file /etc/keepalived/keepalived.conf 0644 <<'ONPREM_K8S_EOF'
+# Rendered by onprem-k8s; changes here are overwritten.
+global_defs {
+    router_id lab1
+    enable_script_security
+    script_user root
+}
+
+vrrp_script chk_haproxy {
+    script "/usr/bin/systemctl is-active --quiet haproxy"
+    interval 1
+    fall 2
+    rise 2
+}
+
+include /etc/keepalived/conf.d/*.conf
+ONPREM_K8S_EOF
+mkdir -p /etc/keepalived/conf.d
+rm -f /etc/haproxy/haproxy.cfg
 echo "haproxy $(haproxy -v | head -n 1 | cut -d' ' -f3), keepalived installed"

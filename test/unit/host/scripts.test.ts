@@ -2,7 +2,7 @@
 import { spawnSync } from "child_process";
 import { renderArtifactInstall } from "../../../components/host/artifact-script";
 import { renderEtcdBackup, renderEtcdClusterHealth, renderEtcdMember } from "../../../components/host/etcd-scripts";
-import { renderHaproxyConfig, renderKeepalivedConfig, renderLbConfig, renderLbPackages } from "../../../components/host/load-balancer-scripts";
+import { renderHaproxyConfig, renderKeepalivedBase, renderKeepalivedConfig, renderLbConfig, renderLbPackages, renderLbRemove } from "../../../components/host/load-balancer-scripts";
 import { heredoc, shellQuote } from "../../../components/host/bash";
 import { expectGolden } from "./golden";
 
@@ -28,9 +28,10 @@ const scripts: Record<string, string> = {
   }),
   "etcd-cluster-health.sh": renderEtcdClusterHealth(peers),
   "etcd-backup.sh": renderEtcdBackup({ intervalMinutes: 60, retention: 24, directory: "/var/backups/etcd" }),
-  "lb-packages-apt-source.sh": renderLbPackages("deb [trusted=yes] http://172.31.250.1:8080/apt ./"),
-  "lb-packages-host-sources.sh": renderLbPackages(undefined),
-  "lb-config.sh": renderLbConfig({ haproxy, keepalived, address: "172.31.250.11" }),
+  "lb-packages-apt-source.sh": renderLbPackages("deb [trusted=yes] http://172.31.250.1:8080/apt ./", "lab1"),
+  "lb-packages-host-sources.sh": renderLbPackages(undefined, "lab1"),
+  "lb-config.sh": renderLbConfig({ name: "etcd", haproxy, keepalived, address: "172.31.250.11" }),
+  "lb-remove.sh": renderLbRemove("etcd"),
 };
 
 describe("host scripts", () => {
@@ -62,8 +63,9 @@ describe("host scripts", () => {
   });
 
   test("keepalived tracks haproxy with systemctl, never pidof", () => {
-    expect(keepalived).toContain('script "/usr/bin/systemctl is-active --quiet haproxy"');
-    expect(keepalived).not.toContain("pidof");
+    expect(renderKeepalivedBase("lab1")).toContain('script "/usr/bin/systemctl is-active --quiet haproxy"');
+    expect(keepalived).toContain("chk_haproxy");
+    expect(renderKeepalivedBase("lab1") + keepalived).not.toContain("pidof");
   });
 
   test("heredoc refuses content that would end it early", () => {
