@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
+	"k8s.io/client-go/tools/clientcmd"
 )
 
 // fieldManager owns the fields we apply; a later apply without a field releases it.
@@ -49,10 +50,14 @@ func newKubeCluster(cfg *kubeConfig) (cluster, error) {
 		return nil, err
 	}
 	rc, err := cc.ClientConfig()
+	if clientcmd.IsEmptyConfig(err) {
+		return nil, errors.New("no Kubernetes cluster configured: set the provider's `kubeconfig` setting " +
+			"(new k8s.Provider(name, {kubeconfig}) or `pulumi config set --secret kubernetes:kubeconfig ...`), " +
+			"or provide $KUBECONFIG or ~/.kube/config")
+	}
 	if err != nil {
-		return nil, fmt.Errorf("no Kubernetes cluster configured: set the provider's `kubeconfig` setting "+
-			"(new k8s.Provider(name, {kubeconfig}) or `pulumi config set --secret kubernetes:kubeconfig ...`), "+
-			"or provide $KUBECONFIG or ~/.kube/config: %w", err)
+		return nil, fmt.Errorf("the kubeconfig (provider setting `kubeconfig`, else $KUBECONFIG or ~/.kube/config) "+
+			"cannot be used: %w", err)
 	}
 	return newKubeClusterFromREST(rc)
 }
