@@ -22,7 +22,8 @@ LAB_BASE_PACKAGES=${LAB_BASE_PACKAGES:-systemd systemd-sysv dbus openssh-server 
 LAB_MIRROR_PACKAGES=${LAB_MIRROR_PACKAGES:-haproxy keepalived}
 LAB_BOOT_TIMEOUT=${LAB_BOOT_TIMEOUT:-90}
 LAB_STOP_TIMEOUT=${LAB_STOP_TIMEOUT:-30}
-LAB_CGROUP=${LAB_CGROUP:-onprem-k8s-lab}
+# One cgroup per lab directory, so two labs on one machine never share one.
+LAB_CGROUP=${LAB_CGROUP:-$(basename "$LAB_DIR")}
 # Bump when the base preparation below changes, so cached bases are rebuilt.
 LAB_BASE_RECIPE=1
 
