@@ -6,7 +6,8 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 LABS=$ROOT/scripts/lab
-export LAB_DIR=/var/lib/onprem-k8s-bench LAB_BRIDGE=br-bench LAB_BRIDGE_ADDR=172.31.251.1/24 LAB_MIRROR_PORT=8080 LAB_STACK=bench
+# Host names differ from the lab's too: nspawn names its network interfaces after them.
+export LAB_DIR=/var/lib/onprem-k8s-bench LAB_BRIDGE=br-bench LAB_BRIDGE_ADDR=172.31.251.1/24 LAB_HOSTS="bench1 bench2 bench3" LAB_STACK=bench
 # shellcheck source=scripts/lab/lib.sh
 . "$LABS/lib.sh"
 # shellcheck source=scripts/env.sh
