@@ -39,24 +39,33 @@ export class ClusterWorkloads extends pulumi.ComponentResource {
       const ceph = { ...addons.ceph, provider, adminKey: args.secretValue("cephAdminKey"), userKey: args.secretValue("cephUserKey") };
       dependsOn.push(new CephStorageClass(`${name}-ceph`, ceph, { parent: this }));
     }
-    // Apps wait for the addons: their Ingresses and PVCs need the ingress class and the storage class.
-    const apps = args.apps.map(
-      (app) =>
-        new WebApp(
-          app.spec.name,
-          {
-            ...app.spec,
-            provider,
-            secretEnv: Object.keys(app.secretEnvKeys).length === 0 ? undefined : Object.fromEntries(Object.entries(app.secretEnvKeys).map(([variable, key]) => [variable, args.secretValue(key)])),
-            registryCredential: app.registry && { ...app.registry, password: args.secretValue(app.registry.passwordKey) },
-            nodePortRange: args.nodePortRange,
-            clusterDomain: args.clusterDomain,
-            nodeAddress: args.edgeVip,
-          },
-          { parent: this, dependsOn },
-        ),
-    );
-    this.appUrls = pulumi.output(Object.fromEntries(apps.map((app, i) => [args.apps[i].spec.name, app.urls])));
+    // Apps wait for the addons (ingress class, storage class) and for the app that creates their namespace.
+    const namespaceOwners = new Map<string, WebApp>();
+    const appOf = (app: AppConfig, extra: pulumi.Resource[]) =>
+      new WebApp(
+        app.spec.name,
+        {
+          ...app.spec,
+          provider,
+          secretEnv: Object.keys(app.secretEnvKeys).length === 0 ? undefined : Object.fromEntries(Object.entries(app.secretEnvKeys).map(([variable, key]) => [variable, args.secretValue(key)])),
+          registryCredential: app.registry && { ...app.registry, password: args.secretValue(app.registry.passwordKey) },
+          nodePortRange: args.nodePortRange,
+          clusterDomain: args.clusterDomain,
+          nodeAddress: args.edgeVip,
+        },
+        { parent: this, dependsOn: [...dependsOn, ...extra] },
+      );
+    const apps = new Map<AppConfig, WebApp>();
+    for (const app of args.apps.filter((a) => a.spec.createNamespace)) {
+      const created = appOf(app, []);
+      apps.set(app, created);
+      namespaceOwners.set(app.spec.namespace ?? "default", created);
+    }
+    for (const app of args.apps.filter((a) => !a.spec.createNamespace)) {
+      const owner = namespaceOwners.get(app.spec.namespace ?? "default");
+      apps.set(app, appOf(app, owner ? [owner] : []));
+    }
+    this.appUrls = pulumi.output(Object.fromEntries(args.apps.map((app) => [app.spec.name, apps.get(app)!.urls])));
     this.registerOutputs({ appUrls: this.appUrls });
   }
 }

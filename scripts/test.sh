@@ -12,10 +12,16 @@ fi
 
 echo "== typecheck"
 npx tsc --noEmit -p tsconfig.json
+echo "== policy pack and preview summary: types"
+(cd policy && { cmp -s package-lock.json node_modules/.package-lock.json || { npm ci --no-audit --no-fund && cp package-lock.json node_modules/.package-lock.json; }; } && npx tsc --noEmit -p tsconfig.json)
+npx tsc --noEmit --allowJs --checkJs --strict --target es2022 --module commonjs --types node scripts/preview-summary.js
 echo "== shellcheck"
-shellcheck -x scripts/*.sh scripts/lab/*.sh test/lab/*.sh .ci/run
+shellcheck -x scripts/*.sh scripts/lab/*.sh test/lab/*.sh test/support/*.sh test/fixtures/preview/record.sh bench/lab.sh .ci/run
 echo "== Go plugins"
 (cd tools && GOFLAGS=-mod=mod GOSUMDB=off go test ./cmd/...)
+echo "== Kubernetes binaries and a local apiserver"
+bash scripts/build-kubernetes.sh >/dev/null
+bash test/support/local-apiserver.test.sh
 echo "== unit tests with mocks, then the real pulumi CLI"
 npx jest --ci
 echo "== lab hosts"

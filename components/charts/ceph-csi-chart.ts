@@ -13,6 +13,8 @@ export interface CephRbdSpec {
   readonly pool: string;
   /** Namespace where the ceph-csi RBD driver runs and reads its config and Secrets. @default "ceph-csi" */
   readonly csiNamespace?: string;
+  /** Create `csiNamespace` here, for a cluster where the driver is not installed yet. @default false */
+  readonly createNamespace?: boolean;
   /** @default "ceph-rbd" */
   readonly storageClassName?: string;
   /** Filesystem created on new volumes. @default "ext4" */
@@ -50,6 +52,7 @@ export function cephRbdManifests(spec: CephRbdSpec): ManifestObject[] {
   const adminSecret = spec.adminSecretName ?? cephRbdDefaults.adminSecretName;
   const userSecret = spec.userSecretName ?? cephRbdDefaults.userSecretName;
   const chart = newChart("ceph-rbd");
+  if (spec.createNamespace) new kplus.Namespace(chart, "namespace", { metadata: { name: namespace } });
 
   new kplus.ConfigMap(chart, "csi-config", {
     metadata: { name: "ceph-csi-config", namespace },
