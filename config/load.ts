@@ -1,6 +1,6 @@
 /** Reads the stack config through the Pulumi runtime and validates it before any resource is registered. */
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterSpec } from "./spec";
+import { ClusterSpec, hasControlPlane } from "./spec";
 import { ConfigError } from "./problems";
 import { validateClusterConfig } from "./validate";
 
@@ -41,7 +41,8 @@ export function loadClusterSpec(config: pulumi.Config = new pulumi.Config()): Cl
   const problems = [...validated.problems];
   // A preview may run before the cluster exists; an up must never fall back to whatever ~/.kube/config holds.
   const kubeconfig = raw.kubeconfig ? config.requireSecret("kubeconfig") : undefined;
-  if (!pulumi.runtime.isDryRun() && hasWorkloads(spec) && !kubeconfig) {
+  // A stack with its own control plane takes the admin kubeconfig from it.
+  if (!pulumi.runtime.isDryRun() && hasWorkloads(spec) && !kubeconfig && !hasControlPlane(spec)) {
     problems.push(`${config.name}:kubeconfig: is not set, but addons or apps are configured; set the cluster's admin kubeconfig with \`pulumi config set --secret kubeconfig < FILE\``);
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -51,5 +52,6 @@ export function loadClusterSpec(config: pulumi.Config = new pulumi.Config()): Cl
     loadBalancerAuthPassword: config.getSecret("loadBalancerAuthPassword") ?? pulumi.secret(""),
     secretValue: (key) => config.requireSecret(key),
     kubeconfig,
+    secretsEncryptionKey: raw.secretsEncryptionKey ? config.requireSecret("secretsEncryptionKey") : undefined,
   };
 }

@@ -8,11 +8,12 @@ import { parseArtifacts, parseVersions } from "./parse-artifacts";
 import { parseEtcd } from "./parse-etcd";
 import { parseApps } from "./parse-apps";
 import { parseAddons } from "./parse-addons";
+import { checkControlPlane, parseKubernetes } from "./parse-kubernetes";
 import { REQUIRED_SECRET_KEYS, checkPlainTextSecrets } from "./check-secrets";
 import { cidrContains, parseCidr, parseIpv4 } from "./cidr";
 
 /** Everything of ClusterSpec that comes from plain config (secrets are attached by the loader). */
-export type PlainClusterSpec = Omit<ClusterSpec, "sshPrivateKey" | "loadBalancerAuthPassword" | "secretValue" | "kubeconfig">;
+export type PlainClusterSpec = Omit<ClusterSpec, "sshPrivateKey" | "loadBalancerAuthPassword" | "secretValue" | "kubeconfig" | "secretsEncryptionKey">;
 
 export interface ValidationResult {
   readonly spec: PlainClusterSpec;
@@ -48,6 +49,8 @@ export function validateClusterConfig(raw: Record<string, unknown>, secretKeys: 
   if (hosts.some((h) => h.roles.includes("etcd")) && !artifacts.etcd) {
     problems.add(`${key("artifacts")}.etcd`, "is not set, but hosts have role etcd", "give the etcd release .tar.gz as {url or path, sha256}");
   }
+  const versions = parseVersions(raw.versions, key("versions"), problems);
+  checkControlPlane({ hosts, loadBalancers, artifacts, versions, encryptionKey: raw.secretsEncryptionKey, key }, problems);
   checkPlainTextSecrets(raw, secretKeys, namespace, problems);
 
   const addons = parseAddons(raw, key, secretKeys, problems);
@@ -60,12 +63,13 @@ export function validateClusterConfig(raw: Record<string, unknown>, secretKeys: 
     network: network ?? ({} as PlainClusterSpec["network"]),
     loadBalancers,
     etcd: parseEtcd(raw.etcd, key("etcd"), problems),
-    versions: parseVersions(raw.versions, key("versions"), problems),
+    versions,
     artifacts,
     aptSource: typeof raw.aptSource === "string" && raw.aptSource !== "" ? raw.aptSource : undefined,
     pki: parsePki(raw.pki, key("pki"), problems),
     addons,
     apps,
+    kubernetes: parseKubernetes(raw.kubernetes, key("kubernetes"), problems),
   };
   return { spec, problems: problems.all };
 }
