@@ -1,11 +1,18 @@
 // The stack: read and validate the config, then wire the components. No logic lives here.
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { hasWorkloads, hostsWithRole, loadClusterSpec, parseCidr } from "./config";
-import { ClusterPki, ClusterWorkloads, EtcdCluster, LoadBalancerPair } from "./components";
+import { cidrHost, hasControlPlane, hasWorkloads, hostsWithRole, loadClusterSpec, parseCidr, simulatedHosts } from "./config";
+import { apiLoadBalancer } from "./config/parse-kubernetes";
+import { ClusterPki, ClusterWorkloads, CoreDns, EtcdCluster, HaControlPlane, KWOK_USER, LoadBalancerPair, NodePool } from "./components";
 
 const spec = loadClusterSpec();
 const etcdHosts = hostsWithRole(spec, "etcd");
+const masters = hostsWithRole(spec, "master");
+const simulated = simulatedHosts(spec);
+// The stack installs the control plane itself when it has the kubernetes-server artifact; otherwise its Kubernetes
+// provider uses the `kubeconfig` secret of a cluster made elsewhere.
+const ownControlPlane = hasControlPlane(spec);
+const apiLb = apiLoadBalancer(spec.loadBalancers);
 
 const pki = new ClusterPki("pki", {
   clusterName: spec.clusterName,
@@ -13,6 +20,15 @@ const pki = new ClusterPki("pki", {
   expiryWarningDays: spec.pki.expiryWarningDays,
   etcdMembers: etcdHosts,
   etcdServerExtraIps: spec.loadBalancers.filter((lb) => lb.backendRole === "etcd").map((lb) => lb.vip),
+  kubernetes: ownControlPlane
+    ? {
+        masters,
+        apiServerExtraIps: apiLb ? [apiLb.vip] : [],
+        serviceIp: cidrHost(parseCidr(spec.network.serviceCidr)!, 1),
+        clusterDomain: spec.network.clusterDomain,
+        clients: simulated.length > 0 ? { kwok: KWOK_USER } : {},
+      }
+    : undefined,
 });
 
 const etcd = new EtcdCluster("etcd", {
@@ -42,22 +58,74 @@ const loadBalancers = spec.loadBalancers.map(
         authPassword: spec.loadBalancerAuthPassword,
         sshPrivateKey: spec.sshPrivateKey,
         aptSource: spec.aptSource,
+        // An apiserver listens before it is ready: only one that answers /readyz gets clients.
+        httpsCheckPath: ownControlPlane && lb === apiLb ? "/readyz" : undefined,
       },
       { dependsOn: lb.backendRole === "etcd" ? [etcd.healthy] : [] },
     ),
 );
 
-const workloads = hasWorkloads(spec)
-  ? new ClusterWorkloads("cluster", {
-      provider: new k8s.Provider("cluster", { kubeconfig: spec.kubeconfig }),
-      addons: spec.addons,
-      apps: spec.apps,
-      secretValue: spec.secretValue,
-      edgeVip: spec.loadBalancers.find((lb) => lb.hostRole === "edge")?.vip,
-      nodePortRange: spec.network.nodePortRange,
-      clusterDomain: spec.network.clusterDomain,
-    })
+const controlPlane = ownControlPlane
+  ? new HaControlPlane(
+      "control-plane",
+      {
+        clusterName: spec.clusterName,
+        masters,
+        sshPrivateKey: spec.sshPrivateKey,
+        artifact: spec.artifacts.kubernetes,
+        apiAddress: apiLb?.vip ?? masters[0].address,
+        apiAddressDependsOn: loadBalancers.filter((_, i) => spec.loadBalancers[i] === apiLb),
+        network: spec.network,
+        etcd: { endpoints: etcd.clientEndpoints, caCert: etcd.caCert },
+        pki: pki.kubernetes!,
+        secretsEncryptionKey: spec.secretsEncryptionKey!,
+        extraArgs: { apiServer: spec.kubernetes.apiServerExtraArgs, controllerManager: spec.kubernetes.controllerManagerExtraArgs, scheduler: spec.kubernetes.schedulerExtraArgs },
+      },
+      { dependsOn: [etcd.healthy] },
+    )
   : undefined;
+
+// With its own control plane the provider takes the admin kubeconfig from it, so a new stack's preview needs no cluster.
+const provider = controlPlane
+  ? new k8s.Provider("cluster", { kubeconfig: controlPlane.adminKubeconfig }, { dependsOn: [controlPlane.ready] })
+  : hasWorkloads(spec)
+    ? new k8s.Provider("cluster", { kubeconfig: spec.kubeconfig })
+    : undefined;
+
+const nodePool =
+  controlPlane && provider && simulated.length > 0
+    ? new NodePool("nodes", {
+        provider,
+        nodes: simulated,
+        // kwok runs on the first master: it needs a real host, and a master is always there.
+        kwokHost: masters[0],
+        sshPrivateKey: spec.sshPrivateKey,
+        artifact: spec.artifacts.kwok,
+        apiServerUrl: controlPlane.apiServerUrl,
+        clusterName: spec.clusterName,
+        caCert: controlPlane.caCert,
+        clientCert: pki.kubernetes!.clients.kwok,
+        podCidr: spec.network.podCidr,
+      })
+    : undefined;
+
+// The cluster DNS comes with the stack's own control plane.
+if (controlPlane && provider) {
+  new CoreDns("coredns", { provider, clusterDnsIp: spec.network.clusterDnsIp, clusterDomain: spec.network.clusterDomain, version: spec.versions.coredns });
+}
+
+const workloads =
+  provider && hasWorkloads(spec)
+    ? new ClusterWorkloads("cluster", {
+        provider,
+        addons: spec.addons,
+        apps: spec.apps,
+        secretValue: spec.secretValue,
+        edgeVip: spec.loadBalancers.find((lb) => lb.hostRole === "edge")?.vip,
+        nodePortRange: spec.network.nodePortRange,
+        clusterDomain: spec.network.clusterDomain,
+      })
+    : undefined;
 
 export const clusterName = spec.clusterName;
 export const network = spec.network;
@@ -66,4 +134,10 @@ export const etcdCaCert = etcd.caCert;
 export const etcdClientCert = etcd.clientCert;
 export const etcdClientKey = etcd.clientKey;
 export const vips = pulumi.output(Object.fromEntries(loadBalancers.map((lb, i) => [spec.loadBalancers[i].name, lb.vip])));
+// null, not undefined, for a stack without its own control plane: the output is there, and empty.
+export const apiServerUrl = controlPlane?.apiServerUrl ?? null;
+/** The cluster admin's kubeconfig (a secret): `pulumi stack output kubeconfig --show-secrets > admin.conf`. */
+export const kubeconfig = controlPlane?.adminKubeconfig ?? null;
+/** The nodes kwok simulates. */
+export const simulatedNodes = nodePool ? Object.keys(nodePool.nodes) : [];
 export const appUrls = workloads?.appUrls;

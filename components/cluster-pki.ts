@@ -20,12 +20,53 @@ export interface ClusterPkiArgs {
   readonly etcdMembers: readonly PkiMember[];
   /** Extra IP SANs for every etcd server certificate, such as a VIP that fronts the client port. @default [] */
   readonly etcdServerExtraIps?: readonly string[];
+  /** The Kubernetes CAs and certificates, for a stack with its own control plane. @default none */
+  readonly kubernetes?: KubernetesPkiArgs;
+}
+
+export interface KubernetesPkiArgs {
+  /** The masters: every address and name is a SAN of the apiserver certificate. */
+  readonly masters: readonly PkiMember[];
+  /** More IP SANs of the apiserver certificate: the API VIP. @default [] */
+  readonly apiServerExtraIps?: readonly string[];
+  /** The first address of the service network, the ClusterIP of the `kubernetes` Service (e.g. 10.96.0.1). */
+  readonly serviceIp: string;
+  /** The cluster DNS domain, for the `kubernetes.default.svc.DOMAIN` SAN. */
+  readonly clusterDomain: string;
+  /** More client certificates of the Kubernetes CA: name to common name (the user RBAC binds), no group. @default {} */
+  readonly clients?: Readonly<Record<string, string>>;
 }
 
 /** A certificate and its private key (the key is a secret). */
 export interface CertKeyPair {
   readonly cert: pulumi.Output<string>;
   readonly key: pulumi.Output<string>;
+}
+
+/** The Kubernetes side of the PKI; private keys are secrets. */
+export interface KubernetesPki {
+  /** The cluster CA: clients, the apiserver's serving certificate, and what the controller-manager signs. */
+  readonly caCert: pulumi.Output<string>;
+  readonly caKey: pulumi.Output<string>;
+  /** The apiserver's serving certificate, shared by every master. */
+  readonly apiServer: CertKeyPair;
+  /** The apiserver's client certificate for etcd, signed by the etcd CA. */
+  readonly etcdClient: CertKeyPair;
+  /** The apiserver's client certificate for kubelets. */
+  readonly kubeletClient: CertKeyPair;
+  /** The front-proxy (aggregation layer) CA and the apiserver's client certificate of it. */
+  readonly frontProxyCaCert: pulumi.Output<string>;
+  readonly frontProxyClient: CertKeyPair;
+  /** The key pair that signs and checks service-account tokens (RSA; PEM private key and PKIX public key). */
+  readonly serviceAccount: { readonly key: pulumi.Output<string>; readonly publicKey: pulumi.Output<string> };
+  /** CN system:kube-controller-manager. */
+  readonly controllerManager: CertKeyPair;
+  /** CN system:kube-scheduler. */
+  readonly scheduler: CertKeyPair;
+  /** Cluster admin: O=system:masters. */
+  readonly admin: CertKeyPair;
+  /** The extra client certificates, by name. */
+  readonly clients: Readonly<Record<string, CertKeyPair>>;
 }
 
 const HOURS_PER_DAY = 24;
@@ -35,8 +76,10 @@ export class ClusterPki extends pulumi.ComponentResource {
   readonly etcdCaCert: pulumi.Output<string>;
   /** Per etcd member: server and peer certificates. */
   readonly etcdMembers: Record<string, { server: CertKeyPair; peer: CertKeyPair }>;
-  /** A client certificate for etcd (etcdctl, kube-apiserver). */
+  /** A client certificate for etcd (etcdctl). */
   readonly etcdClient: CertKeyPair;
+  /** The Kubernetes certificates, when `kubernetes` was given. */
+  readonly kubernetes?: KubernetesPki;
 
   private readonly args: ClusterPkiArgs;
 
@@ -55,7 +98,33 @@ export class ClusterPki extends pulumi.ComponentResource {
       ]),
     );
     this.etcdClient = this.signed(`${name}-etcd-client`, etcdCa, `${args.clusterName}-etcd-client`, ["client_auth"], [], []);
-    this.registerOutputs({ etcdCaCert: this.etcdCaCert });
+    if (args.kubernetes) this.kubernetes = this.kubernetesPki(name, args.kubernetes, etcdCa);
+    this.registerOutputs({ etcdCaCert: this.etcdCaCert, kubernetesCaCert: this.kubernetes?.caCert });
+  }
+
+  private kubernetesPki(name: string, k: KubernetesPkiArgs, etcdCa: CertKeyPair): KubernetesPki {
+    const ca = this.ca(`${name}-kube-ca`, `${this.args.clusterName}-kubernetes-ca`);
+    const frontProxyCa = this.ca(`${name}-front-proxy-ca`, `${this.args.clusterName}-front-proxy-ca`);
+    const domain = k.clusterDomain;
+    const apiServerNames = ["kubernetes", "kubernetes.default", "kubernetes.default.svc", `kubernetes.default.svc.${domain}`, "localhost", ...k.masters.map((m) => m.name)];
+    const apiServerIps = [...new Set([...(k.apiServerExtraIps ?? []), ...k.masters.map((m) => m.address), "127.0.0.1", k.serviceIp])];
+    const client = (suffix: string, commonName: string, organization: string | null = null) => this.signed(`${name}-${suffix}`, ca, commonName, ["client_auth"], [], [], organization);
+    // RSA, as every consumer of service-account tokens (OIDC discovery included) accepts it.
+    const saKey = new tls.PrivateKey(`${name}-service-account-key`, { algorithm: "RSA", rsaBits: 2048 }, { parent: this });
+    return {
+      caCert: ca.cert,
+      caKey: pulumi.secret(ca.key),
+      apiServer: this.signed(`${name}-apiserver`, ca, "kube-apiserver", ["server_auth"], apiServerNames, apiServerIps, null),
+      etcdClient: this.signed(`${name}-apiserver-etcd-client`, etcdCa, "kube-apiserver-etcd-client", ["client_auth"], [], [], null),
+      kubeletClient: client("apiserver-kubelet-client", "kube-apiserver-kubelet-client", "system:masters"),
+      frontProxyCaCert: frontProxyCa.cert,
+      frontProxyClient: this.signed(`${name}-front-proxy-client`, frontProxyCa, "front-proxy-client", ["client_auth"], [], [], null),
+      serviceAccount: { key: pulumi.secret(saKey.privateKeyPem), publicKey: saKey.publicKeyPem },
+      controllerManager: client("controller-manager", "system:kube-controller-manager"),
+      scheduler: client("scheduler", "system:kube-scheduler"),
+      admin: client("admin", "kubernetes-admin", "system:masters"),
+      clients: Object.fromEntries(Object.entries(k.clients ?? {}).map(([id, commonName]) => [id, client(`client-${id}`, commonName)])),
+    };
   }
 
   private key(name: string): tls.PrivateKey {
@@ -79,9 +148,11 @@ export class ClusterPki extends pulumi.ComponentResource {
     return { cert: cert.certPem, key: key.privateKeyPem };
   }
 
-  private signed(name: string, ca: CertKeyPair, commonName: string, uses: string[], dnsNames: string[], ipAddresses: string[]): CertKeyPair {
+  /** A certificate of `ca`; Kubernetes reads the organization as the client's group, so its certificates name theirs. */
+  private signed(name: string, ca: CertKeyPair, commonName: string, uses: string[], dnsNames: string[], ipAddresses: string[], organization: string | null = "onprem-k8s"): CertKeyPair {
     const key = this.key(`${name}-key`);
-    const request = new tls.CertRequest(`${name}-csr`, { privateKeyPem: key.privateKeyPem, subject: { commonName, organization: "onprem-k8s" }, dnsNames, ipAddresses }, { parent: this });
+    const subject = organization === null ? { commonName } : { commonName, organization };
+    const request = new tls.CertRequest(`${name}-csr`, { privateKeyPem: key.privateKeyPem, subject, dnsNames, ipAddresses }, { parent: this });
     const cert = new tls.LocallySignedCert(
       name,
       {

@@ -96,7 +96,8 @@ Description=Start etcd again if it was stopped (onprem-k8s; mask etcd to keep it
 
 [Service]
 Type=oneshot
-ExecStart=/usr/bin/systemctl start --no-block etcd.service
+# Only when etcd is down: a start job would cancel a stop in progress (with apiservers connected, a stop takes seconds).
+ExecStart=/bin/sh -c 'case $$(systemctl is-active etcd) in inactive|failed) systemctl start --no-block etcd.service ;; esac'
 `,
     timer: `[Unit]
 Description=Keep etcd running (onprem-k8s)

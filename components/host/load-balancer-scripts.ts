@@ -40,10 +40,21 @@ export interface HaproxyArgs {
   readonly vip: string;
   readonly ports: readonly number[];
   readonly backends: readonly LbBackend[];
+  /**
+   * Check each backend with an HTTPS GET of this path (status 200 = up; the certificate is not verified) instead of a
+   * TCP connect, for servers that listen before they are ready, such as kube-apiserver's /readyz. @default TCP connect
+   */
+  readonly httpsCheckPath?: string;
 }
 
 /** One frontend on the VIP per port, every backend health-checked. */
 export function renderHaproxyConfig(a: HaproxyArgs): string {
+  const check = a.httpsCheckPath
+    ? `    option httpchk GET ${a.httpsCheckPath}
+    http-check expect status 200
+    default-server inter 1s fall 2 rise 2 check-ssl verify none`
+    : `    option tcp-check
+    default-server inter 1s fall 2 rise 2`;
   const sections = a.ports.map(
     (port) => `frontend ${a.name}-${port}
     bind ${a.vip}:${port}
@@ -51,8 +62,7 @@ export function renderHaproxyConfig(a: HaproxyArgs): string {
 
 backend ${a.name}-${port}
     balance roundrobin
-    option tcp-check
-    default-server inter 1s fall 2 rise 2
+${check}
 ${a.backends.map((b) => `    server ${b.name} ${b.address}:${port} check`).join("\n")}
 `,
   );

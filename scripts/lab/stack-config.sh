@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Points the lab stack at this machine's lab: its SSH key and the etcd release on its mirror.
+# Points the lab stack at this machine's lab: its SSH key and the etcd, kubernetes-server and kwok releases on its
+# mirror (the Kubernetes ones built from their Go modules by scripts/build-kubernetes.sh, cached after the first run).
 # Values are written only when they differ, so a second run leaves Pulumi.lab.yaml as it is.
 set -euo pipefail
 # shellcheck source=scripts/lab/lib.sh
@@ -22,6 +23,30 @@ if [[ "$(current sshPrivateKey)" != "$(cat "$LAB_KEY")" ]]; then
   pulumi config set --secret sshPrivateKey --stack "$stack" <"$LAB_KEY" >/dev/null
   log "stack $stack: set sshPrivateKey"
 fi
+# The Secrets encryption key is part of the stack; a stack that has none (or one it cannot decrypt, as in a copy of
+# Pulumi.lab.yaml under another stack) gets a new random one, through stdin.
+if [[ -z "$(current secretsEncryptionKey)" ]]; then
+  head -c 32 /dev/urandom | base64 | pulumi config set --secret secretsEncryptionKey --stack "$stack" >/dev/null
+  log "stack $stack: set secretsEncryptionKey"
+fi
 read -r url sha256 < <(bash "$LAB_SCRIPTS/etcd-artifact.sh")
 set_if_changed artifacts.etcd.url "$url"
 set_if_changed artifacts.etcd.sha256 "$sha256"
+
+# kubernetes-server and kwok: the release tarballs of scripts/build-kubernetes.sh, published under artifacts/.
+kube_bin=$(bash "$LAB_SCRIPTS/../build-kubernetes.sh")
+release=$(dirname "$kube_bin")/release
+mkdir -p "$LAB_DIR/mirror/artifacts"
+while read -r sha256 file; do
+  case $file in
+    kubernetes-server-*.tar.gz) name=kubernetes ;;
+    kwok-*.tar.gz) name=kwok ;;
+    *) continue ;;
+  esac
+  cmp -s "$release/$file" "$LAB_DIR/mirror/artifacts/$file" || cp -f "$release/$file" "$LAB_DIR/mirror/artifacts/$file"
+  set_if_changed "artifacts.$name.url" "$LAB_MIRROR_URL/artifacts/$file"
+  set_if_changed "artifacts.$name.sha256" "$sha256"
+done <"$release/SHA256SUMS"
+for name in kubernetes kwok; do
+  [[ -n "$(current "artifacts.$name.url")" ]] || die "$release/SHA256SUMS names no $name release"
+done

@@ -18,7 +18,7 @@ let lastRegistration = 0;
 // tls outputs that stand in for real PEMs: they change whenever their inputs do, as real certificates would.
 function fakeTlsOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
   const digest = createHash("sha256").update(JSON.stringify(inputs)).digest("hex").slice(0, 16);
-  if (type === "tls:index/privateKey:PrivateKey") return { privateKeyPem: `KEY ${name}` };
+  if (type === "tls:index/privateKey:PrivateKey") return { privateKeyPem: `KEY ${name}`, publicKeyPem: `PUB ${name}` };
   if (type === "tls:index/certRequest:CertRequest") return { certRequestPem: `CSR ${name} ${digest}` };
   if (type.startsWith("tls:")) return { certPem: `CERT ${name} ${digest}`, validityEndTime: "2999-01-01T00:00:00Z" };
   return {};

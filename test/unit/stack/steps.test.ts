@@ -1,6 +1,6 @@
 // The host-step graph of the lab stack under mocks: what runs before what, and which steps a config change re-runs.
 import { installMocks, RecordedResource, runStack } from "./stack-harness";
-import { labConfig } from "./stack-config";
+import { labConfig as etcdLabConfig } from "./stack-config";
 
 jest.setTimeout(60_000);
 
@@ -8,6 +8,19 @@ type Resources = Map<string, RecordedResource>;
 const step = (resources: Resources, name: string) => resources.get(`command:remote:Command::${name}`)!;
 const HOSTS = ["lab1", "lab2", "lab3"];
 const each = (pattern: string) => HOSTS.map((h) => pattern.replace("HOST", h));
+
+/** The lab stack as scripts/lab/stack-config.sh completes it, with the kubernetes-server and kwok releases too. */
+function labConfig(): { raw: Record<string, any>; secretKeys: string[] } {
+  const { raw, secretKeys } = etcdLabConfig();
+  raw.artifacts = {
+    ...raw.artifacts,
+    kubernetes: { url: "http://172.31.250.1:8080/artifacts/kubernetes-server.tar.gz", sha256: "e".repeat(64) },
+    kwok: { url: "http://172.31.250.1:8080/artifacts/kwok.tar.gz", sha256: "f".repeat(64) },
+  };
+  raw.secretsEncryptionKey = Buffer.alloc(32, 3).toString("base64");
+  return { raw, secretKeys };
+}
+const resource = (resources: Resources, type: string, name: string) => resources.get(`${type}::${name}`)!;
 
 /** Host steps whose script differs between two runs: exactly the steps a real `up` would re-run. */
 function rerunSteps(before: Resources, after: Resources): string[] {
@@ -30,7 +43,12 @@ describe("lab stack step order", () => {
   test("registers the expected host steps", () => {
     const steps = [...baseline.values()].filter((r) => r.type === "command:remote:Command").map((r) => r.name).sort();
     expect(steps).toEqual(
-      [...each("etcd-HOST-etcd-install"), ...each("etcd-HOST-member"), ...each("etcd-HOST-backup"), "etcd-health", ...each("etcd-HOST-packages"), ...each("etcd-HOST-config")].sort(),
+      [
+        ...each("etcd-HOST-etcd-install"), ...each("etcd-HOST-member"), ...each("etcd-HOST-backup"), "etcd-health",
+        ...each("etcd-HOST-packages"), ...each("etcd-HOST-config"), ...each("api-HOST-packages"), ...each("api-HOST-config"),
+        ...each("control-plane-HOST-kubernetes-install"), ...each("control-plane-HOST-master"), "control-plane-ready",
+        "nodes-lab1-kwok-install", "nodes-lab1-kwok",
+      ].sort(),
     );
   });
 
@@ -54,6 +72,42 @@ describe("lab stack step order", () => {
     expect(step(baseline, "etcd-lab2-config").dependsOn).toEqual(["etcd-lab2-packages", "etcd-lab1-config"]);
   });
 
+  test("master steps form a rolling chain after etcd is healthy; the API gate waits for every master and the API VIP", () => {
+    expect(step(baseline, "control-plane-lab1-master").dependsOn).toEqual(["control-plane-lab1-kubernetes-install", "etcd-health"]);
+    expect(step(baseline, "control-plane-lab2-master").dependsOn).toEqual(["control-plane-lab2-kubernetes-install", "control-plane-lab1-master"]);
+    expect(step(baseline, "control-plane-lab3-master").dependsOn).toEqual(["control-plane-lab3-kubernetes-install", "control-plane-lab2-master"]);
+    expect(step(baseline, "control-plane-ready").dependsOn).toEqual([...each("control-plane-HOST-master"), "api"]);
+    expect(resource(baseline, "onprem-k8s:index:LoadBalancerPair", "api").dependsOn).toEqual([]);
+  });
+
+  test("the Kubernetes provider takes the control plane's admin kubeconfig and waits for its gate", () => {
+    const provider = resource(baseline, "pulumi:providers:kubernetes", "cluster");
+    expect(provider.dependsOn).toEqual(["control-plane-ready"]);
+    // A secret: it arrives wrapped.
+    expect(JSON.stringify(provider.inputs.kubeconfig)).toContain("server: https://172.31.250.101:6443");
+  });
+
+  test("kwok runs on lab1 once its RBAC binding exists; the simulated nodes wait for it and get their labels and taints", () => {
+    expect(step(baseline, "nodes-lab1-kwok").dependsOn).toEqual(["nodes-lab1-kwok-install", "nodes-kwok"]);
+    const nodes = [...baseline.values()].filter((r) => r.type === "kubernetes:core/v1:Node");
+    expect(nodes.map((n) => n.name).sort()).toEqual(["nodes-lab-e1", "nodes-lab-w1", "nodes-lab-w2"]);
+    nodes.forEach((n) => expect(n.dependsOn).toEqual(["nodes-lab1-kwok"]));
+    const edge = nodes.find((n) => n.name === "nodes-lab-e1")!.inputs;
+    expect(edge.metadata.annotations["kwok.x-k8s.io/node"]).toBe("fake");
+    expect(edge.spec.taints).toEqual([{ key: "node-role.kubernetes.io/edge", effect: "NoSchedule" }]);
+    expect(nodes.find((n) => n.name === "nodes-lab-w1")!.inputs.metadata.labels).toMatchObject({ storage: "ssd", "node-role.kubernetes.io/worker": "" });
+    // No SSH step ever reaches a simulated host.
+    const simulated = ["172.31.250.21", "172.31.250.22", "172.31.250.31"];
+    [...baseline.values()].filter((r) => r.type.startsWith("command:remote")).forEach((r) => expect(simulated).not.toContain(r.inputs.connection.host));
+  });
+
+  test("CoreDNS serves on network.clusterDnsIp; the API load balancer checks /readyz", () => {
+    expect(resource(baseline, "kubernetes:core/v1:Service", "coredns-service").inputs.spec.clusterIP).toBe("10.96.0.10");
+    expect(resource(baseline, "kubernetes:apps/v1:Deployment", "coredns-deployment").inputs.spec.template.spec.containers[0].image).toBe("registry.k8s.io/coredns/coredns:v1.11.3");
+    expect(JSON.stringify(step(baseline, "api-lab1-config").inputs.create)).toContain("option httpchk GET /readyz");
+    expect(JSON.stringify(step(baseline, "etcd-lab1-config").inputs.create)).toContain("option tcp-check");
+  });
+
   test("the member scripts carry their certificates as secrets: no PEM key in any plain input", () => {
     const member = step(baseline, "etcd-lab1-member");
     expect(member.inputs.create).toContain("KEY pki-etcd-server-lab1-key");
@@ -66,10 +120,17 @@ describe("changing X re-runs exactly these steps", () => {
     ["an etcd tunable (snapshotCount)", (c) => (c.etcd = { ...c.etcd, snapshotCount: 20000 }), each("etcd-HOST-member")],
     ["the backup retention", (c) => (c.etcd = { ...c.etcd, backupRetention: 9 }), each("etcd-HOST-backup")],
     ["the etcd artifact", (c) => (c.artifacts.etcd.sha256 = "d".repeat(64)), each("etcd-HOST-etcd-install")],
-    ["the certificate validity", (c) => (c.pki = { validityDays: 90 }), each("etcd-HOST-member")],
+    ["the certificate validity", (c) => (c.pki = { validityDays: 90 }), [...each("etcd-HOST-member"), ...each("control-plane-HOST-master"), "nodes-lab1-kwok"]],
     ["the load balancer ports", (c) => (c.loadBalancers[0].ports = [2379, 2380]), each("etcd-HOST-config")],
-    ["the VRRP password", (c) => (c.loadBalancerAuthPassword = "newpass"), each("etcd-HOST-config")],
-    ["the apt source", (c) => (c.aptSource = "deb [trusted=yes] http://172.31.250.1:8081/apt ./"), each("etcd-HOST-packages")],
+    ["the VRRP password", (c) => (c.loadBalancerAuthPassword = "newpass"), [...each("etcd-HOST-config"), ...each("api-HOST-config")]],
+    ["the apt source", (c) => (c.aptSource = "deb [trusted=yes] http://172.31.250.1:8081/apt ./"), [...each("etcd-HOST-packages"), ...each("api-HOST-packages")]],
+    ["an apiserver flag", (c) => (c.kubernetes = { apiServerExtraArgs: { "event-ttl": "2h" } }), each("control-plane-HOST-master")],
+    ["a scheduler flag", (c) => (c.kubernetes = { schedulerExtraArgs: { v: 2 } }), each("control-plane-HOST-master")],
+    ["the Secrets encryption key", (c) => (c.secretsEncryptionKey = Buffer.alloc(32, 4).toString("base64")), each("control-plane-HOST-master")],
+    ["the kubernetes-server artifact", (c) => (c.artifacts.kubernetes.sha256 = "d".repeat(64)), each("control-plane-HOST-kubernetes-install")],
+    ["the kwok artifact", (c) => (c.artifacts.kwok.sha256 = "d".repeat(64)), ["nodes-lab1-kwok-install", "nodes-lab1-kwok"]],
+    ["a simulated node's labels", (c) => (c.hosts[3].labels = { storage: "hdd" }), []],
+    ["the API VIP", (c) => (c.loadBalancers[1].vip = "172.31.250.102"), [...each("api-HOST-config"), ...each("control-plane-HOST-master"), "control-plane-ready", "nodes-lab1-kwok"]],
   ];
 
   test.each(cases)("%s", async (_name, change, expected) => {

@@ -1,0 +1,116 @@
+/**
+ * An HA Kubernetes control plane on SSH hosts: kube-apiserver, kube-controller-manager and kube-scheduler (leader
+ * election) on every master, TLS everywhere, Secrets encrypted in etcd, audit log; a change rolls the masters one at a
+ * time, each gated on its own /readyz, and a final gate checks the API through the address clients use (the VIP).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { ArtifactSpec, HostSpec, NetworkPlan } from "../config/spec";
+import { HostArtifact } from "./host-artifact";
+import { hostStep } from "./host/connection";
+import { API_SERVER_PORT, ControlPlaneSettings, renderControlPlaneMaster, renderControlPlaneReady, renderControlPlaneRemove, renderKubeconfig } from "./host/control-plane-scripts";
+import { KubernetesPki } from "./cluster-pki";
+import { dependsOnList } from "./k8s-objects";
+
+export interface HaControlPlaneArgs {
+  /** Names the cluster in kubeconfigs and the controller-manager. */
+  readonly clusterName: string;
+  /** The master hosts, in a fixed order (changes roll in this order). */
+  readonly masters: readonly HostSpec[];
+  /** SSH private key for the hosts (a secret). */
+  readonly sshPrivateKey: pulumi.Input<string>;
+  /** The kubernetes-server release (.tar.gz with kube-apiserver, kube-controller-manager, kube-scheduler, kubectl). */
+  readonly artifact: ArtifactSpec;
+  /** The address clients reach the API on, port 6443: the API VIP (or the only master's address). */
+  readonly apiAddress: string;
+  /** Resources that make `apiAddress` answer, such as its load balancer; the final gate waits for them. @default [] */
+  readonly apiAddressDependsOn?: readonly pulumi.Resource[];
+  /** The address plan: service and pod networks, node subnets, NodePort range, DNS domain. */
+  readonly network: Pick<NetworkPlan, "serviceCidr" | "podCidr" | "nodeSubnetLength" | "nodePortRange" | "clusterDomain">;
+  /** etcd's client endpoints (`https://ADDRESS:2379`) and CA certificate. */
+  readonly etcd: { readonly endpoints: pulumi.Input<string[]>; readonly caCert: pulumi.Input<string> };
+  /** The Kubernetes certificates (ClusterPki's `kubernetes`). */
+  readonly pki: KubernetesPki;
+  /** base64 of 32 random bytes that encrypt Secrets in etcd (a secret). */
+  readonly secretsEncryptionKey: pulumi.Input<string>;
+  /** Extra flags per daemon (name without --); they override onprem-k8s's own. A change rolls the masters. @default {} */
+  readonly extraArgs?: {
+    readonly apiServer?: Readonly<Record<string, string>>;
+    readonly controllerManager?: Readonly<Record<string, string>>;
+    readonly scheduler?: Readonly<Record<string, string>>;
+  };
+}
+
+export class HaControlPlane extends pulumi.ComponentResource {
+  /** `https://API_ADDRESS:6443`. */
+  readonly apiServerUrl: pulumi.Output<string>;
+  /** The cluster admin's kubeconfig, server `apiServerUrl` (a secret). */
+  readonly adminKubeconfig: pulumi.Output<string>;
+  /** The cluster CA certificate. */
+  readonly caCert: pulumi.Output<string>;
+  /** Passes once every master is ready and the API answers through `apiAddress`; depend on it before using the cluster. */
+  readonly ready: command.remote.Command;
+
+  constructor(name: string, args: HaControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("onprem-k8s:index:HaControlPlane", name, {}, opts);
+    const { masters, sshPrivateKey, pki } = args;
+    if (masters.length === 0) throw new Error(`HaControlPlane ${name}: masters is empty; give one master, or three for high availability`);
+    const server = `https://${args.apiAddress}:${API_SERVER_PORT}`;
+    const extra = args.extraArgs ?? {};
+
+    const masterPki = pulumi
+      .all([
+        pki.caCert, pki.caKey, pki.apiServer.cert, pki.apiServer.key, args.etcd.caCert, pki.etcdClient.cert, pki.etcdClient.key,
+        pki.kubeletClient.cert, pki.kubeletClient.key, pki.frontProxyCaCert, pki.frontProxyClient.cert, pki.frontProxyClient.key,
+        pki.serviceAccount.key, pki.serviceAccount.publicKey, pki.controllerManager.cert, pki.controllerManager.key,
+        pki.scheduler.cert, pki.scheduler.key, pki.admin.cert, pki.admin.key,
+      ])
+      .apply(([caCert, caKey, apiServerCert, apiServerKey, etcdCaCert, etcdClientCert, etcdClientKey, kubeletClientCert, kubeletClientKey, frontProxyCaCert, frontProxyClientCert, frontProxyClientKey, serviceAccountKey, serviceAccountPublicKey, controllerManagerCert, controllerManagerKey, schedulerCert, schedulerKey, adminCert, adminKey]) => ({
+        caCert, caKey, apiServerCert, apiServerKey, etcdCaCert, etcdClientCert, etcdClientKey, kubeletClientCert, kubeletClientKey, frontProxyCaCert, frontProxyClientCert, frontProxyClientKey, serviceAccountKey, serviceAccountPublicKey, controllerManagerCert, controllerManagerKey, schedulerCert, schedulerKey, adminCert, adminKey,
+      }));
+    const settings = pulumi.output(args.etcd.endpoints).apply(
+      (etcdEndpoints): ControlPlaneSettings => ({
+        clusterName: args.clusterName,
+        etcdEndpoints,
+        serviceCidr: args.network.serviceCidr,
+        podCidr: args.network.podCidr,
+        nodeSubnetLength: args.network.nodeSubnetLength,
+        nodePortRange: args.network.nodePortRange,
+        clusterDomain: args.network.clusterDomain,
+        apiServerExtraArgs: extra.apiServer ?? {},
+        controllerManagerExtraArgs: extra.controllerManager ?? {},
+        schedulerExtraArgs: extra.scheduler ?? {},
+      }),
+    );
+
+    // The component's own dependsOn (etcd's health gate) holds for the first master, and so for every one after it.
+    let previous: pulumi.Resource[] = dependsOnList(opts);
+    // Each master's step waits for the previous one: a change restarts one master at a time, and each step only
+    // finishes once its apiserver answers /readyz and its controller-manager and scheduler are healthy.
+    const masterSteps = masters.map((host) => {
+      const binaries = new HostArtifact(`${name}-${host.name}-kubernetes`, { host, sshPrivateKey, name: "kubernetes", artifact: args.artifact, binaries: ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"] }, { parent: this });
+      const masterScript = pulumi
+        .all([masterPki, settings, args.secretsEncryptionKey])
+        .apply(([p, s, encryptionKey]) => renderControlPlaneMaster({ master: { name: host.name, address: host.address }, settings: s, pki: p, encryptionKey }));
+      const step = hostStep(`${name}-${host.name}-master`, host, sshPrivateKey, pulumi.secret(masterScript), {
+        parent: this,
+        dependsOn: [binaries.installed, ...previous],
+        deleteScript: renderControlPlaneRemove(host.name),
+      });
+      previous = [step];
+      return step;
+    });
+
+    this.ready = hostStep(`${name}-ready`, masters[0], sshPrivateKey, renderControlPlaneReady({ server, masters: masters.map((m) => ({ name: m.name, address: m.address })) }), {
+      parent: this,
+      dependsOn: [...masterSteps, ...(args.apiAddressDependsOn ?? [])],
+    });
+
+    this.apiServerUrl = pulumi.output(server);
+    this.caCert = pki.caCert;
+    this.adminKubeconfig = pulumi.secret(
+      pulumi.all([pki.caCert, pki.admin.cert, pki.admin.key]).apply(([caCert, clientCert, clientKey]) => renderKubeconfig({ clusterName: args.clusterName, server, caCert, user: "admin", clientCert, clientKey })),
+    );
+    this.registerOutputs({ apiServerUrl: this.apiServerUrl, adminKubeconfig: this.adminKubeconfig, caCert: this.caCert });
+  }
+}

@@ -1,0 +1,467 @@
+/**
+ * Renders the control plane's files (kubeconfigs, encryption config, audit policy, systemd units) and the scripts that
+ * put them on a master, gate on its health and remove it again. Pure functions of their inputs.
+ */
+import { createHash } from "crypto";
+import { heredoc, script, shellQuote } from "./bash";
+
+export const K8S_DIR = "/etc/kubernetes";
+export const K8S_PKI = `${K8S_DIR}/pki`;
+export const ADMIN_KUBECONFIG = `${K8S_DIR}/admin.conf`;
+const CONTROLLER_MANAGER_KUBECONFIG = `${K8S_DIR}/controller-manager.conf`;
+const SCHEDULER_KUBECONFIG = `${K8S_DIR}/scheduler.conf`;
+const ENCRYPTION_CONFIG = `${K8S_DIR}/encryption-config.yaml`;
+const AUDIT_POLICY = `${K8S_DIR}/audit-policy.yaml`;
+const AUDIT_LOG = "/var/log/kubernetes/audit.log";
+const UNIT_DIR = "/etc/systemd/system";
+export const API_SERVER_PORT = 6443;
+/** Open watches end after this long when an apiserver stops (their clients reconnect to another master). */
+const API_SERVER_STOP_TIMEOUT_SECONDS = 10;
+const CONTROLLER_MANAGER_PORT = 10257;
+const SCHEDULER_PORT = 10259;
+/** The daemons of a master, in the order they start. */
+export const CONTROL_PLANE_UNITS = ["kube-apiserver", "kube-controller-manager", "kube-scheduler"] as const;
+
+export interface ControlPlaneHost {
+  readonly name: string;
+  readonly address: string;
+}
+
+/** Settings every master shares; a change rolls the masters. */
+export interface ControlPlaneSettings {
+  readonly clusterName: string;
+  /** `https://ADDRESS:2379` of every etcd member. */
+  readonly etcdEndpoints: readonly string[];
+  readonly serviceCidr: string;
+  readonly podCidr: string;
+  readonly nodeSubnetLength: number;
+  readonly nodePortRange: { readonly min: number; readonly max: number };
+  readonly clusterDomain: string;
+  /** Extra flags (name without --, value); they override the flags set here. */
+  readonly apiServerExtraArgs: Readonly<Record<string, string>>;
+  readonly controllerManagerExtraArgs: Readonly<Record<string, string>>;
+  readonly schedulerExtraArgs: Readonly<Record<string, string>>;
+}
+
+/** PEM texts a master needs; keys are secrets. */
+export interface MasterPki {
+  readonly caCert: string;
+  readonly caKey: string;
+  readonly apiServerCert: string;
+  readonly apiServerKey: string;
+  readonly etcdCaCert: string;
+  readonly etcdClientCert: string;
+  readonly etcdClientKey: string;
+  readonly kubeletClientCert: string;
+  readonly kubeletClientKey: string;
+  readonly frontProxyCaCert: string;
+  readonly frontProxyClientCert: string;
+  readonly frontProxyClientKey: string;
+  readonly serviceAccountKey: string;
+  readonly serviceAccountPublicKey: string;
+  readonly controllerManagerCert: string;
+  readonly controllerManagerKey: string;
+  readonly schedulerCert: string;
+  readonly schedulerKey: string;
+  readonly adminCert: string;
+  readonly adminKey: string;
+}
+
+export interface MasterScriptArgs {
+  readonly master: ControlPlaneHost;
+  readonly settings: ControlPlaneSettings;
+  readonly pki: MasterPki;
+  /** base64 of the 32-byte Secrets encryption key (a secret). */
+  readonly encryptionKey: string;
+}
+
+export interface KubeconfigArgs {
+  readonly clusterName: string;
+  /** `https://HOST:PORT`. */
+  readonly server: string;
+  readonly caCert: string;
+  /** The user's name in the file; the certificate's CN is what the apiserver sees. */
+  readonly user: string;
+  readonly clientCert: string;
+  readonly clientKey: string;
+}
+
+const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
+
+/** A kubeconfig with the CA and the client certificate embedded. */
+export function renderKubeconfig(a: KubeconfigArgs): string {
+  return `apiVersion: v1
+kind: Config
+clusters:
+- name: ${a.clusterName}
+  cluster:
+    server: ${a.server}
+    certificate-authority-data: ${b64(a.caCert)}
+users:
+- name: ${a.user}
+  user:
+    client-certificate-data: ${b64(a.clientCert)}
+    client-key-data: ${b64(a.clientKey)}
+contexts:
+- name: ${a.user}@${a.clusterName}
+  context:
+    cluster: ${a.clusterName}
+    user: ${a.user}
+current-context: ${a.user}@${a.clusterName}
+`;
+}
+
+/** The name of an encryption key in the config and in etcd's `k8s:enc:secretbox:v1:NAME:` prefix: a digest, never the key. */
+export function encryptionKeyName(key: string): string {
+  return `key-${createHash("sha256").update(key).digest("hex").slice(0, 8)}`;
+}
+
+/** Secrets are encrypted with secretbox (XSalsa20-Poly1305); identity reads what was stored before encryption was on. */
+export function renderEncryptionConfig(key: string): string {
+  return `# Rendered by onprem-k8s; changes here are overwritten.
+apiVersion: apiserver.config.k8s.io/v1
+kind: EncryptionConfiguration
+resources:
+  - resources:
+      - secrets
+    providers:
+      - secretbox:
+          keys:
+            - name: ${encryptionKeyName(key)}
+              secret: ${key}
+      - identity: {}
+`;
+}
+
+/** Metadata of every request, no bodies (Secrets must not land in the log); health probes and node heartbeats are left out. */
+export function renderAuditPolicy(): string {
+  return `# Rendered by onprem-k8s; changes here are overwritten.
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages:
+  - RequestReceived
+rules:
+  - level: None
+    nonResourceURLs:
+      - /healthz*
+      - /livez*
+      - /readyz*
+      - /version
+  - level: None
+    users:
+      - system:kube-scheduler
+      - system:kube-controller-manager
+    verbs:
+      - get
+      - list
+      - watch
+  - level: None
+    resources:
+      - group: coordination.k8s.io
+        resources:
+          - leases
+    verbs:
+      - get
+      - update
+  - level: None
+    resources:
+      - group: ""
+        resources:
+          - events
+  - level: Metadata
+`;
+}
+
+/** The flags a daemon gets: onprem-k8s's own, then the configured extra ones, which win. */
+function flags(base: Record<string, string>, extra: Readonly<Record<string, string>>): [string, string][] {
+  return Object.entries({ ...base, ...extra });
+}
+
+export function apiServerFlags(master: ControlPlaneHost, s: ControlPlaneSettings): [string, string][] {
+  return flags(
+    {
+      "advertise-address": master.address,
+      // Not 0.0.0.0: a load balancer on this host binds the API VIP's port 6443.
+      "bind-address": master.address,
+      "secure-port": String(API_SERVER_PORT),
+      "allow-privileged": "true",
+      "authorization-mode": "Node,RBAC",
+      "enable-admission-plugins": "NodeRestriction",
+      "anonymous-auth": "true",
+      "client-ca-file": `${K8S_PKI}/ca.crt`,
+      "tls-cert-file": `${K8S_PKI}/apiserver.crt`,
+      "tls-private-key-file": `${K8S_PKI}/apiserver.key`,
+      "etcd-servers": s.etcdEndpoints.join(","),
+      "etcd-cafile": `${K8S_PKI}/etcd-ca.crt`,
+      "etcd-certfile": `${K8S_PKI}/apiserver-etcd-client.crt`,
+      "etcd-keyfile": `${K8S_PKI}/apiserver-etcd-client.key`,
+      "encryption-provider-config": ENCRYPTION_CONFIG,
+      "audit-policy-file": AUDIT_POLICY,
+      "audit-log-path": AUDIT_LOG,
+      "audit-log-maxage": "7",
+      "audit-log-maxbackup": "5",
+      "audit-log-maxsize": "100",
+      "service-cluster-ip-range": s.serviceCidr,
+      "service-node-port-range": `${s.nodePortRange.min}-${s.nodePortRange.max}`,
+      "service-account-issuer": `https://kubernetes.default.svc.${s.clusterDomain}`,
+      "service-account-key-file": `${K8S_PKI}/sa.pub`,
+      "service-account-signing-key-file": `${K8S_PKI}/sa.key`,
+      "kubelet-client-certificate": `${K8S_PKI}/apiserver-kubelet-client.crt`,
+      "kubelet-client-key": `${K8S_PKI}/apiserver-kubelet-client.key`,
+      "kubelet-preferred-address-types": "InternalIP,Hostname",
+      "requestheader-client-ca-file": `${K8S_PKI}/front-proxy-ca.crt`,
+      "requestheader-allowed-names": "front-proxy-client",
+      "requestheader-username-headers": "X-Remote-User",
+      "requestheader-group-headers": "X-Remote-Group",
+      "requestheader-extra-headers-prefix": "X-Remote-Extra-",
+      "proxy-client-cert-file": `${K8S_PKI}/front-proxy-client.crt`,
+      "proxy-client-key-file": `${K8S_PKI}/front-proxy-client.key`,
+      "profiling": "false",
+    },
+    s.apiServerExtraArgs,
+  );
+}
+
+export function controllerManagerFlags(s: ControlPlaneSettings): [string, string][] {
+  return flags(
+    {
+      "kubeconfig": CONTROLLER_MANAGER_KUBECONFIG,
+      "authentication-kubeconfig": CONTROLLER_MANAGER_KUBECONFIG,
+      "authorization-kubeconfig": CONTROLLER_MANAGER_KUBECONFIG,
+      "bind-address": "127.0.0.1",
+      "secure-port": String(CONTROLLER_MANAGER_PORT),
+      "leader-elect": "true",
+      "cluster-name": s.clusterName,
+      "cluster-signing-cert-file": `${K8S_PKI}/ca.crt`,
+      "cluster-signing-key-file": `${K8S_PKI}/ca.key`,
+      "root-ca-file": `${K8S_PKI}/ca.crt`,
+      "service-account-private-key-file": `${K8S_PKI}/sa.key`,
+      "use-service-account-credentials": "true",
+      "service-cluster-ip-range": s.serviceCidr,
+      "cluster-cidr": s.podCidr,
+      "allocate-node-cidrs": "true",
+      "node-cidr-mask-size": String(s.nodeSubnetLength),
+      "requestheader-client-ca-file": `${K8S_PKI}/front-proxy-ca.crt`,
+      "profiling": "false",
+    },
+    s.controllerManagerExtraArgs,
+  );
+}
+
+export function schedulerFlags(s: ControlPlaneSettings): [string, string][] {
+  return flags(
+    {
+      "kubeconfig": SCHEDULER_KUBECONFIG,
+      "authentication-kubeconfig": SCHEDULER_KUBECONFIG,
+      "authorization-kubeconfig": SCHEDULER_KUBECONFIG,
+      "bind-address": "127.0.0.1",
+      "secure-port": String(SCHEDULER_PORT),
+      "leader-elect": "true",
+      "profiling": "false",
+    },
+    s.schedulerExtraArgs,
+  );
+}
+
+/** One ExecStart word: systemd expands `%` specifiers and `$` variables, and splits on blanks unless quoted. */
+export function systemdArg(value: string): string {
+  const escaped = value.replace(/%/g, "%%").replace(/\$/g, "$$$$");
+  return /^[A-Za-z0-9_./:=@+,%$-]+$/.test(escaped) ? escaped : `"${escaped.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
+
+/**
+ * A systemd unit for a daemon. `stopTimeoutSeconds` bounds a stop: kube-apiserver closes its port at once on SIGTERM
+ * (new clients go to the other masters), but waits up to its 60 s request timeout for open watches to end.
+ */
+export function renderDaemonUnit(description: string, binary: string, args: readonly [string, string][], after: string, stopTimeoutSeconds?: number): string {
+  const lines = args.map(([name, value]) => `  ${systemdArg(`--${name}=${value}`)}`);
+  return `[Unit]
+Description=${description} (onprem-k8s)
+After=${after}
+Wants=network-online.target
+
+[Service]
+ExecStart=/usr/local/bin/${binary} \\
+${lines.join(" \\\n")}
+Restart=always
+RestartSec=5
+LimitNOFILE=65536
+${stopTimeoutSeconds === undefined ? "" : `TimeoutStopSec=${stopTimeoutSeconds}\n`}
+[Install]
+WantedBy=multi-user.target
+`;
+}
+
+/**
+ * A daemon stopped by hand is started again within 30 s: host steps re-run only when their text changes, so the running
+ * state is kept by systemd itself. `systemctl mask kube-apiserver` (or another daemon) keeps it down for maintenance.
+ */
+export function renderControlPlaneEnsureUnits(): { service: string; timer: string } {
+  return {
+    service: `[Unit]
+Description=Start the control plane daemons again if they were stopped (onprem-k8s; mask one to keep it down)
+
+[Service]
+Type=oneshot
+# Only a daemon that is down: a start job would cancel a stop in progress.
+ExecStart=/bin/sh -c 'for u in ${CONTROL_PLANE_UNITS.join(" ")}; do case $$(systemctl is-active $$u) in inactive|failed) systemctl start --no-block $$u ;; esac; done'
+`,
+    timer: `[Unit]
+Description=Keep the control plane daemons running (onprem-k8s)
+
+[Timer]
+OnActiveSec=30s
+OnUnitActiveSec=30s
+
+[Install]
+WantedBy=timers.target
+`,
+  };
+}
+
+/** kubectl on a master with the admin kubeconfig, against the given server. */
+function kubectl(server: string): string {
+  return `kubectl --kubeconfig ${ADMIN_KUBECONFIG} --server ${server} --request-timeout=5s`;
+}
+
+type FileSpec = [path: string, mode: string, content: string];
+
+function putFiles(files: readonly FileSpec[]): string {
+  return files.map(([path, mode, content]) => heredoc(`put_file ${path} ${mode}`, content)).join("\n");
+}
+
+/**
+ * Puts a master's certificates, kubeconfigs, configs and units in place, then, daemon by daemon:
+ * - a stopped daemon starts; a running one whose files changed restarts; an unchanged one is left alone;
+ * - the apiserver must answer /readyz, the controller-manager and the scheduler /healthz, or every file the
+ *   step replaced comes back, the daemons restart on them, and the step fails.
+ * The masters' steps are chained, so a change restarts one master at a time.
+ */
+export function renderControlPlaneMaster(a: MasterScriptArgs): string {
+  const { master, settings: s, pki } = a;
+  const ownServer = `https://${master.address}:${API_SERVER_PORT}`;
+  const kubeconfig = (user: string, cert: string, key: string) => renderKubeconfig({ clusterName: s.clusterName, server: ownServer, caCert: pki.caCert, user, clientCert: cert, clientKey: key });
+  // Files shared by the apiserver and the controller-manager restart both.
+  const shared: FileSpec[] = [
+    [`${K8S_PKI}/ca.crt`, "0644", pki.caCert],
+    [`${K8S_PKI}/sa.key`, "0600", pki.serviceAccountKey],
+    [`${K8S_PKI}/front-proxy-ca.crt`, "0644", pki.frontProxyCaCert],
+  ];
+  const apiServer: FileSpec[] = [
+    [`${K8S_PKI}/apiserver.crt`, "0644", pki.apiServerCert],
+    [`${K8S_PKI}/apiserver.key`, "0600", pki.apiServerKey],
+    [`${K8S_PKI}/etcd-ca.crt`, "0644", pki.etcdCaCert],
+    [`${K8S_PKI}/apiserver-etcd-client.crt`, "0644", pki.etcdClientCert],
+    [`${K8S_PKI}/apiserver-etcd-client.key`, "0600", pki.etcdClientKey],
+    [`${K8S_PKI}/apiserver-kubelet-client.crt`, "0644", pki.kubeletClientCert],
+    [`${K8S_PKI}/apiserver-kubelet-client.key`, "0600", pki.kubeletClientKey],
+    [`${K8S_PKI}/front-proxy-client.crt`, "0644", pki.frontProxyClientCert],
+    [`${K8S_PKI}/front-proxy-client.key`, "0600", pki.frontProxyClientKey],
+    [`${K8S_PKI}/sa.pub`, "0644", pki.serviceAccountPublicKey],
+    [ENCRYPTION_CONFIG, "0600", renderEncryptionConfig(a.encryptionKey)],
+    [AUDIT_POLICY, "0644", renderAuditPolicy()],
+    [`${UNIT_DIR}/kube-apiserver.service`, "0644", renderDaemonUnit("Kubernetes API server", "kube-apiserver", apiServerFlags(master, s), "network-online.target", API_SERVER_STOP_TIMEOUT_SECONDS)],
+  ];
+  const controllerManager: FileSpec[] = [
+    [`${K8S_PKI}/ca.key`, "0600", pki.caKey],
+    [CONTROLLER_MANAGER_KUBECONFIG, "0600", kubeconfig("system:kube-controller-manager", pki.controllerManagerCert, pki.controllerManagerKey)],
+    [`${UNIT_DIR}/kube-controller-manager.service`, "0644", renderDaemonUnit("Kubernetes controller manager", "kube-controller-manager", controllerManagerFlags(s), "kube-apiserver.service")],
+  ];
+  const scheduler: FileSpec[] = [
+    [SCHEDULER_KUBECONFIG, "0600", kubeconfig("system:kube-scheduler", pki.schedulerCert, pki.schedulerKey)],
+    [`${UNIT_DIR}/kube-scheduler.service`, "0644", renderDaemonUnit("Kubernetes scheduler", "kube-scheduler", schedulerFlags(s), "kube-apiserver.service")],
+  ];
+  return script(
+    `control plane ${master.name}`,
+    `for binary in ${CONTROL_PLANE_UNITS.join(" ")} kubectl; do
+  command -v "$binary" >/dev/null || fail "$binary is not installed"
+done
+mkdir -p "$(dirname ${AUDIT_LOG})"
+${putFiles(shared)}
+shared_changed=$CHANGED
+CHANGED=0
+${putFiles(apiServer)}
+apiserver_changed=$((CHANGED | shared_changed))
+CHANGED=0
+${putFiles(controllerManager)}
+controller_manager_changed=$((CHANGED | shared_changed))
+CHANGED=0
+${putFiles(scheduler)}
+scheduler_changed=$CHANGED
+${heredoc(`put_file ${ADMIN_KUBECONFIG} 0600`, kubeconfig("admin", pki.adminCert, pki.adminKey))}
+${heredoc(`put_file ${UNIT_DIR}/kube-control-plane-ensure.service 0644`, renderControlPlaneEnsureUnits().service)}
+${heredoc(`put_file ${UNIT_DIR}/kube-control-plane-ensure.timer 0644`, renderControlPlaneEnsureUnits().timer)}
+systemctl daemon-reload
+systemctl enable --quiet ${CONTROL_PLANE_UNITS.join(" ")} kube-control-plane-ensure.timer
+systemctl start kube-control-plane-ensure.timer
+# apply UNIT CHANGED: starts a stopped daemon, restarts a changed one; prints what it did.
+apply() {
+  if ! systemctl is-active --quiet "$1"; then
+    systemctl start "$1" || true
+    echo started
+  elif [[ $2 == 1 ]]; then
+    systemctl restart "$1" || true
+    echo restarted
+  else
+    echo unchanged
+  fi
+}
+# give_up WHAT: the new files did not work; the previous ones come back and the daemons run on them again.
+give_up() {
+  restore_files
+  systemctl daemon-reload
+  if [[ $apiserver_changed == 1 ]]; then systemctl restart kube-apiserver || true; fi
+  if [[ $controller_manager_changed == 1 ]]; then systemctl restart kube-controller-manager || true; fi
+  if [[ $scheduler_changed == 1 ]]; then systemctl restart kube-scheduler || true; fi
+  fail "$1; the previous files are restored"
+}
+api_ready() { ${kubectl(ownServer)} get --raw /readyz >/dev/null 2>&1; }
+healthz() { curl -fsSk --max-time 5 "https://127.0.0.1:$1/healthz" >/dev/null 2>&1; }
+apiserver=$(apply kube-apiserver "$apiserver_changed")
+if ! retry 90 2 api_ready; then
+  give_up "kube-apiserver is not ready on ${ownServer} after it $apiserver: $(${kubectl(ownServer)} get --raw '/readyz?verbose' 2>&1 | grep -v ' ok$' | tail -n 3 | tr '\\n' ' ')"
+fi
+controller_manager=$(apply kube-controller-manager "$controller_manager_changed")
+scheduler=$(apply kube-scheduler "$scheduler_changed")
+retry 60 2 healthz ${CONTROLLER_MANAGER_PORT} || give_up "kube-controller-manager is not healthy after it $controller_manager"
+retry 60 2 healthz ${SCHEDULER_PORT} || give_up "kube-scheduler is not healthy after it $scheduler"
+echo "control plane ${master.name}: kube-apiserver $apiserver, kube-controller-manager $controller_manager, kube-scheduler $scheduler; ready"`,
+  );
+}
+
+export interface ControlPlaneReadyArgs {
+  /** `https://HOST:PORT` that clients use: the API VIP. */
+  readonly server: string;
+  readonly masters: readonly ControlPlaneHost[];
+}
+
+/**
+ * The gate everything on the cluster waits for: /readyz through the client address, every master's apiserver an
+ * endpoint of the `kubernetes` Service, and the `default` ServiceAccount (the controller-manager works).
+ */
+export function renderControlPlaneReady(a: ControlPlaneReadyArgs): string {
+  const k = kubectl(a.server);
+  return script(
+    "control plane ready",
+    `k() { ${k} "$@"; }
+ready() { k get --raw /readyz >/dev/null 2>&1; }
+retry 60 2 ready || fail "the API at ${a.server} is not ready: $(k get --raw '/readyz?verbose' 2>&1 | grep -v ' ok$' | tail -n 3 | tr '\\n' ' ')"
+addresses() { k get endpoints kubernetes -n default -o jsonpath='{.subsets[*].addresses[*].ip}' 2>/dev/null | tr ' ' '\\n' | LC_ALL=C sort | paste -sd' '; }
+every_master() { [[ $(addresses) == ${shellQuote([...a.masters.map((m) => m.address)].sort().join(" "))} ]]; }
+retry 60 2 every_master || fail "the kubernetes Service lists [$(addresses)], not every master (${a.masters.map((m) => m.address).join(" ")})"
+retry 60 2 k get serviceaccount default -n default >/dev/null 2>&1 || fail "the controller-manager has not made the default ServiceAccount"
+echo "control plane ready at ${a.server}: ${a.masters.map((m) => m.name).join(" ")}"`,
+  );
+}
+
+/** Stops and removes everything a master's step installed (the binaries belong to their artifact step). */
+export function renderControlPlaneRemove(master: string): string {
+  return script(
+    `remove control plane ${master}`,
+    `systemctl disable --now kube-control-plane-ensure.timer ${CONTROL_PLANE_UNITS.join(" ")} 2>/dev/null || true
+rm -f ${CONTROL_PLANE_UNITS.map((u) => `${UNIT_DIR}/${u}.service`).join(" ")} ${UNIT_DIR}/kube-control-plane-ensure.service ${UNIT_DIR}/kube-control-plane-ensure.timer
+rm -rf ${K8S_DIR} /var/log/kubernetes
+systemctl daemon-reload
+echo "control plane ${master} removed"`,
+  );
+}

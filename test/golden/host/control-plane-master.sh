@@ -1,0 +1,389 @@
+#!/usr/bin/env bash
+set -euo pipefail
+STEP='control plane lab1'
+# shellcheck disable=SC2034 # as below
+CHANGED=0
+CHANGED_FILES=()
+fail() { echo "onprem-k8s: $STEP on $(hostname): $*" >&2; exit 1; }
+# shellcheck disable=SC2034 # CHANGED is read by the steps that restart on change
+put_file() {
+  local dest=$1 mode=$2 new
+  mkdir -p "$(dirname "$dest")"
+  new=$(mktemp "$dest.new.XXXXXX")
+  cat >"$new"
+  chmod "$mode" "$new"
+  if [[ -f $dest ]] && cmp -s "$new" "$dest"; then rm -f "$new"; return 0; fi
+  if [[ -f $dest ]]; then cp -p "$dest" "$dest.bak"; else rm -f "$dest.bak"; fi
+  mv -f "$new" "$dest"
+  CHANGED=1
+  CHANGED_FILES+=("$dest")
+}
+restore_files() {
+  local dest
+  for dest in "${CHANGED_FILES[@]}"; do
+    if [[ -f $dest.bak ]]; then mv -f "$dest.bak" "$dest"; else rm -f "$dest"; fi
+  done
+}
+retry() {
+  local times=$1 pause=$2 i
+  shift 2
+  for ((i = 1; i <= times; i++)); do
+    if "$@"; then return 0; fi
+    sleep "$pause"
+  done
+  return 1
+}
+
+for binary in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+  command -v "$binary" >/dev/null || fail "$binary is not installed"
+done
+mkdir -p "$(dirname /var/log/kubernetes/audit.log)"
+put_file /etc/kubernetes/pki/ca.crt 0644 <<'ONPREM_K8S_EOF'
+-----BEGIN CERTIFICATE-----
+MIIBfakeCERTIFICATE
+-----END CERTIFICATE-----
+ONPREM_K8S_EOF
+put_file /etc/kubernetes/pki/sa.key 0600 <<'ONPREM_K8S_EOF'
+-----BEGIN RSA PRIVATE KEY-----
+MIIBfakeRSAPRIVATEKEY
+-----END RSA PRIVATE KEY-----
+ONPREM_K8S_EOF
+put_file /etc/kubernetes/pki/front-proxy-ca.crt 0644 <<'ONPREM_K8S_EOF'
+-----BEGIN CERTIFICATE-----
+MIIBfakeCERTIFICATE
+-----END CERTIFICATE-----
+ONPREM_K8S_EOF
+shared_changed=$CHANGED
+CHANGED=0
+put_file /etc/kubernetes/pki/apiserver.crt 0644 <<'ONPREM_K8S_EOF'
+-----BEGIN CERTIFICATE-----
+MIIBfakeCERTIFICATE
+-----END CERTIFICATE-----
+ONPREM_K8S_EOF
+put_file /etc/kubernetes/pki/apiserver.key 0600 <<'ONPREM_K8S_EOF'
+-----BEGIN EC PRIVATE KEY-----
+MIIBfakeECPRIVATEKEY
+-----END EC PRIVATE KEY-----
+ONPREM_K8S_EOF
+put_file /etc/kubernetes/pki/etcd-ca.crt 0644 <<'ONPREM_K8S_EOF'
+-----BEGIN CERTIFICATE-----
+MIIBfakeCERTIFICATE
+-----END CERTIFICATE-----
+ONPREM_K8S_EOF
+put_file /etc/kubernetes/pki/apiserver-etcd-client.crt 0644 <<'ONPREM_K8S_EOF'
+-----BEGIN CERTIFICATE-----
+MIIBfakeCERTIFICATE
+-----END CERTIFICATE-----
+ONPREM_K8S_EOF
+put_file /etc/kubernetes/pki/apiserver-etcd-client.key 0600 <<'ONPREM_K8S_EOF'
+-----BEGIN EC PRIVATE KEY-----
+MIIBfakeECPRIVATEKEY
+-----END EC PRIVATE KEY-----
+ONPREM_K8S_EOF
+put_file /etc/kubernetes/pki/apiserver-kubelet-client.crt 0644 <<'ONPREM_K8S_EOF'
+-----BEGIN CERTIFICATE-----
+MIIBfakeCERTIFICATE
+-----END CERTIFICATE-----
+ONPREM_K8S_EOF
+put_file /etc/kubernetes/pki/apiserver-kubelet-client.key 0600 <<'ONPREM_K8S_EOF'
+-----BEGIN EC PRIVATE KEY-----
+MIIBfakeECPRIVATEKEY
+-----END EC PRIVATE KEY-----
+ONPREM_K8S_EOF
+put_file /etc/kubernetes/pki/front-proxy-client.crt 0644 <<'ONPREM_K8S_EOF'
+-----BEGIN CERTIFICATE-----
+MIIBfakeCERTIFICATE
+-----END CERTIFICATE-----
+ONPREM_K8S_EOF
+put_file /etc/kubernetes/pki/front-proxy-client.key 0600 <<'ONPREM_K8S_EOF'
+-----BEGIN EC PRIVATE KEY-----
+MIIBfakeECPRIVATEKEY
+-----END EC PRIVATE KEY-----
+ONPREM_K8S_EOF
+put_file /etc/kubernetes/pki/sa.pub 0644 <<'ONPREM_K8S_EOF'
+-----BEGIN PUBLIC KEY-----
+MIIBfakePUBLICKEY
+-----END PUBLIC KEY-----
+ONPREM_K8S_EOF
+put_file /etc/kubernetes/encryption-config.yaml 0600 <<'ONPREM_K8S_EOF'
+# Rendered by onprem-k8s; changes here are overwritten.
+apiVersion: apiserver.config.k8s.io/v1
+kind: EncryptionConfiguration
+resources:
+  - resources:
+      - secrets
+    providers:
+      - secretbox:
+          keys:
+            - name: key-c57cc3b5
+              secret: AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=
+      - identity: {}
+ONPREM_K8S_EOF
+put_file /etc/kubernetes/audit-policy.yaml 0644 <<'ONPREM_K8S_EOF'
+# Rendered by onprem-k8s; changes here are overwritten.
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages:
+  - RequestReceived
+rules:
+  - level: None
+    nonResourceURLs:
+      - /healthz*
+      - /livez*
+      - /readyz*
+      - /version
+  - level: None
+    users:
+      - system:kube-scheduler
+      - system:kube-controller-manager
+    verbs:
+      - get
+      - list
+      - watch
+  - level: None
+    resources:
+      - group: coordination.k8s.io
+        resources:
+          - leases
+    verbs:
+      - get
+      - update
+  - level: None
+    resources:
+      - group: ""
+        resources:
+          - events
+  - level: Metadata
+ONPREM_K8S_EOF
+put_file /etc/systemd/system/kube-apiserver.service 0644 <<'ONPREM_K8S_EOF'
+[Unit]
+Description=Kubernetes API server (onprem-k8s)
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+ExecStart=/usr/local/bin/kube-apiserver \
+  --advertise-address=172.31.250.11 \
+  --bind-address=172.31.250.11 \
+  --secure-port=6443 \
+  --allow-privileged=true \
+  --authorization-mode=Node,RBAC \
+  --enable-admission-plugins=NodeRestriction \
+  --anonymous-auth=true \
+  --client-ca-file=/etc/kubernetes/pki/ca.crt \
+  --tls-cert-file=/etc/kubernetes/pki/apiserver.crt \
+  --tls-private-key-file=/etc/kubernetes/pki/apiserver.key \
+  --etcd-servers=https://172.31.250.11:2379,https://172.31.250.12:2379,https://172.31.250.13:2379 \
+  --etcd-cafile=/etc/kubernetes/pki/etcd-ca.crt \
+  --etcd-certfile=/etc/kubernetes/pki/apiserver-etcd-client.crt \
+  --etcd-keyfile=/etc/kubernetes/pki/apiserver-etcd-client.key \
+  --encryption-provider-config=/etc/kubernetes/encryption-config.yaml \
+  --audit-policy-file=/etc/kubernetes/audit-policy.yaml \
+  --audit-log-path=/var/log/kubernetes/audit.log \
+  --audit-log-maxage=7 \
+  --audit-log-maxbackup=5 \
+  --audit-log-maxsize=100 \
+  --service-cluster-ip-range=10.96.0.0/16 \
+  --service-node-port-range=30000-32767 \
+  --service-account-issuer=https://kubernetes.default.svc.cluster.local \
+  --service-account-key-file=/etc/kubernetes/pki/sa.pub \
+  --service-account-signing-key-file=/etc/kubernetes/pki/sa.key \
+  --kubelet-client-certificate=/etc/kubernetes/pki/apiserver-kubelet-client.crt \
+  --kubelet-client-key=/etc/kubernetes/pki/apiserver-kubelet-client.key \
+  --kubelet-preferred-address-types=InternalIP,Hostname \
+  --requestheader-client-ca-file=/etc/kubernetes/pki/front-proxy-ca.crt \
+  --requestheader-allowed-names=front-proxy-client \
+  --requestheader-username-headers=X-Remote-User \
+  --requestheader-group-headers=X-Remote-Group \
+  --requestheader-extra-headers-prefix=X-Remote-Extra- \
+  --proxy-client-cert-file=/etc/kubernetes/pki/front-proxy-client.crt \
+  --proxy-client-key-file=/etc/kubernetes/pki/front-proxy-client.key \
+  --profiling=false
+Restart=always
+RestartSec=5
+LimitNOFILE=65536
+TimeoutStopSec=10
+
+[Install]
+WantedBy=multi-user.target
+ONPREM_K8S_EOF
+apiserver_changed=$((CHANGED | shared_changed))
+CHANGED=0
+put_file /etc/kubernetes/pki/ca.key 0600 <<'ONPREM_K8S_EOF'
+-----BEGIN EC PRIVATE KEY-----
+MIIBfakeECPRIVATEKEY
+-----END EC PRIVATE KEY-----
+ONPREM_K8S_EOF
+put_file /etc/kubernetes/controller-manager.conf 0600 <<'ONPREM_K8S_EOF'
+apiVersion: v1
+kind: Config
+clusters:
+- name: lab
+  cluster:
+    server: https://172.31.250.11:6443
+    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJmYWtlQ0VSVElGSUNBVEUKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=
+users:
+- name: system:kube-controller-manager
+  user:
+    client-certificate-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJmYWtlQ0VSVElGSUNBVEUKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=
+    client-key-data: LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0tCk1JSUJmYWtlRUNQUklWQVRFS0VZCi0tLS0tRU5EIEVDIFBSSVZBVEUgS0VZLS0tLS0K
+contexts:
+- name: system:kube-controller-manager@lab
+  context:
+    cluster: lab
+    user: system:kube-controller-manager
+current-context: system:kube-controller-manager@lab
+ONPREM_K8S_EOF
+put_file /etc/systemd/system/kube-controller-manager.service 0644 <<'ONPREM_K8S_EOF'
+[Unit]
+Description=Kubernetes controller manager (onprem-k8s)
+After=kube-apiserver.service
+Wants=network-online.target
+
+[Service]
+ExecStart=/usr/local/bin/kube-controller-manager \
+  --kubeconfig=/etc/kubernetes/controller-manager.conf \
+  --authentication-kubeconfig=/etc/kubernetes/controller-manager.conf \
+  --authorization-kubeconfig=/etc/kubernetes/controller-manager.conf \
+  --bind-address=127.0.0.1 \
+  --secure-port=10257 \
+  --leader-elect=true \
+  --cluster-name=lab \
+  --cluster-signing-cert-file=/etc/kubernetes/pki/ca.crt \
+  --cluster-signing-key-file=/etc/kubernetes/pki/ca.key \
+  --root-ca-file=/etc/kubernetes/pki/ca.crt \
+  --service-account-private-key-file=/etc/kubernetes/pki/sa.key \
+  --use-service-account-credentials=true \
+  --service-cluster-ip-range=10.96.0.0/16 \
+  --cluster-cidr=10.244.0.0/16 \
+  --allocate-node-cidrs=true \
+  --node-cidr-mask-size=24 \
+  --requestheader-client-ca-file=/etc/kubernetes/pki/front-proxy-ca.crt \
+  --profiling=false
+Restart=always
+RestartSec=5
+LimitNOFILE=65536
+
+[Install]
+WantedBy=multi-user.target
+ONPREM_K8S_EOF
+controller_manager_changed=$((CHANGED | shared_changed))
+CHANGED=0
+put_file /etc/kubernetes/scheduler.conf 0600 <<'ONPREM_K8S_EOF'
+apiVersion: v1
+kind: Config
+clusters:
+- name: lab
+  cluster:
+    server: https://172.31.250.11:6443
+    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJmYWtlQ0VSVElGSUNBVEUKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=
+users:
+- name: system:kube-scheduler
+  user:
+    client-certificate-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJmYWtlQ0VSVElGSUNBVEUKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=
+    client-key-data: LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0tCk1JSUJmYWtlRUNQUklWQVRFS0VZCi0tLS0tRU5EIEVDIFBSSVZBVEUgS0VZLS0tLS0K
+contexts:
+- name: system:kube-scheduler@lab
+  context:
+    cluster: lab
+    user: system:kube-scheduler
+current-context: system:kube-scheduler@lab
+ONPREM_K8S_EOF
+put_file /etc/systemd/system/kube-scheduler.service 0644 <<'ONPREM_K8S_EOF'
+[Unit]
+Description=Kubernetes scheduler (onprem-k8s)
+After=kube-apiserver.service
+Wants=network-online.target
+
+[Service]
+ExecStart=/usr/local/bin/kube-scheduler \
+  --kubeconfig=/etc/kubernetes/scheduler.conf \
+  --authentication-kubeconfig=/etc/kubernetes/scheduler.conf \
+  --authorization-kubeconfig=/etc/kubernetes/scheduler.conf \
+  --bind-address=127.0.0.1 \
+  --secure-port=10259 \
+  --leader-elect=true \
+  --profiling=false
+Restart=always
+RestartSec=5
+LimitNOFILE=65536
+
+[Install]
+WantedBy=multi-user.target
+ONPREM_K8S_EOF
+scheduler_changed=$CHANGED
+put_file /etc/kubernetes/admin.conf 0600 <<'ONPREM_K8S_EOF'
+apiVersion: v1
+kind: Config
+clusters:
+- name: lab
+  cluster:
+    server: https://172.31.250.11:6443
+    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJmYWtlQ0VSVElGSUNBVEUKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=
+users:
+- name: admin
+  user:
+    client-certificate-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJmYWtlQ0VSVElGSUNBVEUKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=
+    client-key-data: LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0tCk1JSUJmYWtlRUNQUklWQVRFS0VZCi0tLS0tRU5EIEVDIFBSSVZBVEUgS0VZLS0tLS0K
+contexts:
+- name: admin@lab
+  context:
+    cluster: lab
+    user: admin
+current-context: admin@lab
+ONPREM_K8S_EOF
+put_file /etc/systemd/system/kube-control-plane-ensure.service 0644 <<'ONPREM_K8S_EOF'
+[Unit]
+Description=Start the control plane daemons again if they were stopped (onprem-k8s; mask one to keep it down)
+
+[Service]
+Type=oneshot
+# Only a daemon that is down: a start job would cancel a stop in progress.
+ExecStart=/bin/sh -c 'for u in kube-apiserver kube-controller-manager kube-scheduler; do case $$(systemctl is-active $$u) in inactive|failed) systemctl start --no-block $$u ;; esac; done'
+ONPREM_K8S_EOF
+put_file /etc/systemd/system/kube-control-plane-ensure.timer 0644 <<'ONPREM_K8S_EOF'
+[Unit]
+Description=Keep the control plane daemons running (onprem-k8s)
+
+[Timer]
+OnActiveSec=30s
+OnUnitActiveSec=30s
+
+[Install]
+WantedBy=timers.target
+ONPREM_K8S_EOF
+systemctl daemon-reload
+systemctl enable --quiet kube-apiserver kube-controller-manager kube-scheduler kube-control-plane-ensure.timer
+systemctl start kube-control-plane-ensure.timer
+# apply UNIT CHANGED: starts a stopped daemon, restarts a changed one; prints what it did.
+apply() {
+  if ! systemctl is-active --quiet "$1"; then
+    systemctl start "$1" || true
+    echo started
+  elif [[ $2 == 1 ]]; then
+    systemctl restart "$1" || true
+    echo restarted
+  else
+    echo unchanged
+  fi
+}
+# give_up WHAT: the new files did not work; the previous ones come back and the daemons run on them again.
+give_up() {
+  restore_files
+  systemctl daemon-reload
+  if [[ $apiserver_changed == 1 ]]; then systemctl restart kube-apiserver || true; fi
+  if [[ $controller_manager_changed == 1 ]]; then systemctl restart kube-controller-manager || true; fi
+  if [[ $scheduler_changed == 1 ]]; then systemctl restart kube-scheduler || true; fi
+  fail "$1; the previous files are restored"
+}
+api_ready() { kubectl --kubeconfig /etc/kubernetes/admin.conf --server https://172.31.250.11:6443 --request-timeout=5s get --raw /readyz >/dev/null 2>&1; }
+healthz() { curl -fsSk --max-time 5 "https://127.0.0.1:$1/healthz" >/dev/null 2>&1; }
+apiserver=$(apply kube-apiserver "$apiserver_changed")
+if ! retry 90 2 api_ready; then
+  give_up "kube-apiserver is not ready on https://172.31.250.11:6443 after it $apiserver: $(kubectl --kubeconfig /etc/kubernetes/admin.conf --server https://172.31.250.11:6443 --request-timeout=5s get --raw '/readyz?verbose' 2>&1 | grep -v ' ok$' | tail -n 3 | tr '\n' ' ')"
+fi
+controller_manager=$(apply kube-controller-manager "$controller_manager_changed")
+scheduler=$(apply kube-scheduler "$scheduler_changed")
+retry 60 2 healthz 10257 || give_up "kube-controller-manager is not healthy after it $controller_manager"
+retry 60 2 healthz 10259 || give_up "kube-scheduler is not healthy after it $scheduler"
+echo "control plane lab1: kube-apiserver $apiserver, kube-controller-manager $controller_manager, kube-scheduler $scheduler; ready"

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# End-to-end test of the control plane slice on freshly booted lab hosts, through the real pulumi CLI: one
+# `pulumi up --stack lab` from bare hosts to an HA control plane behind the API VIP, kwok-simulated nodes, CoreDNS
+# and an app; then the API and its leases, Secrets encrypted in etcd, a no-op up, a rolling apiserver flag change
+# under a /readyz poller, a stopped apiserver, and destroy. Prints timings. Run as root; it resets the lab in LAB_DIR
+# and the lab stack's state. Ends with "N passed, M failed"; non-zero on failure.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+LABS=$ROOT/scripts/lab
+# shellcheck source=../../scripts/lab/lib.sh
+. "$LABS/lib.sh"
+# shellcheck source=../../scripts/env.sh
+. "$ROOT/scripts/env.sh"
+# shellcheck source=harness.sh
+. "$ROOT/test/lab/harness.sh"
+cd "$ROOT"
+LOG=$(mktemp /tmp/control-plane-test.XXXXXX)
+WORK=$(mktemp -d /tmp/control-plane-test-work.XXXXXX)
+STACK=lab
+API_VIP=172.31.250.101
+ETCD_VIP=172.31.250.100
+read -r -a HOSTS <<<"$LAB_HOSTS"
+poller_pid=
+# The test changes the lab stack's config; it puts the file back as it found it.
+cp Pulumi.lab.yaml "$WORK/Pulumi.lab.yaml.orig"
+
+finish() {
+  local rc=$?
+  [[ -n $poller_pid ]] && kill "$poller_pid" 2>/dev/null
+  [[ $rc == 0 ]] || bad "test aborted (exit $rc; log $LOG)"
+  cp "$WORK/Pulumi.lab.yaml.orig" "$ROOT/Pulumi.lab.yaml"
+  rm -rf "$WORK"
+  [[ ${LAB_KEEP:-0} == 1 ]] || "$LABS/down.sh" >>"$LOG" 2>&1 || true
+  echo "$pass passed, $fail failed"
+  ((fail == 0))
+}
+trap finish EXIT
+
+on() { "$LABS/ssh.sh" "$@" </dev/null 2>>"$LOG"; }
+# shellcheck disable=SC2120 # arguments come through check
+up() { pulumi up --yes --skip-preview --stack "$STACK" --non-interactive "$@" >>"$LOG" 2>&1; }
+k() { "$KUBE_BIN/kubectl" --kubeconfig "$WORK/admin.conf" --request-timeout=10s "$@"; }
+ectl() { "$WORK/etcdctl" --endpoints="https://$ETCD_VIP:2379" --cacert="$WORK/etcd-ca.crt" --cert="$WORK/etcd-client.crt" --key="$WORK/etcd-client.key" --command-timeout=3s "$@"; }
+readyz() { curl -fsS --max-time 5 --cacert "$WORK/ca.crt" --cert "$WORK/admin.crt" --key "$WORK/admin.key" "https://$API_VIP:6443/readyz" 2>&1; }
+# Polls /readyz through the API VIP every 200 ms until stopped (at most 3000 times, 10 minutes); counts the polls
+# and writes one line per failure.
+start_poller() {
+  : >"$WORK/poll-failures"
+  echo 0 >"$WORK/polls"
+  (for ((i = 1; i <= 3000; i++)); do
+    out=$(readyz) || true
+    [[ $out == ok ]] || echo "poll $i at $(date +%T.%N): $(head -c 200 <<<"$out" | tr '\n' ' ')" >>"$WORK/poll-failures"
+    echo "$i" >"$WORK/polls"
+    sleep 0.2
+  done) &
+  poller_pid=$!
+}
+stop_poller() { kill "$poller_pid" 2>/dev/null; wait "$poller_pid" 2>/dev/null || true; poller_pid=; }
+started_at() { on "$1" systemctl show -p ActiveEnterTimestampMonotonic --value kube-apiserver; }
+# The second at which the first up's output reported a resource created, relative to the start.
+created_at() { awk -v name="$1" -v t0="$2" '$0 ~ (name " created") {printf "%.0f", $1 - t0; exit}' "$WORK/first-up.log"; }
+# stamp: prefixes every line with the time it was read.
+stamp() { while IFS= read -r line; do printf '%s %s\n' "$(date +%s.%N)" "$line"; done; }
+
+[[ $(id -u) -eq 0 ]] || { bad "must run as root"; exit 1; }
+info "log: $LOG"
+KUBE_BIN=$(bash "$ROOT/scripts/build-kubernetes.sh" 2>>"$LOG")
+
+# --- bare hosts and a new stack ------------------------------------------------------------------------
+"$LABS/down.sh" --purge >>"$LOG" 2>&1
+t0=$(now)
+"$LABS/up.sh" >>"$LOG" 2>&1
+info "lab hosts booted in $(since "$t0")s"
+pulumi stack rm --yes --force --preserve-config "$STACK" >>"$LOG" 2>&1 || true
+"$LABS/stack-config.sh" >>"$LOG" 2>&1
+tar -xzf "$LAB_DIR"/mirror/artifacts/etcd-*.tar.gz -C "$WORK" --strip-components=1 --wildcards '*/etcdctl'
+
+# --- 1. one up from bare hosts to a ready cluster ---------------------------------------------------------
+t0=$(now)
+start=$(date +%s.%N)
+if pulumi up --yes --skip-preview --stack "$STACK" --non-interactive 2>&1 | stamp >"$WORK/first-up.log"; then ok "pulumi up from bare hosts"; else bad "pulumi up from bare hosts"; fi
+cut -d' ' -f2- "$WORK/first-up.log" >>"$LOG"
+info "first up took $(since "$t0")s: etcd healthy at $(created_at "Command etcd-health" "$start")s, control plane ready through the VIP at $(created_at "Command control-plane-ready" "$start")s, kwok running at $(created_at "Command nodes-lab1-kwok" "$start")s, app Deployment available at $(created_at "Deployment hello/default/hello" "$start")s"
+(umask 077 && pulumi stack output kubeconfig --show-secrets --stack "$STACK" >"$WORK/admin.conf")
+for field in certificate-authority-data:ca.crt client-certificate-data:admin.crt client-key-data:admin.key; do
+  (umask 077 && sed -n "s/^ *${field%%:*}: //p" "$WORK/admin.conf" | base64 -d >"$WORK/${field#*:}")
+done
+pulumi stack output etcdCaCert --stack "$STACK" >"$WORK/etcd-ca.crt"
+pulumi stack output etcdClientCert --stack "$STACK" >"$WORK/etcd-client.crt"
+(umask 077 && pulumi stack output etcdClientKey --show-secrets --stack "$STACK" >"$WORK/etcd-client.key")
+
+verdict "the admin kubeconfig from the stack output points at the API VIP" grep -q "server: https://$API_VIP:6443" "$WORK/admin.conf"
+check "kubectl get --raw /readyz through the VIP is ok" bash -c "[[ \$('$KUBE_BIN/kubectl' --kubeconfig '$WORK/admin.conf' get --raw /readyz) == ok ]]"
+endpoints=$(k get endpoints kubernetes -o jsonpath='{.subsets[*].addresses[*].ip}' 2>>"$LOG" | wc -w)
+verdict "3 kube-apiserver endpoints in the kubernetes Service ($endpoints)" test "$endpoints" -eq 3
+for lease in kube-controller-manager kube-scheduler; do
+  holder=$(k -n kube-system get lease "$lease" -o jsonpath='{.spec.holderIdentity}' 2>>"$LOG" || true)
+  verdict "the $lease lease names one holder (${holder%%_*})" bash -c "[[ '$holder' =~ ^(${LAB_HOSTS// /|})_[0-9a-f-]+$ ]]"
+done
+check "the 3 kwok nodes are Ready" k wait --for=condition=Ready node -l type=kwok --timeout=60s
+verdict "the nodes are the simulated hosts of the config" test "$(k get nodes -o name 2>>"$LOG" | sort | tr '\n' ' ')" = "node/lab-e1 node/lab-w1 node/lab-w2 "
+deployments_available() { k wait --for=condition=Available deployment/hello --timeout=120s && k -n kube-system wait --for=condition=Available deployment/coredns --timeout=120s; }
+check "the Deployments are Available: the app hello and CoreDNS" deployments_available
+verdict "CoreDNS serves on network.clusterDnsIp" test "$(k -n kube-system get service kube-dns -o jsonpath='{.spec.clusterIP}' 2>>"$LOG")" = 10.96.0.10
+verdict "the app's pods run on the simulated workers, not on the tainted edge node" bash -c "[[ '$(k get pods -l app=hello -o jsonpath='{.items[*].spec.nodeName}' 2>>"$LOG")' =~ ^lab-w[12]( lab-w[12])*$ ]]"
+check "a Secret can be written through the VIP" k create secret generic control-plane-test --from-literal=password=hunter2
+stored=$(ectl get /registry/secrets/default/control-plane-test --print-value-only 2>>"$LOG" | head -c 40 | tr -d '\0' || true)
+verdict "read straight from etcd through its VIP, the Secret starts with k8s:enc: (${stored:0:32}...)" bash -c "[[ '${stored//\'/}' == k8s:enc:secretbox:v1:key-* ]]"
+verdict "and etcd holds no plain text of it" bash -c "! '$WORK/etcdctl' --endpoints=https://$ETCD_VIP:2379 --cacert='$WORK/etcd-ca.crt' --cert='$WORK/etcd-client.crt' --key='$WORK/etcd-client.key' get /registry/secrets/default/control-plane-test --print-value-only | grep -q hunter2"
+verdict "the stack state holds no private key in plain text" bash -c "! pulumi stack export --stack $STACK | grep -q 'PRIVATE KEY'"
+
+# --- 2. idempotent --------------------------------------------------------------------------------------
+t0=$(now)
+check "a second up reports no changes" up --expect-no-changes
+info "no-op up took $(since "$t0")s"
+t0=$(now)
+check "a preview reports no changes" pulumi preview --stack "$STACK" --non-interactive --expect-no-changes
+info "preview took $(since "$t0")s"
+
+# --- 3. a changed apiserver flag rolls the masters one by one while /readyz through the VIP stays ok --------
+before=()
+for h in "${HOSTS[@]}"; do before+=("$(started_at "$h")"); done
+ttl=$(pulumi config get --path kubernetes.apiServerExtraArgs.event-ttl --stack "$STACK" 2>/dev/null || echo 1h)
+[[ $ttl == 2h ]] && ttl=3h || ttl=2h
+pulumi config set --path kubernetes.apiServerExtraArgs.event-ttl "$ttl" --stack "$STACK" >>"$LOG"
+check "preview of the change updates exactly the 3 master steps" bash -c "pulumi preview --json --stack $STACK | node -e '
+  const steps = JSON.parse(require(\"fs\").readFileSync(0, \"utf8\")).steps.filter((s) => s.op !== \"same\");
+  const names = steps.map((s) => s.op + \" \" + s.urn.split(\"::\").pop()).sort();
+  console.log(names.join(\"\\n\"));
+  process.exit(names.join() === \"update control-plane-lab1-master,update control-plane-lab2-master,update control-plane-lab3-master\" ? 0 : 1);'"
+start_poller
+t0=$(now)
+check "up rolls the change" up
+info "rolling 3 masters took $(since "$t0")s"
+sleep 2
+stop_poller
+after=()
+for h in "${HOSTS[@]}"; do after+=("$(started_at "$h")"); done
+verdict "every apiserver restarted" test "${after[0]}" -gt "${before[0]}" -a "${after[1]}" -gt "${before[1]}" -a "${after[2]}" -gt "${before[2]}"
+verdict "the apiservers restarted one at a time, in order" test "${after[0]}" -lt "${after[1]}" -a "${after[1]}" -lt "${after[2]}"
+verdict "the running apiservers have the new flag" bash -c "for h in ${HOSTS[*]}; do '$LABS/ssh.sh' \$h systemctl show -p ExecStart --value kube-apiserver </dev/null | grep -q -- '--event-ttl=$ttl' || exit 1; done"
+verdict "a client polling /readyz through the VIP every 200 ms saw no failure during the roll ($(cat "$WORK/polls") polls, $(wc -l <"$WORK/poll-failures") failed)" test ! -s "$WORK/poll-failures"
+head -n 5 "$WORK/poll-failures" >>"$LOG"
+check "no changes after the roll" up --expect-no-changes
+
+# --- 4. one master's apiserver stopped ------------------------------------------------------------------
+start_poller
+# A start by the keep-running timer may cancel the first stop.
+on "${HOSTS[1]}" "systemctl stop kube-apiserver || systemctl stop kube-apiserver"
+sleep 8
+stop_poller
+verdict "with ${HOSTS[1]}'s kube-apiserver stopped, /readyz through the VIP stays ok ($(cat "$WORK/polls") polls, $(wc -l <"$WORK/poll-failures") failed)" test ! -s "$WORK/poll-failures"
+check "kubectl through the VIP works with one apiserver down" k get nodes
+back() { for ((i = 0; i < 30; i++)); do on "${HOSTS[1]}" systemctl is-active --quiet kube-apiserver && return 0; sleep 2; done; return 1; }
+check "the stopped apiserver is started again by its timer" back
+
+# --- 5. destroy -----------------------------------------------------------------------------------------
+t0=$(now)
+check "pulumi destroy" pulumi destroy --yes --skip-preview --stack "$STACK" --non-interactive
+info "destroy took $(since "$t0")s"
+for h in "${HOSTS[@]}"; do
+  verdict "$h: no control plane daemon, file or binary left" on "$h" "! systemctl is-active --quiet kube-apiserver && ! systemctl is-active --quiet kwok && test ! -e /etc/kubernetes -a ! -e /usr/local/bin/kube-apiserver -a ! -e /etc/systemd/system/kube-apiserver.service -a ! -e /etc/kwok"
+done

@@ -1,0 +1,150 @@
+// The control plane's and kwok's host scripts as text: a golden file each, shellcheck over all of them, and the
+// properties the rolling chain relies on.
+import { spawnSync } from "child_process";
+import {
+  ControlPlaneSettings,
+  MasterPki,
+  apiServerFlags,
+  encryptionKeyName,
+  renderControlPlaneMaster,
+  renderControlPlaneReady,
+  renderControlPlaneRemove,
+  renderDaemonUnit,
+  renderEncryptionConfig,
+  renderKubeconfig,
+  systemdArg,
+} from "../../../components/host/control-plane-scripts";
+import { renderKwok, renderKwokRemove } from "../../../components/host/kwok-scripts";
+import { renderHaproxyConfig } from "../../../components/host/load-balancer-scripts";
+import { expectGolden } from "./golden";
+
+const masters = [
+  { name: "lab1", address: "172.31.250.11" },
+  { name: "lab2", address: "172.31.250.12" },
+  { name: "lab3", address: "172.31.250.13" },
+];
+const pem = (what: string) => `-----BEGIN ${what}-----\nMIIBfake${what.replace(/ /g, "")}\n-----END ${what}-----\n`;
+const cert = pem("CERTIFICATE");
+const key = pem("EC PRIVATE KEY");
+const pki: MasterPki = {
+  caCert: cert, caKey: key, apiServerCert: cert, apiServerKey: key, etcdCaCert: cert, etcdClientCert: cert, etcdClientKey: key,
+  kubeletClientCert: cert, kubeletClientKey: key, frontProxyCaCert: cert, frontProxyClientCert: cert, frontProxyClientKey: key,
+  serviceAccountKey: pem("RSA PRIVATE KEY"), serviceAccountPublicKey: pem("PUBLIC KEY"), controllerManagerCert: cert, controllerManagerKey: key,
+  schedulerCert: cert, schedulerKey: key, adminCert: cert, adminKey: key,
+};
+const settings: ControlPlaneSettings = {
+  clusterName: "lab",
+  etcdEndpoints: masters.map((m) => `https://${m.address}:2379`),
+  serviceCidr: "10.96.0.0/16",
+  podCidr: "10.244.0.0/16",
+  nodeSubnetLength: 24,
+  nodePortRange: { min: 30000, max: 32767 },
+  clusterDomain: "cluster.local",
+  apiServerExtraArgs: {},
+  controllerManagerExtraArgs: {},
+  schedulerExtraArgs: {},
+};
+// 32 bytes of 0x01, base64: a stand-in, never a real key.
+const encryptionKey = Buffer.alloc(32, 1).toString("base64");
+const master = (s: ControlPlaneSettings = settings, m = masters[0]) => renderControlPlaneMaster({ master: m, settings: s, pki, encryptionKey });
+
+const scripts: Record<string, string> = {
+  "control-plane-master.sh": master(),
+  "control-plane-ready.sh": renderControlPlaneReady({ server: "https://172.31.250.101:6443", masters }),
+  "control-plane-remove.sh": renderControlPlaneRemove("lab1"),
+  "control-plane-kwok.sh": renderKwok({
+    host: masters[0],
+    releaseSha256: "e".repeat(64),
+    kubeconfig: renderKubeconfig({ clusterName: "lab", server: "https://172.31.250.101:6443", caCert: cert, user: "kwok", clientCert: cert, clientKey: key }),
+    podCidr: "10.244.0.0/16",
+  }),
+  "control-plane-kwok-remove.sh": renderKwokRemove("lab1"),
+};
+
+// The API load balancer admits an apiserver only once it answers /readyz (it listens before it is ready).
+const apiHaproxy = renderHaproxyConfig({ name: "api", vip: "172.31.250.101", ports: [6443], backends: masters, httpsCheckPath: "/readyz" });
+
+describe("control plane host scripts", () => {
+  test.each(Object.keys(scripts))("%s matches its golden file", (name) => {
+    expectGolden(`host/${name}`, scripts[name]);
+  });
+
+  test("the API load balancer checks /readyz over TLS", () => {
+    expectGolden("host/control-plane-api-haproxy.cfg", apiHaproxy);
+    expect(apiHaproxy).toContain("option httpchk GET /readyz");
+    expect(apiHaproxy).not.toContain("tcp-check");
+    expect(renderHaproxyConfig({ name: "etcd", vip: "172.31.250.100", ports: [2379], backends: masters })).toContain("option tcp-check");
+  });
+
+  test("pass shellcheck", () => {
+    const failures = Object.entries(scripts).flatMap(([name, text]) => {
+      const result = spawnSync("shellcheck", ["--shell=bash", "--severity=style", "-"], { input: text, encoding: "utf8" });
+      if (result.error) throw new Error(`shellcheck is needed for this test (apt-get install shellcheck): ${result.error.message}`);
+      return result.status === 0 ? [] : [`${name}:\n${result.stdout}`];
+    });
+    expect(failures).toEqual([]);
+  });
+
+  test("the apiserver binds its own address, serves 6443, talks TLS to every etcd member and encrypts Secrets", () => {
+    const flags = Object.fromEntries(apiServerFlags(masters[1], settings));
+    expect(flags).toMatchObject({
+      "bind-address": "172.31.250.12",
+      "advertise-address": "172.31.250.12",
+      "secure-port": "6443",
+      "etcd-servers": "https://172.31.250.11:2379,https://172.31.250.12:2379,https://172.31.250.13:2379",
+      "authorization-mode": "Node,RBAC",
+      "service-cluster-ip-range": "10.96.0.0/16",
+      "service-node-port-range": "30000-32767",
+      "encryption-provider-config": "/etc/kubernetes/encryption-config.yaml",
+      "service-account-issuer": "https://kubernetes.default.svc.cluster.local",
+    });
+    expect(flags["enable-admission-plugins"]).toContain("NodeRestriction");
+    expect(Object.keys(flags)).toEqual(expect.arrayContaining(["etcd-cafile", "etcd-certfile", "etcd-keyfile", "audit-policy-file", "audit-log-path", "kubelet-client-certificate", "proxy-client-cert-file", "requestheader-client-ca-file", "service-account-signing-key-file"]));
+  });
+
+  test("the controller-manager and the scheduler elect a leader; the controller-manager allocates node subnets of the pod network", () => {
+    const text = master();
+    expect(text).toMatch(/kube-controller-manager \\\n(.*\\\n)*\s+--leader-elect=true/);
+    expect(text).toContain("--cluster-cidr=10.244.0.0/16");
+    expect(text).toContain("--allocate-node-cidrs=true");
+    expect(text).toContain("--node-cidr-mask-size=24");
+    expect(text.match(/--leader-elect=true/g)).toHaveLength(2);
+  });
+
+  test("extra flags override the defaults; only the script of every master changes with them", () => {
+    const changed = { ...settings, apiServerExtraArgs: { "event-ttl": "2h", profiling: "true" } };
+    expect(master(changed)).not.toBe(master());
+    const flags = apiServerFlags(masters[0], changed);
+    expect(flags.filter(([name]) => name === "profiling")).toEqual([["profiling", "true"]]);
+    expect(master(changed)).toContain("--event-ttl=2h");
+    expect(master(settings)).toBe(master(settings));
+  });
+
+  test("systemd words: % and $ escaped, blanks quoted", () => {
+    expect(systemdArg("--a=b")).toBe("--a=b");
+    expect(systemdArg("--x=50%")).toBe("--x=50%%");
+    expect(systemdArg("--x=$HOME")).toBe("--x=$$HOME");
+    expect(systemdArg('--x=a b"c')).toBe('"--x=a b\\"c"');
+    expect(renderDaemonUnit("d", "bin", [["a", "1"]], "network-online.target")).toContain("ExecStart=/usr/local/bin/bin \\\n  --a=1\n");
+  });
+
+  test("the encryption config uses secretbox with the key, named by a digest, and still reads unencrypted data", () => {
+    const config = renderEncryptionConfig(encryptionKey);
+    expect(config).toContain(`secret: ${encryptionKey}`);
+    expect(config).toMatch(/- secretbox:[\s\S]*- identity: \{\}/);
+    expect(encryptionKeyName(encryptionKey)).toMatch(/^key-[0-9a-f]{8}$/);
+    expect(encryptionKeyName(encryptionKey)).not.toContain(encryptionKey.slice(0, 8));
+  });
+
+  test("controller-manager and scheduler kubeconfigs point at their own master; the gate at the VIP", () => {
+    const text = master(settings, masters[2]);
+    expect(text.match(/server: https:\/\/172\.31\.250\.13:6443/g)).toHaveLength(3);
+    expect(scripts["control-plane-ready.sh"]).toContain("--server https://172.31.250.101:6443");
+  });
+
+  test("every failure is one line naming the step", () => {
+    expect(master()).toContain("STEP='control plane lab1'");
+    expect(master()).toContain('fail "$1; the previous files are restored"');
+    expect(scripts["control-plane-kwok.sh"]).toContain("--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake");
+  });
+});
