@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The main job on the embedded default: boot the local lab (real hosts on this machine), then a real
-# `pulumi up --stack lab` that builds the TLS etcd cluster and its VIP, and print how to reach it.
+# `pulumi up --stack lab` that builds etcd, the load balancers, the HA control plane, the simulated nodes and the
+# apps, and print how to reach them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/build-kubernetes.sh >/dev/null
 # shellcheck source=scripts/env.sh
 source scripts/env.sh
 bash scripts/lab/up.sh
@@ -20,9 +22,12 @@ pulumi stack output etcdClientCert --stack lab >"$client/client.crt"
 (umask 077 && pulumi stack output etcdClientKey --show-secrets --stack lab >"$client/client.key")
 vip=$(pulumi stack output vips --stack lab --json | node -p 'JSON.parse(require("fs").readFileSync(0, "utf8")).etcd')
 tar -xzf "$LAB_DIR"/mirror/artifacts/etcd-*.tar.gz -C "$client" --strip-components=1 --wildcards '*/etcdctl'
+(umask 077 && pulumi stack output kubeconfig --show-secrets --stack lab >"$LAB_DIR/admin.kubeconfig")
+kube_bin=$(bash scripts/build-kubernetes.sh)
 cat <<EOM
 
-The lab is up: etcd on $LAB_HOSTS behind the VIP $vip.
+The lab is up: etcd and the Kubernetes control plane on $LAB_HOSTS, etcd behind the VIP $vip, the API at $(pulumi stack output apiServerUrl --stack lab); worker and edge nodes are simulated by kwok.
+  $kube_bin/kubectl --kubeconfig $LAB_DIR/admin.kubeconfig get nodes,deployments -A
   $client/etcdctl --endpoints=https://$vip:2379 --cacert=$client/ca.crt --cert=$client/client.crt --key=$client/client.key endpoint health --cluster
   bash scripts/lab/ssh.sh lab1          # a shell on a lab host
   bash scripts/lab/down.sh              # stop the lab (state survives; up.sh boots it again)

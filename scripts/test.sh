@@ -28,3 +28,5 @@ echo "== lab hosts"
 bash test/lab/lab.test.sh
 echo "== etcd and load balancers on the lab, through pulumi up"
 bash test/lab/etcd.test.sh
+echo "== the HA control plane, kwok nodes and apps on the lab, through pulumi up"
+bash test/lab/control-plane.test.sh
