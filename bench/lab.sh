@@ -39,10 +39,12 @@ measure() {
   rss[$name]+="$m "
 }
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+# The VRRP password comes first: pulumi refuses to read the config of a stack that lacks a required key.
 fresh_stack() {
   pulumi stack rm --yes --force --preserve-config "$STACK" >/dev/null 2>&1 || true
-  "$LABS/stack-config.sh" >/dev/null 2>&1
+  pulumi stack init "$STACK" >/dev/null
   head -c 6 /dev/urandom | base64 | head -c 8 | pulumi config set --secret loadBalancerAuthPassword --stack "$STACK" >/dev/null
+  "$LABS/stack-config.sh" >/dev/null 2>&1 || { echo "bench: scripts/lab/stack-config.sh failed" >&2; exit 1; }
 }
 
 for ((i = 0; i < COLD_RUNS; i++)); do
