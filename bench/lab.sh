@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks the lab slice: lab setup (cold and warm), `pulumi up` from bare hosts to a healthy etcd + VIP,
+# Benchmarks the lab: lab setup (cold and warm), `pulumi up` from bare hosts to the whole lab stack (etcd, VIPs,
+# control plane, kwok nodes, CoreDNS, app),
 # a no-op up and a preview. Prints the median wall time and peak RSS of each over RUNS runs.
 # Usage: bash bench/lab.sh [RUNS (3)] [COLD_RUNS (1)]. It runs on a lab of its own (its own directory, bridge,
 # network and stack `bench`, derived from the lab stack), so it never disturbs the lab or the lab stack.
@@ -42,7 +43,7 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR] = $1} END {print (
 # The VRRP password comes first: pulumi refuses to read the config of a stack that lacks a required key.
 fresh_stack() {
   pulumi stack rm --yes --force --preserve-config "$STACK" >/dev/null 2>&1 || true
-  pulumi stack init "$STACK" >/dev/null
+  pulumi stack init "$STACK" >/dev/null 2>&1
   head -c 6 /dev/urandom | base64 | head -c 8 | pulumi config set --secret loadBalancerAuthPassword --stack "$STACK" >/dev/null
   "$LABS/stack-config.sh" >/dev/null 2>&1 || { echo "bench: scripts/lab/stack-config.sh failed" >&2; exit 1; }
 }
@@ -55,12 +56,12 @@ for ((i = 0; i < RUNS; i++)); do
   "$LABS/down.sh" --purge >/dev/null 2>&1
   measure "lab setup, warm (hosts from the cached base)" "$LABS/up.sh"
   fresh_stack
-  measure "pulumi up, bare hosts to healthy etcd + VIP" pulumi up --yes --skip-preview --stack "$STACK" --non-interactive
+  measure "pulumi up, bare hosts to the whole lab stack" pulumi up --yes --skip-preview --stack "$STACK" --non-interactive
   measure "pulumi up, no changes" pulumi up --yes --skip-preview --stack "$STACK" --non-interactive --expect-no-changes
   measure "pulumi preview, no changes" pulumi preview --stack "$STACK" --non-interactive --expect-no-changes
 done
 printf '%-52s %8s %14s %s\n' "step" "median s" "peak RSS MiB" "runs (s)"
-for name in "lab setup, cold (debootstrap + mirror + boot)" "lab setup, warm (hosts from the cached base)" "pulumi up, bare hosts to healthy etcd + VIP" "pulumi up, no changes" "pulumi preview, no changes"; do
+for name in "lab setup, cold (debootstrap + mirror + boot)" "lab setup, warm (hosts from the cached base)" "pulumi up, bare hosts to the whole lab stack" "pulumi up, no changes" "pulumi preview, no changes"; do
   [[ -n ${times[$name]:-} ]] || continue
   printf '%-52s %8s %14s %s\n' "$name" "$(median <<<"${times[$name]}")" "$(median <<<"${rss[$name]}" | awk '{printf "%.0f", $1 / 1024}')" "${times[$name]}"
 done
