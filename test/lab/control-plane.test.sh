@@ -20,25 +20,8 @@ STACK=lab
 API_VIP=172.31.250.101
 ETCD_VIP=172.31.250.100
 read -r -a HOSTS <<<"$LAB_HOSTS"
-poller_pid=
-# The test changes the lab stack's config; it puts the file back as it found it.
-cp Pulumi.lab.yaml "$WORK/Pulumi.lab.yaml.orig"
-
-finish() {
-  local rc=$?
-  [[ -n $poller_pid ]] && kill "$poller_pid" 2>/dev/null
-  [[ $rc == 0 ]] || bad "test aborted (exit $rc; log $LOG)"
-  cp "$WORK/Pulumi.lab.yaml.orig" "$ROOT/Pulumi.lab.yaml"
-  rm -rf "$WORK"
-  [[ ${LAB_KEEP:-0} == 1 ]] || "$LABS/down.sh" >>"$LOG" 2>&1 || true
-  echo "$pass passed, $fail failed"
-  ((fail == 0))
-}
-trap finish EXIT
-
-on() { "$LABS/ssh.sh" "$@" </dev/null 2>>"$LOG"; }
-# shellcheck disable=SC2120 # arguments come through check
-up() { pulumi up --yes --skip-preview --stack "$STACK" --non-interactive "$@" >>"$LOG" 2>&1; }
+# shellcheck source=lab-stack-test.sh
+. "$ROOT/test/lab/lab-stack-test.sh"
 k() { "$KUBE_BIN/kubectl" --kubeconfig "$WORK/admin.conf" --request-timeout=10s "$@"; }
 ectl() { "$WORK/etcdctl" --endpoints="https://$ETCD_VIP:2379" --cacert="$WORK/etcd-ca.crt" --cert="$WORK/etcd-client.crt" --key="$WORK/etcd-client.key" --command-timeout=3s "$@"; }
 readyz() { curl -fsS --max-time 5 --cacert "$WORK/ca.crt" --cert "$WORK/admin.crt" --key "$WORK/admin.key" "https://$API_VIP:6443/readyz" 2>&1; }
@@ -53,9 +36,9 @@ start_poller() {
     echo "$i" >"$WORK/polls"
     sleep 0.2
   done) &
-  poller_pid=$!
+  background_pid=$!
 }
-stop_poller() { kill "$poller_pid" 2>/dev/null; wait "$poller_pid" 2>/dev/null || true; poller_pid=; }
+stop_poller() { kill "$background_pid" 2>/dev/null; wait "$background_pid" 2>/dev/null || true; background_pid=; }
 started_at() { on "$1" systemctl show -p ActiveEnterTimestampMonotonic --value kube-apiserver; }
 # The second at which the first up's output reported a resource created, relative to the start.
 created_at() { awk -v name="$1" -v t0="$2" '$0 ~ (name " created") {printf "%.0f", $1 - t0; exit}' "$WORK/first-up.log"; }

@@ -18,25 +18,8 @@ WORK=$(mktemp -d /tmp/etcd-test-work.XXXXXX)
 STACK=lab
 VIP=172.31.250.100
 read -r -a HOSTS <<<"$LAB_HOSTS"
-writer_pid=
-# The test changes the lab stack's config; it puts the file back as it found it.
-cp Pulumi.lab.yaml "$WORK/Pulumi.lab.yaml.orig"
-
-finish() {
-  local rc=$?
-  [[ -n $writer_pid ]] && kill "$writer_pid" 2>/dev/null
-  [[ $rc == 0 ]] || bad "test aborted (exit $rc; log $LOG)"
-  cp "$WORK/Pulumi.lab.yaml.orig" "$ROOT/Pulumi.lab.yaml"
-  rm -rf "$WORK"
-  [[ ${LAB_KEEP:-0} == 1 ]] || "$LABS/down.sh" >>"$LOG" 2>&1 || true
-  echo "$pass passed, $fail failed"
-  ((fail == 0))
-}
-trap finish EXIT
-
-on() { "$LABS/ssh.sh" "$@" </dev/null 2>>"$LOG"; }
-# shellcheck disable=SC2120 # arguments come through check
-up() { pulumi up --yes --skip-preview --stack "$STACK" --non-interactive "$@" >>"$LOG" 2>&1; }
+# shellcheck source=lab-stack-test.sh
+. "$ROOT/test/lab/lab-stack-test.sh"
 ectl() { "$WORK/etcdctl" --endpoints="https://$VIP:2379" --cacert="$WORK/ca.crt" --cert="$WORK/client.crt" --key="$WORK/client.key" --command-timeout=3s "$@"; }
 # Writes through the VIP every 100 ms until stopped (at most 10 minutes); one line per failed write.
 start_writer() {
@@ -45,9 +28,9 @@ start_writer() {
     ectl put "writer/key" "$i" >/dev/null 2>&1 || echo "write $i failed at $(date +%T.%N)" >>"$WORK/write-failures"
     sleep 0.1
   done) &
-  writer_pid=$!
+  background_pid=$!
 }
-stop_writer() { kill "$writer_pid" 2>/dev/null; wait "$writer_pid" 2>/dev/null || true; writer_pid=; }
+stop_writer() { kill "$background_pid" 2>/dev/null; wait "$background_pid" 2>/dev/null || true; background_pid=; }
 vip_holder() {
   local h
   for h in "${HOSTS[@]}"; do on "$h" ip -o -4 addr show | grep -q " $VIP/" && { echo "$h"; return; }; done

@@ -1,0 +1,23 @@
+# shellcheck shell=bash
+# Common set-up of the tests that drive the lab stack; sourced after harness.sh, with ROOT, LABS, LOG, WORK and
+# STACK set. The test changes the lab stack's config: the file goes back as it was found. On exit the background
+# client (background_pid) stops, the lab goes down unless LAB_KEEP=1, and the counts are printed.
+background_pid=
+cp "$ROOT/Pulumi.lab.yaml" "$WORK/Pulumi.lab.yaml.orig"
+
+# shellcheck disable=SC2154 # pass and fail are counted by harness.sh
+finish() {
+  local rc=$?
+  [[ -n $background_pid ]] && kill "$background_pid" 2>/dev/null
+  [[ $rc == 0 ]] || bad "test aborted (exit $rc; log $LOG)"
+  cp "$WORK/Pulumi.lab.yaml.orig" "$ROOT/Pulumi.lab.yaml"
+  rm -rf "$WORK"
+  [[ ${LAB_KEEP:-0} == 1 ]] || "$LABS/down.sh" >>"$LOG" 2>&1 || true
+  echo "$pass passed, $fail failed"
+  ((fail == 0))
+}
+trap finish EXIT
+
+on() { "$LABS/ssh.sh" "$@" </dev/null 2>>"$LOG"; }
+# shellcheck disable=SC2120 # arguments come through check
+up() { pulumi up --yes --skip-preview --stack "$STACK" --non-interactive "$@" >>"$LOG" 2>&1; }
