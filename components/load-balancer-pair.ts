@@ -25,6 +25,8 @@ export interface LoadBalancerPairArgs {
   readonly sshPrivateKey: pulumi.Input<string>;
   /** Check backends with an HTTPS GET of this path (200 = up) instead of a TCP connect, e.g. "/readyz" for apiservers. @default TCP connect */
   readonly httpsCheckPath?: string;
+  /** Port of the backends' drain agent (HAProxy agent-check), e.g. API_SERVER_AGENT_PORT for apiservers. @default no agent */
+  readonly agentPort?: number;
   /** apt source line for the packages. @default the hosts' own sources */
   readonly aptSource?: string;
 }
@@ -39,7 +41,7 @@ export class LoadBalancerPair extends pulumi.ComponentResource {
       throw new Error(`LoadBalancerPair ${name}: hosts has ${args.hosts.length}; a VIP needs at least 2 hosts to fail over`);
     }
     const backends = args.backends.map((h) => ({ name: h.name, address: h.address }));
-    const haproxy = renderHaproxyConfig({ name: args.name, vip: args.vip, ports: args.ports, backends, httpsCheckPath: args.httpsCheckPath });
+    const haproxy = renderHaproxyConfig({ name: args.name, vip: args.vip, ports: args.ports, backends, httpsCheckPath: args.httpsCheckPath, agentPort: args.agentPort });
 
     // One host at a time: a bad config stops at the first host while the other still serves the VIP.
     let previous: pulumi.Resource | undefined;

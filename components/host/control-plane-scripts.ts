@@ -15,6 +15,12 @@ const AUDIT_POLICY = `${K8S_DIR}/audit-policy.yaml`;
 const AUDIT_LOG = "/var/log/kubernetes/audit.log";
 const UNIT_DIR = "/etc/systemd/system";
 export const API_SERVER_PORT = 6443;
+/** Each master's drain agent, asked by the API load balancers (HAProxy agent-check). */
+export const API_SERVER_AGENT_PORT = 6445;
+/** While this file exists the drain agent answers `drain`: the apiserver's stop creates it, its start removes it. */
+const API_SERVER_DRAIN_FILE = "/run/kube-apiserver.draining";
+/** How long a stopping apiserver keeps serving after it asked to be drained: longer than the agent's 1 s interval. */
+const API_SERVER_DRAIN_SECONDS = 3;
 /** Open watches end after this long when an apiserver stops (their clients reconnect to another master). */
 const API_SERVER_STOP_TIMEOUT_SECONDS = 10;
 const CONTROLLER_MANAGER_PORT = 10257;
@@ -273,7 +279,7 @@ export function systemdArg(value: string): string {
  * A systemd unit for a daemon. `stopTimeoutSeconds` bounds a stop: kube-apiserver closes its port at once on SIGTERM
  * (new clients go to the other masters), but waits up to its 60 s request timeout for open watches to end.
  */
-export function renderDaemonUnit(description: string, binary: string, args: readonly [string, string][], after: string, stopTimeoutSeconds?: number): string {
+export function renderDaemonUnit(description: string, binary: string, args: readonly [string, string][], after: string, stopTimeoutSeconds?: number, serviceExtra = ""): string {
   const lines = args.map(([name, value]) => `  ${systemdArg(`--${name}=${value}`)}`);
   return `[Unit]
 Description=${description} (onprem-k8s)
@@ -286,10 +292,51 @@ ${lines.join(" \\\n")}
 Restart=always
 RestartSec=5
 LimitNOFILE=65536
-${stopTimeoutSeconds === undefined ? "" : `TimeoutStopSec=${stopTimeoutSeconds}\n`}
+${stopTimeoutSeconds === undefined ? "" : `TimeoutStopSec=${stopTimeoutSeconds}\n`}${serviceExtra}
 [Install]
 WantedBy=multi-user.target
 `;
+}
+
+/**
+ * kube-apiserver's stop first asks to be drained and keeps serving a moment: on SIGTERM it fails /readyz and closes
+ * its port at once, and a client that the load balancer sent it just then would see an error.
+ */
+export function renderApiServerDrainHooks(): string {
+  return `ExecStartPre=/bin/rm -f ${API_SERVER_DRAIN_FILE}
+ExecStop=/bin/sh -c 'touch ${API_SERVER_DRAIN_FILE}; sleep ${API_SERVER_DRAIN_SECONDS}'
+`;
+}
+
+/**
+ * The drain agent: a socket-activated reply per connection, `drain` while the apiserver is stopping, `ready`
+ * otherwise. Whether the apiserver is up is the load balancer's own /readyz check; an agent that cannot be reached
+ * changes nothing.
+ */
+export function renderApiServerAgentUnits(address: string): { socket: string; service: string } {
+  return {
+    socket: `[Unit]
+Description=Tells the API load balancers when kube-apiserver is about to stop (onprem-k8s, HAProxy agent-check)
+
+[Socket]
+ListenStream=${address}:${API_SERVER_AGENT_PORT}
+Accept=yes
+FreeBind=yes
+
+[Install]
+WantedBy=sockets.target
+`,
+    service: `[Unit]
+Description=kube-apiserver drain state for a load balancer (onprem-k8s)
+
+[Service]
+ExecStart=/bin/sh -c 'if [ -e ${API_SERVER_DRAIN_FILE} ]; then echo drain; else echo ready; fi'
+StandardInput=socket
+StandardOutput=socket
+# One instance per check, every second from each load balancer: keep them out of the journal.
+LogLevelMax=notice
+`,
+  };
 }
 
 /**
@@ -360,7 +407,7 @@ export function renderControlPlaneMaster(a: MasterScriptArgs): string {
     [`${K8S_PKI}/sa.pub`, "0644", pki.serviceAccountPublicKey],
     [ENCRYPTION_CONFIG, "0600", renderEncryptionConfig(a.encryptionKey)],
     [AUDIT_POLICY, "0644", renderAuditPolicy()],
-    [`${UNIT_DIR}/kube-apiserver.service`, "0644", renderDaemonUnit("Kubernetes API server", "kube-apiserver", apiServerFlags(master, s), "network-online.target", API_SERVER_STOP_TIMEOUT_SECONDS)],
+    [`${UNIT_DIR}/kube-apiserver.service`, "0644", renderDaemonUnit("Kubernetes API server", "kube-apiserver", apiServerFlags(master, s), "network-online.target", API_SERVER_STOP_TIMEOUT_SECONDS, renderApiServerDrainHooks())],
   ];
   const controllerManager: FileSpec[] = [
     [`${K8S_PKI}/ca.key`, "0600", pki.caKey],
@@ -370,6 +417,11 @@ export function renderControlPlaneMaster(a: MasterScriptArgs): string {
   const scheduler: FileSpec[] = [
     [SCHEDULER_KUBECONFIG, "0600", kubeconfig("system:kube-scheduler", pki.schedulerCert, pki.schedulerKey)],
     [`${UNIT_DIR}/kube-scheduler.service`, "0644", renderDaemonUnit("Kubernetes scheduler", "kube-scheduler", schedulerFlags(s), "kube-apiserver.service")],
+  ];
+  const agentUnits = renderApiServerAgentUnits(master.address);
+  const agent: FileSpec[] = [
+    [`${UNIT_DIR}/kube-apiserver-agent.socket`, "0644", agentUnits.socket],
+    [`${UNIT_DIR}/kube-apiserver-agent@.service`, "0644", agentUnits.service],
   ];
   return script(
     `control plane ${master.name}`,
@@ -388,12 +440,16 @@ controller_manager_changed=$((CHANGED | shared_changed))
 CHANGED=0
 ${putFiles(scheduler)}
 scheduler_changed=$CHANGED
+CHANGED=0
+${putFiles(agent)}
+agent_changed=$CHANGED
 ${heredoc(`put_file ${ADMIN_KUBECONFIG} 0600`, kubeconfig("admin", pki.adminCert, pki.adminKey))}
 ${heredoc(`put_file ${UNIT_DIR}/kube-control-plane-ensure.service 0644`, renderControlPlaneEnsureUnits().service)}
 ${heredoc(`put_file ${UNIT_DIR}/kube-control-plane-ensure.timer 0644`, renderControlPlaneEnsureUnits().timer)}
 systemctl daemon-reload
-systemctl enable --quiet ${CONTROL_PLANE_UNITS.join(" ")} kube-control-plane-ensure.timer
+systemctl enable --quiet ${CONTROL_PLANE_UNITS.join(" ")} kube-control-plane-ensure.timer kube-apiserver-agent.socket
 systemctl start kube-control-plane-ensure.timer
+if [[ $agent_changed == 1 ]]; then systemctl restart kube-apiserver-agent.socket; else systemctl start kube-apiserver-agent.socket; fi
 # apply UNIT CHANGED: starts a stopped daemon, restarts a changed one; prints what it did.
 apply() {
   if ! systemctl is-active --quiet "$1"; then
@@ -458,8 +514,8 @@ echo "control plane ready at ${a.server}: ${a.masters.map((m) => m.name).join(" 
 export function renderControlPlaneRemove(master: string): string {
   return script(
     `remove control plane ${master}`,
-    `systemctl disable --now kube-control-plane-ensure.timer ${CONTROL_PLANE_UNITS.join(" ")} 2>/dev/null || true
-rm -f ${CONTROL_PLANE_UNITS.map((u) => `${UNIT_DIR}/${u}.service`).join(" ")} ${UNIT_DIR}/kube-control-plane-ensure.service ${UNIT_DIR}/kube-control-plane-ensure.timer
+    `systemctl disable --now kube-control-plane-ensure.timer ${CONTROL_PLANE_UNITS.join(" ")} kube-apiserver-agent.socket 2>/dev/null || true
+rm -f ${CONTROL_PLANE_UNITS.map((u) => `${UNIT_DIR}/${u}.service`).join(" ")} ${UNIT_DIR}/kube-control-plane-ensure.service ${UNIT_DIR}/kube-control-plane-ensure.timer ${UNIT_DIR}/kube-apiserver-agent.socket ${UNIT_DIR}/kube-apiserver-agent@.service
 rm -rf ${K8S_DIR} /var/log/kubernetes
 systemctl daemon-reload
 echo "control plane ${master} removed"`,

@@ -45,6 +45,11 @@ export interface HaproxyArgs {
    * TCP connect, for servers that listen before they are ready, such as kube-apiserver's /readyz. @default TCP connect
    */
   readonly httpsCheckPath?: string;
+  /**
+   * Port of an HAProxy agent on every backend that answers `drain` while its server is about to stop, so new clients
+   * go to the other backends before the server stops answering. @default no agent
+   */
+  readonly agentPort?: number;
 }
 
 /** One frontend on the VIP per port, every backend health-checked. */
@@ -55,6 +60,7 @@ export function renderHaproxyConfig(a: HaproxyArgs): string {
     default-server inter 1s fall 2 rise 2 check-ssl verify none`
     : `    option tcp-check
     default-server inter 1s fall 2 rise 2`;
+  const agent = a.agentPort === undefined ? "" : ` agent-check agent-port ${a.agentPort} agent-inter 1s`;
   const sections = a.ports.map(
     (port) => `frontend ${a.name}-${port}
     bind ${a.vip}:${port}
@@ -63,7 +69,7 @@ export function renderHaproxyConfig(a: HaproxyArgs): string {
 backend ${a.name}-${port}
     balance roundrobin
 ${check}
-${a.backends.map((b) => `    server ${b.name} ${b.address}:${port} check`).join("\n")}
+${a.backends.map((b) => `    server ${b.name} ${b.address}:${port} check${agent}`).join("\n")}
 `,
   );
   return `# Rendered by onprem-k8s for load balancer ${a.name}; changes here are overwritten.

@@ -203,6 +203,8 @@ Restart=always
 RestartSec=5
 LimitNOFILE=65536
 TimeoutStopSec=10
+ExecStartPre=/bin/rm -f /run/kube-apiserver.draining
+ExecStop=/bin/sh -c 'touch /run/kube-apiserver.draining; sleep 3'
 
 [Install]
 WantedBy=multi-user.target
@@ -312,6 +314,31 @@ LimitNOFILE=65536
 WantedBy=multi-user.target
 ONPREM_K8S_EOF
 scheduler_changed=$CHANGED
+CHANGED=0
+put_file /etc/systemd/system/kube-apiserver-agent.socket 0644 <<'ONPREM_K8S_EOF'
+[Unit]
+Description=Tells the API load balancers when kube-apiserver is about to stop (onprem-k8s, HAProxy agent-check)
+
+[Socket]
+ListenStream=172.31.250.11:6445
+Accept=yes
+FreeBind=yes
+
+[Install]
+WantedBy=sockets.target
+ONPREM_K8S_EOF
+put_file /etc/systemd/system/kube-apiserver-agent@.service 0644 <<'ONPREM_K8S_EOF'
+[Unit]
+Description=kube-apiserver drain state for a load balancer (onprem-k8s)
+
+[Service]
+ExecStart=/bin/sh -c 'if [ -e /run/kube-apiserver.draining ]; then echo drain; else echo ready; fi'
+StandardInput=socket
+StandardOutput=socket
+# One instance per check, every second from each load balancer: keep them out of the journal.
+LogLevelMax=notice
+ONPREM_K8S_EOF
+agent_changed=$CHANGED
 put_file /etc/kubernetes/admin.conf 0600 <<'ONPREM_K8S_EOF'
 apiVersion: v1
 kind: Config
@@ -353,8 +380,9 @@ OnUnitActiveSec=30s
 WantedBy=timers.target
 ONPREM_K8S_EOF
 systemctl daemon-reload
-systemctl enable --quiet kube-apiserver kube-controller-manager kube-scheduler kube-control-plane-ensure.timer
+systemctl enable --quiet kube-apiserver kube-controller-manager kube-scheduler kube-control-plane-ensure.timer kube-apiserver-agent.socket
 systemctl start kube-control-plane-ensure.timer
+if [[ $agent_changed == 1 ]]; then systemctl restart kube-apiserver-agent.socket; else systemctl start kube-apiserver-agent.socket; fi
 # apply UNIT CHANGED: starts a stopped daemon, restarts a changed one; prints what it did.
 apply() {
   if ! systemctl is-active --quiet "$1"; then

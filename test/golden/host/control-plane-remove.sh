@@ -34,8 +34,8 @@ retry() {
   return 1
 }
 
-systemctl disable --now kube-control-plane-ensure.timer kube-apiserver kube-controller-manager kube-scheduler 2>/dev/null || true
-rm -f /etc/systemd/system/kube-apiserver.service /etc/systemd/system/kube-controller-manager.service /etc/systemd/system/kube-scheduler.service /etc/systemd/system/kube-control-plane-ensure.service /etc/systemd/system/kube-control-plane-ensure.timer
+systemctl disable --now kube-control-plane-ensure.timer kube-apiserver kube-controller-manager kube-scheduler kube-apiserver-agent.socket 2>/dev/null || true
+rm -f /etc/systemd/system/kube-apiserver.service /etc/systemd/system/kube-controller-manager.service /etc/systemd/system/kube-scheduler.service /etc/systemd/system/kube-control-plane-ensure.service /etc/systemd/system/kube-control-plane-ensure.timer /etc/systemd/system/kube-apiserver-agent.socket /etc/systemd/system/kube-apiserver-agent@.service
 rm -rf /etc/kubernetes /var/log/kubernetes
 systemctl daemon-reload
 echo "control plane lab1 removed"

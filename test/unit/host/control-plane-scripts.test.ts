@@ -62,7 +62,7 @@ const scripts: Record<string, string> = {
 };
 
 // The API load balancer admits an apiserver only once it answers /readyz (it listens before it is ready).
-const apiHaproxy = renderHaproxyConfig({ name: "api", vip: "172.31.250.101", ports: [6443], backends: masters, httpsCheckPath: "/readyz" });
+const apiHaproxy = renderHaproxyConfig({ name: "api", vip: "172.31.250.101", ports: [6443], backends: masters, httpsCheckPath: "/readyz", agentPort: 6445 });
 
 describe("control plane host scripts", () => {
   test.each(Object.keys(scripts))("%s matches its golden file", (name) => {
@@ -73,6 +73,8 @@ describe("control plane host scripts", () => {
     expectGolden("host/control-plane-api-haproxy.cfg", apiHaproxy);
     expect(apiHaproxy).toContain("option httpchk GET /readyz");
     expect(apiHaproxy).not.toContain("tcp-check");
+    // A stopping apiserver is drained through its agent before it stops answering.
+    expect(apiHaproxy).toContain("server lab1 172.31.250.11:6443 check agent-check agent-port 6445 agent-inter 1s");
     expect(renderHaproxyConfig({ name: "etcd", vip: "172.31.250.100", ports: [2379], backends: masters })).toContain("option tcp-check");
   });
 
@@ -126,6 +128,15 @@ describe("control plane host scripts", () => {
     expect(systemdArg("--x=$HOME")).toBe("--x=$$HOME");
     expect(systemdArg('--x=a b"c')).toBe('"--x=a b\\"c"');
     expect(renderDaemonUnit("d", "bin", [["a", "1"]], "network-online.target")).toContain("ExecStart=/usr/local/bin/bin \\\n  --a=1\n");
+  });
+
+  test("the apiserver asks to be drained before it stops; its agent says drain only then", () => {
+    const text = master();
+    expect(text).toContain("ExecStop=/bin/sh -c 'touch /run/kube-apiserver.draining; sleep 3'");
+    expect(text).toContain("ExecStartPre=/bin/rm -f /run/kube-apiserver.draining");
+    expect(text).toContain("ListenStream=172.31.250.11:6445");
+    expect(text).toContain("if [ -e /run/kube-apiserver.draining ]; then echo drain; else echo ready; fi");
+    expect(text.match(/ExecStop=/g)).toHaveLength(1);
   });
 
   test("the encryption config uses secretbox with the key, named by a digest, and still reads unencrypted data", () => {
