@@ -29,6 +29,12 @@ function cephArgsProblems(args: CephStorageClassArgs): string[] {
     args.csiNamespace === undefined ? undefined : checkDnsLabel("csiNamespace", args.csiNamespace),
     args.storageClassName === undefined ? undefined : checkDnsSubdomain("storageClassName", args.storageClassName),
     ...plainSecretProblems({ adminKey: args.adminKey, userKey: args.userKey }),
+    ...(args.staticVolumes ?? []).flatMap((v, i) => [
+      checkDnsSubdomain(`staticVolumes[${i}].name`, v.name),
+      v.image ? undefined : `staticVolumes[${i}].image: empty; give the RBD image name (\`rbd ls ${args.pool}\`).`,
+      /^[0-9]+(\.[0-9]+)?([KMGTPE]i?)?$/.test(v.size) ? undefined : `staticVolumes[${i}].size: "${v.size}" is not a quantity; give it like 8Gi.`,
+      v.claim && (!v.claim.namespace || !v.claim.name) ? `staticVolumes[${i}].claim: needs namespace and name.` : undefined,
+    ]),
   ];
   return problems.filter((problem): problem is string => problem !== undefined);
 }

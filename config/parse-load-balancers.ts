@@ -34,9 +34,10 @@ function parseLoadBalancer(raw: unknown, key: string, hosts: readonly HostSpec[]
     problems.add(`${key}.virtualRouterId`, `${JSON.stringify(virtualRouterId)} is not a VRRP router id`, "give a number from 1 to 255, unique on the host network");
   }
   const hostRole = parseRole(lb.hostRole ?? "lb", `${key}.hostRole`, problems);
-  const carriers = hosts.filter((h) => h.roles.includes(hostRole));
+  // keepalived and HAProxy run over SSH: a simulated host cannot carry a VIP.
+  const carriers = hosts.filter((h) => h.roles.includes(hostRole) && !h.simulated);
   if (carriers.length < 2) {
-    problems.add(`${key}.hostRole`, `a VIP needs 2 or more hosts with role "${hostRole}", found ${carriers.length}`, `give the role "${hostRole}" to at least two hosts`);
+    problems.add(`${key}.hostRole`, `a VIP needs 2 or more hosts with role "${hostRole}", found ${carriers.length} that are not simulated`, `give the role "${hostRole}" to at least two real hosts`);
   }
   const ports = Array.isArray(lb.ports) ? lb.ports : [];
   if (ports.length === 0 || !ports.every(isPort)) {

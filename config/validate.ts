@@ -54,8 +54,8 @@ export function validateClusterConfig(raw: Record<string, unknown>, secretKeys: 
   checkPlainTextSecrets(raw, secretKeys, namespace, problems);
 
   const addons = parseAddons(raw, key, secretKeys, problems);
-  if (addons.traefik && !loadBalancers.some((lb) => lb.hostRole === "edge")) {
-    problems.add(key("traefik"), "is configured, but no load balancer has hostRole edge", "add a load balancer on the edge hosts for Traefik's VIP");
+  if (addons.traefik && !loadBalancers.some((lb) => lb.backendRole === "edge")) {
+    problems.add(key("traefik"), "is configured, but no load balancer has backendRole edge", "add a load balancer in front of the edge nodes (backendRole edge, ports [80, 443]) for Traefik's VIP");
   }
   const spec: PlainClusterSpec = {
     clusterName,

@@ -31,6 +31,25 @@ export interface CephRbdSpec {
   readonly adminSecretName?: string;
   /** Secret with the user (node) credentials. @default "csi-rbd-user" */
   readonly userSecretName?: string;
+  /**
+   * RBD images that already exist, such as those the in-tree provisioner made, as PersistentVolumes of this class
+   * (ceph-csi static volumes), each bound to the claim that keeps using its data. @default []
+   */
+  readonly staticVolumes?: readonly CephStaticVolume[];
+}
+
+/** An existing RBD image in `pool`, offered to one claim. */
+export interface CephStaticVolume {
+  /** PersistentVolume name. */
+  readonly name: string;
+  /** RBD image name in the pool (`rbd ls POOL`). */
+  readonly image: string;
+  /** Capacity as a Kubernetes quantity, e.g. `8Gi`; at least the claim's request. */
+  readonly size: string;
+  /** The claim this volume is reserved for; without it any claim of the class may bind it. */
+  readonly claim?: { readonly namespace: string; readonly name: string };
+  /** @default "ReadWriteOnce" */
+  readonly accessMode?: "ReadWriteOnce" | "ReadOnlyMany" | "ReadWriteMany" | "ReadWriteOncePod";
 }
 
 export const cephRbdDefaults = {
@@ -82,5 +101,26 @@ export function cephRbdManifests(spec: CephRbdSpec): ManifestObject[] {
     reclaimPolicy: spec.reclaimPolicy ?? cephRbdDefaults.reclaimPolicy,
     allowVolumeExpansion: spec.allowVolumeExpansion ?? true,
   });
+  for (const volume of spec.staticVolumes ?? []) {
+    new kube.KubePersistentVolume(chart, `volume-${volume.name}`, {
+      metadata: { name: volume.name },
+      spec: {
+        accessModes: [volume.accessMode ?? "ReadWriteOnce"],
+        capacity: { storage: kube.Quantity.fromString(volume.size) },
+        storageClassName: spec.storageClassName ?? cephRbdDefaults.storageClassName,
+        // ceph-csi never deletes a static image; Retain says so to Kubernetes too.
+        persistentVolumeReclaimPolicy: "Retain",
+        volumeMode: "Filesystem",
+        claimRef: volume.claim && { namespace: volume.claim.namespace, name: volume.claim.name },
+        csi: {
+          driver: "rbd.csi.ceph.com",
+          fsType: spec.fsType ?? cephRbdDefaults.fsType,
+          volumeHandle: volume.image,
+          volumeAttributes: { clusterID: spec.clusterId, pool: spec.pool, staticVolume: "true", imageFeatures: spec.imageFeatures ?? cephRbdDefaults.imageFeatures },
+          nodeStageSecretRef: { name: userSecret, namespace },
+        },
+      },
+    });
+  }
   return renderChart(chart);
 }

@@ -16,5 +16,15 @@ verdict() {
   shift
   if "$@"; then ok "$d"; else bad "$d"; fi
 }
+# retry TIMES SECONDS CMD...: runs CMD until it succeeds, at most TIMES times, SECONDS apart.
+retry() {
+  local times=$1 seconds=$2 attempt
+  shift 2
+  for ((attempt = 1; attempt <= times; attempt++)); do
+    "$@" && return 0
+    ((attempt == times)) || sleep "$seconds"
+  done
+  return 1
+}
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }

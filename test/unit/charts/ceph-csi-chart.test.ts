@@ -43,4 +43,25 @@ describe("ceph-csi RBD chart", () => {
     expect(sc.reclaimPolicy).toBe("Delete");
     expect(sc.parameters["csi.storage.k8s.io/fstype"]).toBe("ext4");
   });
+
+  test("an existing image becomes a static PersistentVolume of the class, reserved for its claim", () => {
+    const withVolume = cephRbdManifests({ ...cephRbd, staticVolumes: [{ name: "go2cloud-shared", image: "kubernetes-dynamic-pvc-1", size: "8Gi", claim: { namespace: "default", name: "go2cloud-api-pvc" } }] }) as any[];
+    const volumes = withVolume.filter((o) => o.kind === "PersistentVolume");
+    expect(volumes).toHaveLength(1);
+    expect(volumes[0].spec).toMatchObject({
+      storageClassName: "ceph-rdb",
+      capacity: { storage: "8Gi" },
+      accessModes: ["ReadWriteOnce"],
+      persistentVolumeReclaimPolicy: "Retain",
+      claimRef: { namespace: "default", name: "go2cloud-api-pvc" },
+      csi: {
+        driver: "rbd.csi.ceph.com",
+        fsType: "xfs",
+        volumeHandle: "kubernetes-dynamic-pvc-1",
+        volumeAttributes: { clusterID: cephRbd.clusterId, pool: "kube", staticVolume: "true", imageFeatures: "layering" },
+        nodeStageSecretRef: { name: "csi-rbd-user", namespace: "ceph-csi" },
+      },
+    });
+    expect(objects.filter((o) => o.kind === "PersistentVolume")).toEqual([]);
+  });
 });

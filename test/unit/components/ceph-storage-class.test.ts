@@ -73,4 +73,18 @@ describe("CephStorageClass", () => {
       ),
     );
   });
+
+  test("rejects a static volume without an image or with a size that is no quantity", () => {
+    const make = () =>
+      new CephStorageClass("bad-volume", {
+        ...cephRbd,
+        provider,
+        adminKey: pulumi.secret(adminKey),
+        userKey: pulumi.secret(userKey),
+        staticVolumes: [{ name: "data", image: "", size: "eight" }],
+      });
+    expect(make).toThrow("staticVolumes[0].image: empty; give the RBD image name (`rbd ls kube`).");
+    expect(make).toThrow('staticVolumes[0].size: "eight" is not a quantity; give it like 8Gi.');
+  });
 });
+
