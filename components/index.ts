@@ -8,6 +8,7 @@ export * from "./load-balancer-pair";
 export * from "./ha-control-plane";
 export * from "./node-pool";
 export * from "./core-dns";
+export * from "./flannel";
 export * from "./cluster-workloads";
 export type * from "./charts/webapp-spec";
 export type * from "./charts/pod-spec";
