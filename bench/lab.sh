@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks the lab: lab setup (cold and warm), `pulumi up` from bare hosts to the whole lab stack (etcd, VIPs,
-# control plane, kwok nodes, CoreDNS, app),
-# a no-op up and a preview. Prints the median wall time and peak RSS of each over RUNS runs.
+# control plane, kwok nodes, addons, seed apps) with the second each phase was done, a no-op up and a preview.
+# Prints the median wall time and peak RSS of each over RUNS runs.
 # Usage: bash bench/lab.sh [RUNS (3)] [COLD_RUNS (1)]. It runs on a lab of its own (its own directory, bridge,
 # network and stack `bench`, derived from the lab stack), so it never disturbs the lab or the lab stack.
 set -euo pipefail
@@ -13,6 +13,8 @@ export LAB_DIR=/var/lib/onprem-k8s-bench LAB_BRIDGE=br-bench LAB_BRIDGE_ADDR=172
 . "$LABS/lib.sh"
 # shellcheck source=scripts/env.sh
 . "$ROOT/scripts/env.sh"
+# shellcheck source=scripts/lab/phases.sh
+. "$LABS/phases.sh"
 cd "$ROOT"
 RUNS=${1:-3}
 COLD_RUNS=${2:-1}
@@ -27,6 +29,7 @@ cleanup() {
 }
 trap cleanup EXIT
 declare -A times rss
+phases=()
 
 # measure NAME CMD...: one run; wall seconds and peak RSS (KiB, the largest process of the tree) appended
 measure() {
@@ -45,6 +48,10 @@ fresh_stack() {
   pulumi stack rm --yes --force --preserve-config "$STACK" >/dev/null 2>&1 || true
   pulumi stack init "$STACK" >/dev/null 2>&1
   head -c 6 /dev/urandom | base64 | head -c 8 | pulumi config set --secret loadBalancerAuthPassword --stack "$STACK" >/dev/null
+  # The apps' and Ceph's secrets: any value will do.
+  local key
+  grep -B1 '^    secure:' Pulumi.lab.yaml | sed -n 's/^  onprem-k8s:\([A-Za-z]*\):$/\1/p' | grep -v -e loadBalancerAuthPassword -e secretsEncryptionKey |
+    while read -r key; do head -c 12 /dev/urandom | base64 | pulumi config set --secret "$key" --stack "$STACK" >/dev/null; done
   "$LABS/stack-config.sh" >/dev/null 2>&1 || { echo "bench: scripts/lab/stack-config.sh failed" >&2; exit 1; }
 }
 
@@ -56,7 +63,10 @@ for ((i = 0; i < RUNS; i++)); do
   "$LABS/down.sh" --purge >/dev/null 2>&1
   measure "lab setup, warm (hosts from the cached base)" "$LABS/up.sh"
   fresh_stack
-  measure "pulumi up, bare hosts to the whole lab stack" pulumi up --yes --skip-preview --stack "$STACK" --non-interactive
+  start=$(date +%s.%N)
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  measure "pulumi up, bare hosts to the whole lab stack" bash -c '. "$0"; set -o pipefail; pulumi up --yes --skip-preview --stack bench --non-interactive 2>&1 | stamp >"$1"' "$LABS/phases.sh" "$LAB_DIR/up.log"
+  phases+=("$(phase_report "$LAB_DIR/up.log" "$start")")
   measure "pulumi up, no changes" pulumi up --yes --skip-preview --stack "$STACK" --non-interactive --expect-no-changes
   measure "pulumi preview, no changes" pulumi preview --stack "$STACK" --non-interactive --expect-no-changes
 done
@@ -65,3 +75,5 @@ for name in "lab setup, cold (debootstrap + mirror + boot)" "lab setup, warm (ho
   [[ -n ${times[$name]:-} ]] || continue
   printf '%-52s %8s %14s %s\n' "$name" "$(median <<<"${times[$name]}")" "$(median <<<"${rss[$name]}" | awk '{printf "%.0f", $1 / 1024}')" "${times[$name]}"
 done
+echo "phases of each up from bare hosts:"
+printf '  %s\n' "${phases[@]}"

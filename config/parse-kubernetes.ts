@@ -1,8 +1,9 @@
 /**
  * Parses `kubernetes` (extra flags of the control plane daemons) and checks what a stack with its own control plane
- * needs: the Secrets encryption key, an API endpoint for several masters, and what simulated (kwok) nodes need.
+ * needs: the Secrets encryption key, an API endpoint for several masters, the node release for real worker and edge
+ * hosts, and what simulated (kwok) nodes need.
  */
-import { ArtifactSpec, HostSpec, KubernetesSpec, LoadBalancerSpec } from "./spec";
+import { ArtifactSpec, HostSpec, KubernetesSpec, LoadBalancerSpec, realNodeHosts } from "./spec";
 import { Problems, isRecord } from "./problems";
 
 const EXTRA_ARGS = ["apiServerExtraArgs", "controllerManagerExtraArgs", "schedulerExtraArgs"] as const;
@@ -64,7 +65,7 @@ export interface ControlPlaneCheckArgs {
   readonly key: (name: string) => string;
 }
 
-/** Cross-key checks of the control plane and the simulated nodes. */
+/** Cross-key checks of the control plane, the real nodes and the simulated nodes. */
 export function checkControlPlane(a: ControlPlaneCheckArgs, problems: Problems): void {
   const { key } = a;
   const masters = a.hosts.filter((h) => h.roles.includes("master"));
@@ -82,17 +83,15 @@ export function checkControlPlane(a: ControlPlaneCheckArgs, problems: Problems):
   if (simulated.length > 0 && a.artifacts.kwok === undefined) {
     problems.add(`${key("artifacts")}.kwok`, `is not set, but ${simulated.map(([h]) => h.name).join(", ")} are simulated nodes`, "give the kwok release .tar.gz as {url or path, sha256}");
   }
-  a.loadBalancers.forEach((lb, i) => {
-    const fake = a.hosts.filter((h) => h.simulated && (h.roles.includes(lb.hostRole) || h.roles.includes(lb.backendRole)));
-    if (fake.length > 0) {
-      problems.add(`${key("loadBalancers")}[${i}]`, `its roles ${lb.hostRole}/${lb.backendRole} include the simulated hosts ${fake.map((h) => h.name).join(", ")}`, "a VIP needs real hosts: give the load balancer roles that only real hosts carry");
-    }
-  });
   if (!controlPlane) return;
   if (a.encryptionKey === undefined || a.encryptionKey === "") {
     problems.add(key("secretsEncryptionKey"), "is not set, but the stack installs the control plane (artifacts.kubernetes)", "set 32 random bytes in base64: `head -c 32 /dev/urandom | base64 | pulumi config set --secret secretsEncryptionKey`");
   } else {
     checkEncryptionKey(a.encryptionKey, key("secretsEncryptionKey"), problems);
+  }
+  const realNodes = realNodeHosts(a);
+  if (realNodes.length > 0 && a.artifacts.kubernetesNode === undefined) {
+    problems.add(`${key("artifacts")}.kubernetesNode`, `is not set, but the stack installs the control plane (artifacts.kubernetes) and ${realNodes.map((h) => h.name).join(", ")} are real worker or edge hosts`, "give the kubernetes-node release .tar.gz (kubelet, kube-proxy) as {url or path, sha256}, or mark those hosts simulated: true");
   }
   if (a.versions.coredns === undefined) {
     problems.add(`${key("versions")}.coredns`, "is not set, but the stack installs the control plane and with it CoreDNS", "give the CoreDNS image tag, such as 1.11.3");

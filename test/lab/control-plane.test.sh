@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# End-to-end test of the control plane slice on freshly booted lab hosts, through the real pulumi CLI: one
-# `pulumi up --stack lab` from bare hosts to an HA control plane behind the API VIP, kwok-simulated nodes, CoreDNS
-# and an app; then the API and its leases, Secrets encrypted in etcd, a no-op up, a rolling apiserver flag change
-# under a /readyz poller, a stopped apiserver, and destroy. Prints timings. Run as root; it resets the lab in LAB_DIR
+# End-to-end test of the whole lab stack on freshly booted lab hosts, through the real pulumi CLI: one
+# `pulumi up --stack lab` from bare hosts to an HA control plane behind the API VIP, kwok-simulated nodes, the
+# addons (CoreDNS, flannel, Traefik behind the edge VIP, the Ceph RBD class) and the seed apps; then the API and its
+# leases, Secrets encrypted in etcd, a no-op up, one app's image change in the preview, a rolling apiserver flag
+# change under a /readyz poller, a stopped apiserver, and destroy. Prints timings per phase. Run as root; it resets the lab in LAB_DIR
 # and the lab stack's state. Ends with "N passed, M failed"; non-zero on failure.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -13,12 +14,15 @@ LABS=$ROOT/scripts/lab
 . "$ROOT/scripts/env.sh"
 # shellcheck source=harness.sh
 . "$ROOT/test/lab/harness.sh"
+# shellcheck source=../../scripts/lab/phases.sh
+. "$LABS/phases.sh"
 cd "$ROOT"
 LOG=$(mktemp /tmp/control-plane-test.XXXXXX)
 WORK=$(mktemp -d /tmp/control-plane-test-work.XXXXXX)
 STACK=lab
 API_VIP=172.31.250.101
 ETCD_VIP=172.31.250.100
+EDGE_VIP=172.31.250.102
 read -r -a HOSTS <<<"$LAB_HOSTS"
 # shellcheck source=lab-stack-test.sh
 . "$ROOT/test/lab/lab-stack-test.sh"
@@ -40,10 +44,21 @@ start_poller() {
 }
 stop_poller() { kill "$background_pid" 2>/dev/null; wait "$background_pid" 2>/dev/null || true; background_pid=; }
 started_at() { on "$1" systemctl show -p ActiveEnterTimestampMonotonic --value kube-apiserver; }
-# The second at which the first up's output reported a resource created, relative to the start.
-created_at() { awk -v name="$1" -v t0="$2" '$0 ~ (name " created") {printf "%.0f", $1 - t0; exit}' "$WORK/first-up.log"; }
-# stamp: prefixes every line with the time it was read.
-stamp() { while IFS= read -r line; do printf '%s %s\n' "$(date +%s.%N)" "$line"; done; }
+# The preview's changed steps, one "OP TYPE NAME" a line, sorted.
+preview_changes() { pulumi preview --json --stack "$STACK" | node -e '
+  const steps = JSON.parse(require("fs").readFileSync(0, "utf8")).steps.filter((s) => s.op !== "same");
+  const line = (s) => { const [type, name] = s.urn.split("::").slice(-2); return [s.op, type.split("$").pop(), name].join(" "); };
+  console.log(steps.map(line).sort().join("\n"));'; }
+ds_ready() { [[ $(k -n "$1" get daemonset "$2" -o jsonpath='{.status.numberReady}/{.status.desiredNumberScheduled}' 2>>"$LOG") == "$3/$3" ]]; }
+net_conf_derived() { [[ $(k -n kube-flannel get configmap kube-flannel-cfg -o jsonpath='{.data.net-conf\.json}' 2>>"$LOG" | tr -d ' \n') == *'"Network":"10.244.0.0/16"'*'"SubnetLen":24'* ]]; }
+ingress_class_used() {
+  [[ $(k get ingressclass traefik -o jsonpath='{.metadata.annotations.ingressclass\.kubernetes\.io/is-default-class}' 2>>"$LOG") == true &&
+    $(k -n cloud get ingress tutum-hello-world -o jsonpath='{.spec.ingressClassName}' 2>>"$LOG") == traefik ]]
+}
+edge_vip_held() { for h in "${HOSTS[@]}"; do on "$h" ip -o -4 addr show | grep -q " $EDGE_VIP/" && return 0; done; return 1; }
+pvc_bound() { [[ $(k get pvc go2cloud-api-pvc -o jsonpath='{.status.phase}/{.spec.volumeName}' 2>>"$LOG") == Bound/go2cloud-shared ]]; }
+# Namespaces of the pods on the tainted edge node other than Traefik's and flannel's.
+others_on_edge() { k get pods -A --field-selector spec.nodeName=lab-e1 -o jsonpath='{range .items[*]}{.metadata.namespace}{"\n"}{end}' 2>>"$LOG" | grep -vx -e traefik -e kube-flannel; }
 
 [[ $(id -u) -eq 0 ]] || { bad "must run as root"; exit 1; }
 info "log: $LOG"
@@ -63,7 +78,7 @@ t0=$(now)
 start=$(date +%s.%N)
 if pulumi up --yes --skip-preview --stack "$STACK" --non-interactive 2>&1 | stamp >"$WORK/first-up.log"; then ok "pulumi up from bare hosts"; else bad "pulumi up from bare hosts"; fi
 cut -d' ' -f2- "$WORK/first-up.log" >>"$LOG"
-info "first up took $(since "$t0")s: etcd healthy at $(created_at "Command etcd-health" "$start")s, control plane ready through the VIP at $(created_at "Command control-plane-ready" "$start")s, kwok running at $(created_at "Command nodes-lab1-kwok" "$start")s, app Deployment available at $(created_at "Deployment hello/default/hello" "$start")s"
+info "first up took $(since "$t0")s: $(phase_report "$WORK/first-up.log" "$start")"
 (umask 077 && pulumi stack output kubeconfig --show-secrets --stack "$STACK" >"$WORK/admin.conf")
 for field in certificate-authority-data:ca.crt client-certificate-data:admin.crt client-key-data:admin.key; do
   (umask 077 && sed -n "s/^ *${field%%:*}: //p" "$WORK/admin.conf" | base64 -d >"$WORK/${field#*:}")
@@ -82,15 +97,27 @@ for lease in kube-controller-manager kube-scheduler; do
 done
 check "the 3 kwok nodes are Ready" k wait --for=condition=Ready node -l type=kwok --timeout=60s
 verdict "the nodes are the simulated hosts of the config" test "$(k get nodes -o name 2>>"$LOG" | sort | tr '\n' ' ')" = "node/lab-e1 node/lab-w1 node/lab-w2 "
-deployments_available() { k wait --for=condition=Available deployment/hello --timeout=120s && k -n kube-system wait --for=condition=Available deployment/coredns --timeout=120s; }
-check "the Deployments are Available: the app hello and CoreDNS" deployments_available
+deployments="cloud/tutum-hello-world cloud/tutum-hello-world-canary default/go2cloud-platform docker2istio/flaskapp docker2istio/nginx docker2istio/redis kube-system/coredns"
+verdict "the Deployments are CoreDNS and the seed apps" test "$(k get deployments -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name} {end}' 2>>"$LOG")" = "$deployments "
+check "every Deployment is Available" k wait --for=condition=Available deployment --all -A --timeout=120s
 verdict "CoreDNS serves on network.clusterDnsIp" test "$(k -n kube-system get service kube-dns -o jsonpath='{.spec.clusterIP}' 2>>"$LOG")" = 10.96.0.10
-verdict "the app's pods run on the simulated workers, not on the tainted edge node" bash -c "[[ '$(k get pods -l app=hello -o jsonpath='{.items[*].spec.nodeName}' 2>>"$LOG")' =~ ^lab-w[12]( lab-w[12])*$ ]]"
+check "flannel runs on every node (3 of 3 ready)" retry 30 2 ds_ready kube-flannel kube-flannel-ds 3
+verdict "flannel's net-conf is derived from the pod network and the node subnet length" net_conf_derived
+check "Traefik runs on the edge node (1 of 1 ready)" retry 30 2 ds_ready traefik traefik 1
+verdict "Traefik's pod is on lab-e1" test "$(k -n traefik get pods -l app=traefik -o jsonpath='{.items[*].spec.nodeName}' 2>>"$LOG")" = lab-e1
+verdict "the traefik IngressClass is the default, and tutum-hello-world's Ingress uses it" ingress_class_used
+check "the edge VIP $EDGE_VIP is held by one load balancer" retry 10 1 edge_vip_held
+verdict "the ceph-rdb StorageClass is ceph-csi's RBD class" test "$(k get storageclass ceph-rdb -o jsonpath='{.provisioner}' 2>>"$LOG")" = rbd.csi.ceph.com
+check "go2cloud-platform's claim is bound to the static Ceph volume" retry 30 2 pvc_bound
+verdict "redis runs on the storage=ssd node" test "$(k -n docker2istio get pods -l app=redis -o jsonpath='{.items[*].spec.nodeName}' 2>>"$LOG")" = lab-w1
+verdict "only Traefik and flannel run on the tainted edge node" test -z "$(others_on_edge)"
 check "a Secret can be written through the VIP" k create secret generic control-plane-test --from-literal=password=hunter2
 stored=$(ectl get /registry/secrets/default/control-plane-test --print-value-only 2>>"$LOG" | head -c 40 | tr -d '\0' || true)
 verdict "read straight from etcd through its VIP, the Secret starts with k8s:enc: (${stored:0:32}...)" bash -c "[[ '${stored//\'/}' == k8s:enc:secretbox:v1:key-* ]]"
 verdict "and etcd holds no plain text of it" bash -c "! '$WORK/etcdctl' --endpoints=https://$ETCD_VIP:2379 --cacert='$WORK/etcd-ca.crt' --cert='$WORK/etcd-client.crt' --key='$WORK/etcd-client.key' get /registry/secrets/default/control-plane-test --print-value-only | grep -q hunter2"
 verdict "the stack state holds no private key in plain text" bash -c "! pulumi stack export --stack $STACK | grep -q 'PRIVATE KEY'"
+db_password=$(pulumi config get go2cloudDbPassword --stack "$STACK")
+verdict "nor an app's secret config value" bash -c "! pulumi stack export --stack $STACK | grep -qF -- '$db_password'"
 
 # --- 2. idempotent --------------------------------------------------------------------------------------
 t0=$(now)
@@ -99,6 +126,13 @@ info "no-op up took $(since "$t0")s"
 t0=$(now)
 check "a preview reports no changes" pulumi preview --stack "$STACK" --non-interactive --expect-no-changes
 info "preview took $(since "$t0")s"
+
+# --- 6. one app's new image changes exactly its Deployment --------------------------------------------
+pulumi config set --path 'apps[0].image' flaskapp:0.0.3 --stack "$STACK" >>"$LOG"
+preview_changes >"$WORK/image-change" 2>>"$LOG" || true
+cat "$WORK/image-change" >>"$LOG"
+verdict "the preview of flaskapp's new image updates exactly its Deployment ($(paste -sd, "$WORK/image-change"))" test "$(cat "$WORK/image-change")" = "update kubernetes:apps/v1:Deployment flaskapp/docker2istio/flaskapp"
+pulumi config set --path 'apps[0].image' flaskapp:0.0.2 --stack "$STACK" >>"$LOG"
 
 # --- 3. a changed apiserver flag rolls the masters one by one while /readyz through the VIP stays ok --------
 before=()

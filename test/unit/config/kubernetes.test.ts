@@ -7,11 +7,12 @@ import { NS, SECRET_KEY_NAMES, validRawConfig } from "./fixture";
 const KEY = Buffer.alloc(32, 9).toString("base64");
 const SECRETS = new Set([...SECRET_KEY_NAMES, "secretsEncryptionKey"]);
 
-/** The fixture with its own control plane and one simulated worker. */
+/** The fixture with its own control plane, its real worker w1 and one simulated worker. */
 function controlPlaneConfig(): Record<string, any> {
   const raw = validRawConfig();
   raw.artifacts.kubernetes = { url: "http://10.0.0.1:8080/kubernetes-server.tar.gz", sha256: "b".repeat(64) };
   raw.artifacts.kwok = { url: "http://10.0.0.1:8080/kwok.tar.gz", sha256: "c".repeat(64) };
+  raw.artifacts.kubernetesNode = { url: "http://10.0.0.1:8080/kubernetes-node.tar.gz", sha256: "d".repeat(64) };
   raw.versions.coredns = "1.11.3";
   raw.secretsEncryptionKey = KEY;
   raw.hosts.push({ name: "sim1", address: "10.0.0.41", roles: ["worker"], simulated: true });
@@ -59,8 +60,8 @@ const cases: [string, (raw: Record<string, any>) => void, string, ReadonlySet<st
     "onprem-k8s:artifacts.kwok: is not set, but sim1 are simulated nodes; give the kwok release .tar.gz as {url or path, sha256}"],
   ["simulated nodes without the stack's own control plane", (r) => delete r.artifacts.kubernetes,
     "onprem-k8s:artifacts.kubernetes: is not set, but sim1 are simulated nodes, which need the stack's own control plane; give the kubernetes-server release .tar.gz as {url or path, sha256}"],
-  ["a VIP in front of simulated nodes", (r) => r.loadBalancers.push({ name: "edge", vip: "10.0.0.200", virtualRouterId: 52, hostRole: "lb", backendRole: "worker", ports: [80] }),
-    "onprem-k8s:loadBalancers[1]: its roles lb/worker include the simulated hosts sim1; a VIP needs real hosts: give the load balancer roles that only real hosts carry"],
+  ["a VIP carried by simulated nodes", (r) => r.loadBalancers.push({ name: "edge", vip: "10.0.0.200", virtualRouterId: 52, hostRole: "worker", backendRole: "worker", ports: [80] }),
+    'onprem-k8s:loadBalancers[1].hostRole: a VIP needs 2 or more hosts with role "worker", found 1 that are not simulated; give the role "worker" to at least two real hosts'],
   ["simulated given as a string", (r) => (r.hosts[4].simulated = "yes"),
     'onprem-k8s:hosts[4].simulated: "yes" is not true or false; give simulated: true for a node that kwok simulates, or leave it out'],
   ["a flag with its dashes", (r) => (r.kubernetes = { apiServerExtraArgs: { "--event-ttl": "2h" } }),
