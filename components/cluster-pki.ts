@@ -35,6 +35,19 @@ export interface KubernetesPkiArgs {
   readonly clusterDomain: string;
   /** More client certificates of the Kubernetes CA: name to common name (the user RBAC binds), no group. @default {} */
   readonly clients?: Readonly<Record<string, string>>;
+  /**
+   * Real worker and edge nodes: each gets a kubelet client and serving certificate, and with any node there is one
+   * kube-proxy client certificate. @default []
+   */
+  readonly nodes?: readonly PkiMember[];
+}
+
+/** A real node's kubelet certificates. */
+export interface NodeCerts {
+  /** CN system:node:NAME, O system:nodes: the node authorizer's and NodeRestriction's view of this kubelet. */
+  readonly client: CertKeyPair;
+  /** The kubelet's serving certificate; SANs: the node's name and address. */
+  readonly serving: CertKeyPair;
 }
 
 /** A certificate and its private key (the key is a secret). */
@@ -67,6 +80,10 @@ export interface KubernetesPki {
   readonly admin: CertKeyPair;
   /** The extra client certificates, by name. */
   readonly clients: Readonly<Record<string, CertKeyPair>>;
+  /** The kubelet certificates of the real nodes, by node name. */
+  readonly nodes: Readonly<Record<string, NodeCerts>>;
+  /** CN system:kube-proxy (bound to system:node-proxier by default); only when there are real nodes. */
+  readonly kubeProxy?: CertKeyPair;
 }
 
 const HOURS_PER_DAY = 24;
@@ -109,6 +126,7 @@ export class ClusterPki extends pulumi.ComponentResource {
     const apiServerNames = ["kubernetes", "kubernetes.default", "kubernetes.default.svc", `kubernetes.default.svc.${domain}`, "localhost", ...k.masters.map((m) => m.name)];
     const apiServerIps = [...new Set([...(k.apiServerExtraIps ?? []), ...k.masters.map((m) => m.address), "127.0.0.1", k.serviceIp])];
     const client = (suffix: string, commonName: string, organization: string | null = null) => this.signed(`${name}-${suffix}`, ca, commonName, ["client_auth"], [], [], organization);
+    const nodes = k.nodes ?? [];
     // RSA, as every consumer of service-account tokens (OIDC discovery included) accepts it.
     const saKey = new tls.PrivateKey(`${name}-service-account-key`, { algorithm: "RSA", rsaBits: 2048 }, { parent: this });
     return {
@@ -124,6 +142,16 @@ export class ClusterPki extends pulumi.ComponentResource {
       scheduler: client("scheduler", "system:kube-scheduler"),
       admin: client("admin", "kubernetes-admin", "system:masters"),
       clients: Object.fromEntries(Object.entries(k.clients ?? {}).map(([id, commonName]) => [id, client(`client-${id}`, commonName)])),
+      nodes: Object.fromEntries(
+        nodes.map((n) => [
+          n.name,
+          {
+            client: client(`kubelet-client-${n.name}`, `system:node:${n.name}`, "system:nodes"),
+            serving: this.signed(`${name}-kubelet-serving-${n.name}`, ca, `system:node:${n.name}`, ["server_auth"], [n.name], [n.address], "system:nodes"),
+          },
+        ]),
+      ),
+      kubeProxy: nodes.length > 0 ? client("kube-proxy", "system:kube-proxy") : undefined,
     };
   }
 

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { ArtifactSpec, HostSpec } from "../config/spec";
 import { hostStep, sshConnection } from "./host/connection";
-import { ARTIFACT_CACHE, renderArtifactInstall, stagedPath } from "./host/artifact-script";
+import { ARTIFACT_CACHE, DEFAULT_BIN_DIR, renderArtifactInstall, stagedPath } from "./host/artifact-script";
 import { script } from "./host/bash";
 
 export interface HostArtifactArgs {
@@ -15,8 +15,10 @@ export interface HostArtifactArgs {
   readonly name: string;
   /** Where the artifact comes from and its sha256. */
   readonly artifact: ArtifactSpec;
-  /** Binaries to take from the .tar.gz (by file name) and link into /usr/local/bin. */
+  /** Binaries to take from the .tar.gz (by file name) and link into `binDir`. */
   readonly binaries: readonly string[];
+  /** Where the binaries are linked, such as /opt/cni/bin for CNI plugins. @default "/usr/local/bin" */
+  readonly binDir?: string;
 }
 
 export class HostArtifact extends pulumi.ComponentResource {
@@ -38,10 +40,10 @@ export class HostArtifact extends pulumi.ComponentResource {
         ),
       );
     }
-    this.installed = hostStep(`${name}-install`, host, sshPrivateKey, renderArtifactInstall({ name: args.name, sha256: artifact.sha256, url: artifact.url, binaries: args.binaries }), {
+    this.installed = hostStep(`${name}-install`, host, sshPrivateKey, renderArtifactInstall({ name: args.name, sha256: artifact.sha256, url: artifact.url, binaries: args.binaries, binDir: args.binDir }), {
       parent: this,
       dependsOn,
-      deleteScript: `rm -f ${args.binaries.map((b) => `/usr/local/bin/${b}`).join(" ")}; rm -rf /opt/onprem-k8s/${args.name}/${artifact.sha256} ${ARTIFACT_CACHE}/${artifact.sha256}`,
+      deleteScript: `rm -f ${args.binaries.map((b) => `${args.binDir ?? DEFAULT_BIN_DIR}/${b}`).join(" ")}; rm -rf /opt/onprem-k8s/${args.name}/${artifact.sha256} ${ARTIFACT_CACHE}/${artifact.sha256}`,
     });
     this.registerOutputs({});
   }

@@ -7,6 +7,7 @@ export * from "./etcd-cluster";
 export * from "./load-balancer-pair";
 export * from "./ha-control-plane";
 export * from "./node-pool";
+export * from "./node-bootstrap";
 export * from "./core-dns";
 export * from "./flannel";
 export * from "./cluster-workloads";

@@ -38,15 +38,27 @@ export interface NodePoolArgs {
   readonly podCidr: string;
 }
 
-/** The labels a kubelet would give itself, the role labels of the host's roles, then the host's own labels. */
+/** What onprem-k8s sets on every node, real or simulated: the role labels of the host's roles, then its own labels. */
+export function nodeConfigLabels(host: HostSpec): Record<string, string> {
+  return {
+    ...Object.fromEntries(host.roles.map((r) => [`node-role.kubernetes.io/${r}`, ""])),
+    ...host.labels,
+  };
+}
+
+/** The host's taints from config, as Node spec.taints. */
+export function nodeTaints(host: HostSpec): { key: string; value?: string; effect: string }[] {
+  return host.taints.map((t) => ({ key: t.key, value: t.value, effect: t.effect }));
+}
+
+/** A simulated node's labels: those a kubelet would give itself, kwok's `type`, then `nodeConfigLabels`. */
 export function nodeLabels(host: HostSpec): Record<string, string> {
   return {
     "kubernetes.io/hostname": host.name,
     "kubernetes.io/os": "linux",
     "kubernetes.io/arch": "amd64",
-    ...Object.fromEntries(host.roles.map((r) => [`node-role.kubernetes.io/${r}`, ""])),
     type: "kwok",
-    ...host.labels,
+    ...nodeConfigLabels(host),
   };
 }
 
@@ -114,7 +126,7 @@ export class NodePool extends pulumi.ComponentResource {
               // ttl 0: nothing caches the node object for a kubelet that is not there.
               annotations: { [KWOK_NODE_ANNOTATION]: KWOK_NODE_ANNOTATION_VALUE, "node.alpha.kubernetes.io/ttl": "0" },
             },
-            spec: { taints: host.taints.map((t) => ({ key: t.key, value: t.value, effect: t.effect })) },
+            spec: { taints: nodeTaints(host) },
           },
           { ...k8sOpts, dependsOn: [this.kwok] },
         ),

@@ -126,6 +126,11 @@ export interface ClusterSpec {
   /** Control plane daemon settings. */
   readonly kubernetes: KubernetesSpec;
   readonly versions: Readonly<Record<string, string>>;
+  /**
+   * Releases by name: `etcd`; `kubernetes` (kubernetes-server; the stack then runs its own control plane);
+   * `kubernetesNode` (kubelet and kube-proxy; needed with real worker or edge hosts and `kubernetes`); `kwok`
+   * (simulated nodes); optional `containerd` and `cniPlugins` for real nodes whose hosts do not run containerd already.
+   */
   readonly artifacts: Readonly<Record<string, ArtifactSpec>>;
   /** An apt source line for haproxy and keepalived, or undefined to use the hosts' own sources. */
   readonly aptSource?: string;
@@ -144,6 +149,11 @@ export function hasControlPlane(spec: Pick<ClusterSpec, "hosts" | "artifacts">):
 /** Hosts that kwok simulates, in config order. */
 export function simulatedHosts(spec: Pick<ClusterSpec, "hosts">): HostSpec[] {
   return spec.hosts.filter((h) => h.simulated === true);
+}
+
+/** Worker and edge hosts that are real servers (not simulated), in config order: NodeBootstrap makes them nodes. */
+export function realNodeHosts(spec: Pick<ClusterSpec, "hosts">): HostSpec[] {
+  return spec.hosts.filter((h) => h.simulated !== true && (h.roles.includes("worker") || h.roles.includes("edge")));
 }
 
 /** Hosts that carry a role, in config order. */

@@ -10,9 +10,13 @@ export interface ArtifactInstall {
   readonly sha256: string;
   /** Downloaded by the host when set; otherwise the file was uploaded to `stagedPath(sha256)`. */
   readonly url?: string;
-  /** Binaries to take from the archive (matched by file name) and link into /usr/local/bin. */
+  /** Binaries to take from the archive (matched by file name) and link into `binDir`. */
   readonly binaries: readonly string[];
+  /** Where the binaries are linked, such as /opt/cni/bin for CNI plugins. @default "/usr/local/bin" */
+  readonly binDir?: string;
 }
+
+export const DEFAULT_BIN_DIR = "/usr/local/bin";
 
 /** The path an uploaded artifact is copied to before it is checked. */
 export function stagedPath(sha256: string): string {
@@ -20,6 +24,7 @@ export function stagedPath(sha256: string): string {
 }
 
 export function renderArtifactInstall(a: ArtifactInstall): string {
+  const binDir = a.binDir ?? DEFAULT_BIN_DIR;
   const file = `${ARTIFACT_CACHE}/${a.sha256}`;
   const fetch = a.url
     ? `if [[ ! -f $file ]]; then
@@ -54,9 +59,9 @@ if [[ ! -d $release ]]; then
   done
   mv -T "$unpack" "$release"
 fi
-for binary in ${a.binaries.map(shellQuote).join(" ")}; do
-  ln -sfn "$release/bin/$binary" "/usr/local/bin/.$binary.new"
-  mv -T "/usr/local/bin/.$binary.new" "/usr/local/bin/$binary"
+${binDir === DEFAULT_BIN_DIR ? "" : `mkdir -p ${binDir}\n`}for binary in ${a.binaries.map(shellQuote).join(" ")}; do
+  ln -sfn "$release/bin/$binary" "${binDir}/.$binary.new"
+  mv -T "${binDir}/.$binary.new" "${binDir}/$binary"
 done
 echo "${a.name} ${a.sha256} installed: ${a.binaries.join(" ")}"`,
   );

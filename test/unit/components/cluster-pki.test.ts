@@ -64,3 +64,40 @@ test("warns when a certificate expires within pki.expiryWarningDays", async () =
   expect(warn.mock.calls.filter((c) => String(c[0]).includes("later-"))).toEqual([]);
   warn.mockRestore();
 });
+
+const kubernetes = { masters: members, apiServerExtraIps: ["172.31.250.101"], serviceIp: "10.96.0.1", clusterDomain: "cluster.local" };
+const nodes = [
+  { name: "w1", address: "172.31.250.21" },
+  { name: "e1", address: "172.31.250.31" },
+];
+
+test("real nodes get a kubelet client and serving certificate each, and the cluster one kube-proxy client certificate", async () => {
+  const { ClusterPki } = await import("../../../components/cluster-pki");
+  registered.length = 0;
+  const pki = new ClusterPki("nodes", { clusterName: "lab", validityDays: 365, etcdMembers: members, kubernetes: { ...kubernetes, nodes } });
+  await settle();
+  const byName = (name: string) => registered.find((r) => r.name === name)!;
+  for (const n of nodes) {
+    expect(byName(`nodes-kubelet-client-${n.name}-csr`).inputs).toMatchObject({ subject: { commonName: `system:node:${n.name}`, organization: "system:nodes" }, dnsNames: [], ipAddresses: [] });
+    expect(byName(`nodes-kubelet-client-${n.name}`).inputs.allowedUses).toEqual(["digital_signature", "key_encipherment", "client_auth"]);
+    expect(byName(`nodes-kubelet-serving-${n.name}-csr`).inputs).toMatchObject({ subject: { commonName: `system:node:${n.name}`, organization: "system:nodes" }, dnsNames: [n.name], ipAddresses: [n.address] });
+    expect(byName(`nodes-kubelet-serving-${n.name}`).inputs.allowedUses).toEqual(["digital_signature", "key_encipherment", "server_auth"]);
+    // Signed by the cluster CA, which the apiserver and the kubelets trust.
+    expect(byName(`nodes-kubelet-client-${n.name}`).inputs.caCertPem).toBe("CERT nodes-kube-ca");
+  }
+  const proxyCsr = registered.filter((r) => r.name === "nodes-kube-proxy-csr");
+  expect(proxyCsr).toHaveLength(1);
+  expect(proxyCsr[0].inputs.subject).toEqual({ commonName: "system:kube-proxy" });
+  expect(Object.keys(pki.kubernetes!.nodes).sort()).toEqual(["e1", "w1"]);
+  expect(pki.kubernetes!.kubeProxy).toBeDefined();
+});
+
+test("without real nodes there are no kubelet or kube-proxy certificates", async () => {
+  const { ClusterPki } = await import("../../../components/cluster-pki");
+  registered.length = 0;
+  const pki = new ClusterPki("sim", { clusterName: "lab", validityDays: 365, etcdMembers: members, kubernetes });
+  await settle();
+  expect(registered.filter((r) => /^sim-(kubelet-(client|serving)|kube-proxy)/.test(r.name)).map((r) => r.name)).toEqual([]);
+  expect(pki.kubernetes!.nodes).toEqual({});
+  expect(pki.kubernetes!.kubeProxy).toBeUndefined();
+});

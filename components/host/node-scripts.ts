@@ -1,0 +1,348 @@
+/**
+ * Renders a real worker or edge node's files (kubelet and kube-proxy configs, kubeconfigs and units, the flannel CNI
+ * config, and containerd's when onprem-k8s installs it) and the scripts that apply them on a host and remove them.
+ * Pure functions of their inputs.
+ */
+import { heredoc, script } from "./bash";
+import { renderDaemonUnit, renderKubeconfig } from "./control-plane-scripts";
+
+/** Kept out of /etc/kubernetes: a host that is also a master must not lose its node files with its master files. */
+export const KUBELET_DIR = "/var/lib/kubelet";
+export const KUBELET_PKI = `${KUBELET_DIR}/pki`;
+const KUBELET_CONFIG = `${KUBELET_DIR}/config.yaml`;
+const KUBELET_KUBECONFIG = `${KUBELET_DIR}/kubeconfig`;
+export const KUBE_PROXY_DIR = "/var/lib/kube-proxy";
+const KUBE_PROXY_CONFIG = `${KUBE_PROXY_DIR}/config.yaml`;
+const KUBE_PROXY_KUBECONFIG = `${KUBE_PROXY_DIR}/kubeconfig`;
+export const CNI_CONFLIST = "/etc/cni/net.d/10-flannel.conflist";
+export const CNI_BIN_DIR = "/opt/cni/bin";
+const CONTAINERD_CONFIG = "/etc/containerd/config.toml";
+export const CONTAINERD_SOCKET = "/run/containerd/containerd.sock";
+const MODULES_FILE = "/etc/modules-load.d/onprem-k8s-node.conf";
+const SYSCTL_FILE = "/etc/sysctl.d/90-onprem-k8s-node.conf";
+const UNIT_DIR = "/etc/systemd/system";
+/** The kubelet's health endpoint, on loopback only. */
+export const KUBELET_HEALTHZ_PORT = 10248;
+/** The node daemons onprem-k8s runs, in the order they start. */
+export const NODE_UNITS = ["kubelet", "kube-proxy"] as const;
+/** The CNI plugins the flannel plugin delegates to (bridge, host-local) and that containerd and hostPort need. */
+export const CNI_PLUGINS = ["bridge", "host-local", "loopback", "portmap"] as const;
+/** What the `containerd` artifact must hold. */
+export const CONTAINERD_BINARIES = ["containerd", "containerd-shim-runc-v2", "ctr", "runc"] as const;
+
+export interface NodeHost {
+  /** The host name: the Node's name and the CN of its kubelet's certificates. */
+  readonly name: string;
+  readonly address: string;
+}
+
+/** Settings every node shares. */
+export interface NodeSettings {
+  readonly clusterName: string;
+  /** `https://HOST:6443` of the API: the VIP. */
+  readonly server: string;
+  /** The pod network; kube-proxy tells pod traffic from outside traffic by it. */
+  readonly podCidr: string;
+  /** The CoreDNS ClusterIP pods resolve through. */
+  readonly clusterDnsIp: string;
+  readonly clusterDomain: string;
+  /** onprem-k8s runs containerd (from the `containerd` artifact) instead of using the host's own. */
+  readonly manageContainerd: boolean;
+  /** sha256 of the kubernetes-node release: in the units, so a new release restarts the daemons node by node. */
+  readonly releaseSha256: string;
+}
+
+/** PEM texts a node needs; keys are secrets. */
+export interface NodePki {
+  /** The cluster CA: it signs the apiserver's certificate and every client the kubelet accepts. */
+  readonly caCert: string;
+  /** CN system:node:NAME, O system:nodes. */
+  readonly kubeletClientCert: string;
+  readonly kubeletClientKey: string;
+  /** The kubelet's serving certificate (SANs: name and address). */
+  readonly kubeletServingCert: string;
+  readonly kubeletServingKey: string;
+  /** CN system:kube-proxy. */
+  readonly kubeProxyCert: string;
+  readonly kubeProxyKey: string;
+}
+
+export interface NodeScriptArgs {
+  readonly host: NodeHost;
+  readonly settings: NodeSettings;
+  readonly pki: NodePki;
+}
+
+/**
+ * The kubelet's config: only clients of the cluster CA (the apiserver) and webhook-checked tokens get in; certificates
+ * come from onprem-k8s, not from rotation or TLS bootstrap, so a change of them is a change of this node's step.
+ */
+export function renderKubeletConfig(s: Pick<NodeSettings, "clusterDnsIp" | "clusterDomain">): string {
+  return `# Rendered by onprem-k8s; changes here are overwritten.
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+authentication:
+  anonymous:
+    enabled: false
+  webhook:
+    enabled: true
+  x509:
+    clientCAFile: ${KUBELET_PKI}/ca.crt
+authorization:
+  mode: Webhook
+cgroupDriver: systemd
+clusterDNS:
+  - ${s.clusterDnsIp}
+clusterDomain: ${s.clusterDomain}
+containerRuntimeEndpoint: unix://${CONTAINERD_SOCKET}
+failSwapOn: true
+healthzBindAddress: 127.0.0.1
+healthzPort: ${KUBELET_HEALTHZ_PORT}
+readOnlyPort: 0
+rotateCertificates: false
+serverTLSBootstrap: false
+tlsCertFile: ${KUBELET_PKI}/kubelet-serving.crt
+tlsPrivateKeyFile: ${KUBELET_PKI}/kubelet-serving.key
+tlsMinVersion: VersionTLS12
+`;
+}
+
+/** No --node-labels: NodeRestriction forbids a kubelet to set node-role labels; they come through the API instead. */
+export function kubeletFlags(host: NodeHost): [string, string][] {
+  return [
+    ["config", KUBELET_CONFIG],
+    ["kubeconfig", KUBELET_KUBECONFIG],
+    ["node-ip", host.address],
+    ["hostname-override", host.name],
+  ];
+}
+
+/** The release a unit runs: the binary is switched by its artifact step, the daemon restarts when this line changes. */
+const releaseLine = (releaseSha256: string) => `# kubernetes-node release ${releaseSha256}\n`;
+
+export function renderKubeletUnit(host: NodeHost, releaseSha256: string): string {
+  return releaseLine(releaseSha256) + renderDaemonUnit("Kubernetes node agent", "kubelet", kubeletFlags(host), "network-online.target containerd.service");
+}
+
+/** kube-proxy in iptables mode; hostnameOverride finds its Node (and so its address) under the kubelet's name. */
+export function renderKubeProxyConfig(host: NodeHost, s: Pick<NodeSettings, "podCidr">): string {
+  return `# Rendered by onprem-k8s; changes here are overwritten.
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+clientConnection:
+  kubeconfig: ${KUBE_PROXY_KUBECONFIG}
+clusterCIDR: ${s.podCidr}
+hostnameOverride: ${host.name}
+mode: iptables
+`;
+}
+
+export function renderKubeProxyUnit(releaseSha256: string): string {
+  return releaseLine(releaseSha256) + renderDaemonUnit("Kubernetes network proxy", "kube-proxy", [["config", KUBE_PROXY_CONFIG]], "network-online.target kubelet.service");
+}
+
+/**
+ * The host side of flannel: the same conflist that flannel's DaemonSet copies in (upstream's cni-conf.json), so the
+ * node's runtime has a pod network config from the start and the copy changes nothing.
+ */
+export function renderFlannelCniConfig(): string {
+  const conf = {
+    name: "cbr0",
+    cniVersion: "0.3.1",
+    plugins: [
+      { type: "flannel", delegate: { hairpinMode: true, isDefaultGateway: true } },
+      { type: "portmap", capabilities: { portMappings: true } },
+    ],
+  };
+  return `${JSON.stringify(conf, null, 2)}\n`;
+}
+
+/** containerd's CRI with runc under the systemd cgroup driver, as the kubelet's cgroupDriver expects. */
+export function renderContainerdConfig(): string {
+  return `# Rendered by onprem-k8s; changes here are overwritten.
+version = 2
+
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+  runtime_type = "io.containerd.runc.v2"
+
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+  SystemdCgroup = true
+
+[plugins."io.containerd.grpc.v1.cri".cni]
+  bin_dir = "${CNI_BIN_DIR}"
+  conf_dir = "/etc/cni/net.d"
+`;
+}
+
+/** Upstream's containerd.service: KillMode=process keeps the containers running when containerd restarts. */
+export function renderContainerdUnit(): string {
+  return `[Unit]
+Description=containerd container runtime (onprem-k8s)
+After=network.target local-fs.target
+
+[Service]
+ExecStartPre=-/sbin/modprobe overlay
+ExecStart=/usr/local/bin/containerd
+Type=notify
+Delegate=yes
+KillMode=process
+Restart=always
+RestartSec=5
+LimitNPROC=infinity
+LimitCORE=infinity
+TasksMax=infinity
+OOMScoreAdjust=-999
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+
+/** Pods are bridged and forwarded: kube-proxy's and flannel's rules only see bridged traffic with br_netfilter. */
+const MODULES = "overlay\nbr_netfilter\n";
+const SYSCTLS = "net.ipv4.ip_forward = 1\nnet.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\n";
+
+type FileSpec = [path: string, mode: string, content: string];
+
+function putFiles(files: readonly FileSpec[]): string {
+  return files.map(([path, mode, content]) => heredoc(`put_file ${path} ${mode}`, content)).join("\n");
+}
+
+/**
+ * Puts a node's files in place, then, daemon by daemon (containerd when onprem-k8s runs it, kubelet, kube-proxy): a
+ * stopped one starts, a running one whose files changed restarts, an unchanged one is left alone. The kubelet must
+ * answer /healthz and register its Node, kube-proxy must stay up; otherwise every replaced file comes back, the
+ * changed daemons restart on them and the step fails with one line. The nodes' steps are chained: one node at a time.
+ */
+export function renderNode(a: NodeScriptArgs): string {
+  const { host, settings: s, pki } = a;
+  const kubeconfig = (user: string, cert: string, key: string) => renderKubeconfig({ clusterName: s.clusterName, server: s.server, caCert: pki.caCert, user, clientCert: cert, clientKey: key });
+  const containerd: FileSpec[] = s.manageContainerd
+    ? [
+        [CONTAINERD_CONFIG, "0644", renderContainerdConfig()],
+        [`${UNIT_DIR}/containerd.service`, "0644", renderContainerdUnit()],
+      ]
+    : [];
+  const kubelet: FileSpec[] = [
+    [`${KUBELET_PKI}/ca.crt`, "0644", pki.caCert],
+    [`${KUBELET_PKI}/kubelet-serving.crt`, "0644", pki.kubeletServingCert],
+    [`${KUBELET_PKI}/kubelet-serving.key`, "0600", pki.kubeletServingKey],
+    // The same client certificate as in the kubeconfig, for this script's own check of the registration.
+    [`${KUBELET_PKI}/kubelet-client.crt`, "0644", pki.kubeletClientCert],
+    [`${KUBELET_PKI}/kubelet-client.key`, "0600", pki.kubeletClientKey],
+    [KUBELET_KUBECONFIG, "0600", kubeconfig(`system:node:${host.name}`, pki.kubeletClientCert, pki.kubeletClientKey)],
+    [KUBELET_CONFIG, "0644", renderKubeletConfig(s)],
+    [`${UNIT_DIR}/kubelet.service`, "0644", renderKubeletUnit(host, s.releaseSha256)],
+  ];
+  const kubeProxy: FileSpec[] = [
+    [KUBE_PROXY_KUBECONFIG, "0600", kubeconfig("system:kube-proxy", pki.kubeProxyCert, pki.kubeProxyKey)],
+    [KUBE_PROXY_CONFIG, "0644", renderKubeProxyConfig(host, s)],
+    [`${UNIT_DIR}/kube-proxy.service`, "0644", renderKubeProxyUnit(s.releaseSha256)],
+  ];
+  const nodeUrl = `${s.server}/api/v1/nodes/${host.name}`;
+  const runtimeCheck = s.manageContainerd
+    ? `containerd_changed=$CHANGED
+CHANGED=0`
+    : `[[ -S ${CONTAINERD_SOCKET} ]] || fail "containerd is not running (no ${CONTAINERD_SOCKET}): install and start containerd with the systemd cgroup driver, or give artifacts.containerd"`;
+  const runtimeStart = s.manageContainerd
+    ? `containerd=$(apply containerd "$containerd_changed")
+containerd_up() { ctr --address ${CONTAINERD_SOCKET} version >/dev/null 2>&1; }
+retry 30 2 containerd_up || give_up "containerd does not answer on ${CONTAINERD_SOCKET} after it $containerd: $(journal containerd)"`
+    : `containerd="the host's own"`;
+  return script(
+    `node ${host.name}`,
+    `for binary in kubelet kube-proxy curl iptables${s.manageContainerd ? ` ${CONTAINERD_BINARIES.join(" ")}` : ""}; do
+  command -v "$binary" >/dev/null || fail "$binary is not installed"
+done
+[[ -z $(swapon --noheadings 2>/dev/null) ]] || fail "swap is on and the kubelet refuses to run with it: turn it off (swapoff -a) and remove it from /etc/fstab"
+${heredoc(`put_file ${MODULES_FILE} 0644`, MODULES)}
+${heredoc(`put_file ${SYSCTL_FILE} 0644`, SYSCTLS)}
+modprobe overlay || fail "cannot load the overlay kernel module"
+modprobe br_netfilter || fail "cannot load the br_netfilter kernel module"
+sysctl -q -p ${SYSCTL_FILE} || fail "cannot set the sysctls in ${SYSCTL_FILE}"
+# containerd reads the CNI config directory as it changes: no restart.
+${heredoc(`put_file ${CNI_CONFLIST} 0644`, renderFlannelCniConfig())}
+CHANGED=0
+${putFiles(containerd)}
+${runtimeCheck}
+${putFiles(kubelet)}
+kubelet_changed=$CHANGED
+CHANGED=0
+${putFiles(kubeProxy)}
+kube_proxy_changed=$CHANGED
+systemctl daemon-reload
+systemctl enable --quiet ${s.manageContainerd ? "containerd " : ""}${NODE_UNITS.join(" ")}
+# apply UNIT CHANGED: starts a stopped daemon, restarts a changed one; prints what it did.
+apply() {
+  if ! systemctl is-active --quiet "$1"; then
+    systemctl start "$1" || true
+    echo started
+  elif [[ $2 == 1 ]]; then
+    systemctl restart "$1" || true
+    echo restarted
+  else
+    echo unchanged
+  fi
+}
+# revert UNIT CHANGED: after the files came back, a changed daemon runs on them again, or stops if it had none.
+revert() {
+  [[ $2 == 1 ]] || return 0
+  if [[ -f ${UNIT_DIR}/$1.service ]]; then systemctl restart "$1" || true; else systemctl stop "$1" || true; fi
+}
+journal() { journalctl -u "$1" -n 3 --no-pager -o cat 2>/dev/null | tr '\\n' ' '; }
+# give_up WHAT: the new files did not work; the previous ones come back and the daemons run on them again.
+give_up() {
+  restore_files
+  systemctl daemon-reload
+  ${s.manageContainerd ? 'revert containerd "$containerd_changed"\n  ' : ""}revert kubelet "$kubelet_changed"
+  revert kube-proxy "$kube_proxy_changed"
+  fail "$1; the previous files are restored"
+}
+${runtimeStart}
+kubelet=$(apply kubelet "$kubelet_changed")
+kubelet_healthy() { curl -fsS --max-time 5 http://127.0.0.1:${KUBELET_HEALTHZ_PORT}/healthz >/dev/null 2>&1; }
+retry 60 2 kubelet_healthy || give_up "the kubelet is not healthy on 127.0.0.1:${KUBELET_HEALTHZ_PORT} after it $kubelet: $(journal kubelet)"
+# The Node must exist before its labels and taints are set through the API; the node authorizer lets it read itself.
+registered() { curl -fsS --max-time 5 --cacert ${KUBELET_PKI}/ca.crt --cert ${KUBELET_PKI}/kubelet-client.crt --key ${KUBELET_PKI}/kubelet-client.key ${nodeUrl} >/dev/null 2>&1; }
+retry 60 2 registered || give_up "the kubelet has not registered node ${host.name} at ${s.server}: $(journal kubelet)"
+restarts=$(systemctl show -p NRestarts --value kube-proxy)
+kube_proxy=$(apply kube-proxy "$kube_proxy_changed")
+if [[ $kube_proxy != unchanged ]]; then
+  sleep 5
+  if ! systemctl is-active --quiet kube-proxy || [[ $(systemctl show -p NRestarts --value kube-proxy) != "$restarts" ]]; then
+    give_up "kube-proxy does not stay up after it $kube_proxy: $(journal kube-proxy)"
+  fi
+fi
+echo "node ${host.name}: containerd $containerd, kubelet $kubelet, kube-proxy $kube_proxy; registered"`,
+  );
+}
+
+/**
+ * Stops the node's daemons and removes every file its step wrote (the binaries belong to their artifact steps).
+ * The pod directories under ${KUBELET_DIR} stay: they may hold mounted volumes, which a recursive delete would empty.
+ */
+export function renderNodeRemove(host: string, manageContainerd: boolean): string {
+  const files = [
+    ...NODE_UNITS.map((u) => `${UNIT_DIR}/${u}.service`),
+    ...["ca.crt", "kubelet-serving.crt", "kubelet-serving.key", "kubelet-client.crt", "kubelet-client.key"].map((f) => `${KUBELET_PKI}/${f}`),
+    KUBELET_CONFIG,
+    KUBELET_KUBECONFIG,
+    KUBE_PROXY_CONFIG,
+    KUBE_PROXY_KUBECONFIG,
+    CNI_CONFLIST,
+    MODULES_FILE,
+    SYSCTL_FILE,
+    ...(manageContainerd ? [`${UNIT_DIR}/containerd.service`, CONTAINERD_CONFIG] : []),
+  ];
+  return script(
+    `remove node ${host}`,
+    `systemctl disable --now ${NODE_UNITS.join(" ")} 2>/dev/null || true
+# kube-proxy's iptables rules go with it.
+if command -v kube-proxy >/dev/null; then kube-proxy --cleanup >/dev/null 2>&1 || true; fi
+${manageContainerd ? "systemctl disable --now containerd 2>/dev/null || true\n" : ""}# With put_file's backups: old keys must not stay behind.
+rm -f ${files.flatMap((f) => [f, `${f}.bak`]).join(" ")}
+rmdir --ignore-fail-on-non-empty ${KUBELET_PKI} ${KUBE_PROXY_DIR} 2>/dev/null || true
+systemctl daemon-reload
+echo "node ${host} removed"`,
+  );
+}

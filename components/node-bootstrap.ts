@@ -1,0 +1,122 @@
+/**
+ * Real worker and edge nodes over SSH: the kubelet and kube-proxy (from the `kubernetesNode` release), flannel's CNI
+ * config, and containerd and the CNI plugins when their releases are given (otherwise the host must already run
+ * containerd with the systemd cgroup driver). The nodes change one at a time, after the control plane is ready; their
+ * labels and taints are then set through the API, since NodeRestriction forbids a kubelet to set node-role labels.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import * as k8s from "@pulumi/kubernetes";
+import { ArtifactSpec, HostSpec, NetworkPlan } from "../config/spec";
+import { CertKeyPair, NodeCerts } from "./cluster-pki";
+import { HostArtifact } from "./host-artifact";
+import { hostStep } from "./host/connection";
+import { CNI_BIN_DIR, CNI_PLUGINS, CONTAINERD_BINARIES, NodeSettings, renderNode, renderNodeRemove } from "./host/node-scripts";
+import { dependsOnList } from "./k8s-objects";
+import { nodeConfigLabels, nodeTaints } from "./node-pool";
+
+export interface NodeBootstrapArgs {
+  /** Provider of the cluster; it sets the nodes' labels and taints. */
+  readonly provider: k8s.Provider;
+  /** The real worker and edge hosts, in a fixed order (changes roll in this order). */
+  readonly nodes: readonly HostSpec[];
+  /** SSH private key for the hosts (a secret). */
+  readonly sshPrivateKey: pulumi.Input<string>;
+  /** The kubernetes-node release (.tar.gz with `kubelet` and `kube-proxy`, anywhere in it). */
+  readonly artifact: ArtifactSpec;
+  /**
+   * A containerd release (.tar.gz with `containerd`, `containerd-shim-runc-v2`, `ctr` and `runc`): onprem-k8s then
+   * runs containerd itself. Without it the host must already run containerd on /run/containerd/containerd.sock with
+   * the systemd cgroup driver. @default none
+   */
+  readonly containerdArtifact?: ArtifactSpec;
+  /** The CNI plugins release (.tar.gz with `bridge`, `host-local`, `loopback`, `portmap`), linked into /opt/cni/bin. @default none */
+  readonly cniPluginsArtifact?: ArtifactSpec;
+  /** `https://HOST:6443` of the API (the VIP). */
+  readonly apiServerUrl: pulumi.Input<string>;
+  /** Names the cluster in the kubeconfigs. */
+  readonly clusterName: string;
+  /** The cluster CA certificate. */
+  readonly caCert: pulumi.Input<string>;
+  /** The kubelet certificates per node name (ClusterPki's `kubernetes.nodes`); every node needs its entry. */
+  readonly nodeCerts: Readonly<Record<string, NodeCerts>>;
+  /** kube-proxy's client certificate, CN `system:kube-proxy` (ClusterPki's `kubernetes.kubeProxy`). */
+  readonly kubeProxyCert: CertKeyPair;
+  /** The pod network (kube-proxy's cluster CIDR) and the cluster DNS the kubelet gives pods. */
+  readonly network: Pick<NetworkPlan, "podCidr" | "clusterDnsIp" | "clusterDomain">;
+}
+
+export class NodeBootstrap extends pulumi.ComponentResource {
+  /** Each node's step, by name: it finishes once the kubelet is healthy and has registered its Node. */
+  readonly steps: Record<string, command.remote.Command>;
+  /** Each node's labels and taints, set through the API after its kubelet registered, by name. */
+  readonly nodes: Record<string, k8s.core.v1.NodePatch>;
+
+  constructor(name: string, args: NodeBootstrapArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("onprem-k8s:index:NodeBootstrap", name, {}, opts);
+    const { nodes, sshPrivateKey, provider } = args;
+    const missing = nodes.filter((h) => args.nodeCerts[h.name] === undefined).map((h) => h.name);
+    if (missing.length > 0) throw new Error(`NodeBootstrap ${name}: no kubelet certificates for ${missing.join(", ")}; give ClusterPki's kubernetes.nodes every node`);
+    const manageContainerd = args.containerdArtifact !== undefined;
+    const settings = pulumi.output(args.apiServerUrl).apply(
+      (server): NodeSettings => ({
+        clusterName: args.clusterName,
+        server,
+        podCidr: args.network.podCidr,
+        clusterDnsIp: args.network.clusterDnsIp,
+        clusterDomain: args.network.clusterDomain,
+        manageContainerd,
+        releaseSha256: args.artifact.sha256,
+      }),
+    );
+
+    // The component's own dependsOn (the control plane's gate) holds for the first node, and so for every one after it.
+    let previous: pulumi.Resource[] = dependsOnList(opts);
+    this.steps = {};
+    this.nodes = {};
+    for (const host of nodes) {
+      const install = (id: string, artifactName: string, artifact: ArtifactSpec, binaries: readonly string[], binDir?: string) =>
+        new HostArtifact(`${name}-${host.name}-${id}`, { host, sshPrivateKey, name: artifactName, artifact, binaries, binDir }, { parent: this }).installed;
+      const installed = [
+        install("kubernetes-node", "kubernetesNode", args.artifact, ["kubelet", "kube-proxy"]),
+        ...(args.containerdArtifact ? [install("containerd", "containerd", args.containerdArtifact, CONTAINERD_BINARIES)] : []),
+        ...(args.cniPluginsArtifact ? [install("cni-plugins", "cniPlugins", args.cniPluginsArtifact, CNI_PLUGINS, CNI_BIN_DIR)] : []),
+      ];
+      const certs = args.nodeCerts[host.name];
+      const nodeScript = pulumi
+        .all([settings, args.caCert, certs.client.cert, certs.client.key, certs.serving.cert, certs.serving.key, args.kubeProxyCert.cert, args.kubeProxyCert.key])
+        .apply(([s, caCert, kubeletClientCert, kubeletClientKey, kubeletServingCert, kubeletServingKey, kubeProxyCert, kubeProxyKey]) =>
+          renderNode({
+            host: { name: host.name, address: host.address },
+            settings: s,
+            pki: { caCert, kubeletClientCert, kubeletClientKey, kubeletServingCert, kubeletServingKey, kubeProxyCert, kubeProxyKey },
+          }),
+        );
+      // Chained: a change restarts one node's daemons at a time, and stops at the first node where it fails.
+      const step = hostStep(`${name}-${host.name}-kubelet`, host, sshPrivateKey, pulumi.secret(nodeScript), {
+        parent: this,
+        dependsOn: [...installed, ...previous],
+        deleteScript: renderNodeRemove(host.name, manageContainerd),
+      });
+      previous = [step];
+      this.steps[host.name] = step;
+
+      const taints = nodeTaints(host);
+      this.nodes[host.name] = new k8s.core.v1.NodePatch(
+        `${name}-${host.name}`,
+        {
+          metadata: {
+            name: host.name,
+            labels: nodeConfigLabels(host),
+            // spec.taints is an atomic list that the node lifecycle controller also writes: config wins.
+            annotations: { "pulumi.com/patchForce": "true" },
+          },
+          // No taints in config: leave the list to the controllers.
+          ...(taints.length > 0 ? { spec: { taints } } : {}),
+        },
+        { parent: this, provider, dependsOn: [step] },
+      );
+    }
+    this.registerOutputs({});
+  }
+}

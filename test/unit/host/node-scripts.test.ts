@@ -1,0 +1,172 @@
+// A real node's host files and scripts as text: a golden file each, shellcheck over the scripts, and the properties
+// the kubelet, kube-proxy and the API rely on.
+import { spawnSync } from "child_process";
+import {
+  NodePki,
+  NodeSettings,
+  kubeletFlags,
+  renderFlannelCniConfig,
+  renderKubeletConfig,
+  renderKubeletUnit,
+  renderKubeProxyConfig,
+  renderKubeProxyUnit,
+  renderNode,
+  renderNodeRemove,
+} from "../../../components/host/node-scripts";
+import { renderArtifactInstall } from "../../../components/host/artifact-script";
+import { expectGolden } from "./golden";
+
+const host = { name: "lab-w1", address: "172.31.250.21" };
+const pem = (what: string) => `-----BEGIN ${what}-----\nMIIBfake${what.replace(/ /g, "")}\n-----END ${what}-----\n`;
+const cert = pem("CERTIFICATE");
+const key = pem("EC PRIVATE KEY");
+const pki: NodePki = { caCert: cert, kubeletClientCert: cert, kubeletClientKey: key, kubeletServingCert: cert, kubeletServingKey: key, kubeProxyCert: cert, kubeProxyKey: key };
+const settings: NodeSettings = {
+  clusterName: "lab",
+  server: "https://172.31.250.101:6443",
+  podCidr: "10.244.0.0/16",
+  clusterDnsIp: "10.96.0.10",
+  clusterDomain: "cluster.local",
+  manageContainerd: false,
+  releaseSha256: "d".repeat(64),
+};
+const node = (s: NodeSettings = settings, h = host) => renderNode({ host: h, settings: s, pki });
+
+const scripts: Record<string, string> = {
+  "node.sh": node(),
+  "node-containerd.sh": node({ ...settings, manageContainerd: true }),
+  "node-remove.sh": renderNodeRemove("lab-w1", false),
+  "node-remove-containerd.sh": renderNodeRemove("lab-w1", true),
+  "artifact-cni-plugins.sh": renderArtifactInstall({ name: "cniPlugins", sha256: "c".repeat(64), url: "http://172.31.250.1:8080/artifacts/cni-plugins.tgz", binaries: ["bridge", "host-local", "loopback", "portmap"], binDir: "/opt/cni/bin" }),
+};
+const files: Record<string, string> = {
+  "node-kubelet-config.yaml": renderKubeletConfig(settings),
+  "node-kubelet.service": renderKubeletUnit(host, settings.releaseSha256),
+  "node-kube-proxy-config.yaml": renderKubeProxyConfig(host, settings),
+  "node-kube-proxy.service": renderKubeProxyUnit(settings.releaseSha256),
+  "node-10-flannel.conflist": renderFlannelCniConfig(),
+};
+
+describe("node host files and scripts", () => {
+  test.each([...Object.keys(scripts), ...Object.keys(files)])("%s matches its golden file", (name) => {
+    expectGolden(`host/${name}`, scripts[name] ?? files[name]);
+  });
+
+  test("pass shellcheck", () => {
+    const failures = Object.entries(scripts).flatMap(([name, text]) => {
+      const result = spawnSync("shellcheck", ["--shell=bash", "--severity=style", "-"], { input: text, encoding: "utf8" });
+      if (result.error) throw new Error(`shellcheck is needed for this test (apt-get install shellcheck): ${result.error.message}`);
+      return result.status === 0 ? [] : [`${name}:\n${result.stdout}`];
+    });
+    expect(failures).toEqual([]);
+  });
+
+  test("the kubelet admits only the cluster CA's clients and webhook-checked tokens, and keeps its onprem-k8s certificates", () => {
+    const config = files["node-kubelet-config.yaml"];
+    expect(config).toContain("apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n");
+    expect(config).toContain("authentication:\n  anonymous:\n    enabled: false\n  webhook:\n    enabled: true\n  x509:\n    clientCAFile: /var/lib/kubelet/pki/ca.crt\n");
+    expect(config).toContain("authorization:\n  mode: Webhook\n");
+    expect(config).toContain("clusterDNS:\n  - 10.96.0.10\nclusterDomain: cluster.local\n");
+    expect(config).toContain("cgroupDriver: systemd\n");
+    expect(config).toContain("containerRuntimeEndpoint: unix:///run/containerd/containerd.sock\n");
+    expect(config).toContain("rotateCertificates: false\nserverTLSBootstrap: false\n");
+    expect(config).toContain("tlsCertFile: /var/lib/kubelet/pki/kubelet-serving.crt\ntlsPrivateKeyFile: /var/lib/kubelet/pki/kubelet-serving.key\n");
+    expect(config).toContain("failSwapOn: true\n");
+    expect(config).toContain("readOnlyPort: 0\n");
+  });
+
+  test("the kubelet runs under the host's name and address, and never labels itself with node roles", () => {
+    expect(Object.fromEntries(kubeletFlags(host))).toEqual({
+      config: "/var/lib/kubelet/config.yaml",
+      kubeconfig: "/var/lib/kubelet/kubeconfig",
+      "node-ip": "172.31.250.21",
+      "hostname-override": "lab-w1",
+    });
+    const unit = files["node-kubelet.service"];
+    expect(unit).toContain("ExecStart=/usr/local/bin/kubelet \\\n  --config=/var/lib/kubelet/config.yaml \\\n");
+    expect(unit).toContain("After=network-online.target containerd.service");
+    expect(node()).not.toContain("--node-labels");
+    expect(node()).not.toContain("node-role.kubernetes.io");
+  });
+
+  test("the kubelet's and kube-proxy's kubeconfigs name their users and point at the VIP", () => {
+    const text = node();
+    expect(text).toContain("- name: system:node:lab-w1\n  user:\n");
+    expect(text).toContain("current-context: system:node:lab-w1@lab\n");
+    expect(text).toContain("- name: system:kube-proxy\n  user:\n");
+    expect(text.match(/server: https:\/\/172\.31\.250\.101:6443/g)).toHaveLength(2);
+  });
+
+  test("kube-proxy: iptables mode, the pod network as cluster CIDR, its kubeconfig, the node's name", () => {
+    expect(files["node-kube-proxy-config.yaml"]).toBe(`# Rendered by onprem-k8s; changes here are overwritten.
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+clientConnection:
+  kubeconfig: /var/lib/kube-proxy/kubeconfig
+clusterCIDR: 10.244.0.0/16
+hostnameOverride: lab-w1
+mode: iptables
+`);
+    expect(files["node-kube-proxy.service"]).toContain("ExecStart=/usr/local/bin/kube-proxy \\\n  --config=/var/lib/kube-proxy/config.yaml\n");
+  });
+
+  test("the flannel CNI conflist is upstream's cni-conf.json, as flannel's DaemonSet copies it", () => {
+    expect(JSON.parse(renderFlannelCniConfig())).toEqual({
+      name: "cbr0",
+      cniVersion: "0.3.1",
+      plugins: [
+        { type: "flannel", delegate: { hairpinMode: true, isDefaultGateway: true } },
+        { type: "portmap", capabilities: { portMappings: true } },
+      ],
+    });
+    expect(node()).toContain("put_file /etc/cni/net.d/10-flannel.conflist 0644 <<'ONPREM_K8S_EOF'\n{\n  \"name\": \"cbr0\",");
+  });
+
+  test("gates on the kubelet's /healthz and its registration; a failure restores the files and is one line", () => {
+    const text = node();
+    expect(text).toContain("STEP='node lab-w1'");
+    expect(text).toContain("curl -fsS --max-time 5 http://127.0.0.1:10248/healthz");
+    expect(text).toContain("https://172.31.250.101:6443/api/v1/nodes/lab-w1");
+    expect(text).toMatch(/give_up\(\) \{\n  restore_files\n[\s\S]*fail "\$1; the previous files are restored"/);
+    expect(text).toContain('give_up "the kubelet is not healthy on 127.0.0.1:10248 after it $kubelet: $(journal kubelet)"');
+  });
+
+  test("the host's own containerd is required, not touched; a managed one is configured and started first", () => {
+    const own = node();
+    expect(own).toContain('fail "containerd is not running (no /run/containerd/containerd.sock): install and start containerd with the systemd cgroup driver, or give artifacts.containerd"');
+    expect(own).not.toContain("containerd.service 0644");
+    expect(own).not.toMatch(/systemctl (start|restart|stop|enable).*containerd/);
+    const managed = scripts["node-containerd.sh"];
+    expect(managed).toContain("put_file /etc/containerd/config.toml 0644");
+    expect(managed).toContain("SystemdCgroup = true");
+    expect(managed).toContain("systemctl enable --quiet containerd kubelet kube-proxy");
+    expect(managed.indexOf('containerd=$(apply containerd "$containerd_changed")')).toBeLessThan(managed.indexOf('kubelet=$(apply kubelet "$kubelet_changed")'));
+  });
+
+  test("a new kubernetes-node release changes both units, so the step restarts the kubelet and kube-proxy", () => {
+    const next = node({ ...settings, releaseSha256: "e".repeat(64) });
+    expect(next).not.toBe(node());
+    expect(next.match(new RegExp(`# kubernetes-node release ${"e".repeat(64)}\n\\[Unit\\]`, "g"))).toHaveLength(2);
+  });
+
+  test("a node's script depends only on its own inputs", () => {
+    expect(node()).toBe(node());
+    expect(node(settings, { name: "lab-w2", address: "172.31.250.22" })).not.toBe(node());
+    expect(node({ ...settings, clusterDnsIp: "10.96.0.53" })).toContain("  - 10.96.0.53\n");
+  });
+
+  test("removal stops the daemons, cleans kube-proxy's rules and leaves the pod directories alone", () => {
+    const text = scripts["node-remove.sh"];
+    expect(text).toContain("systemctl disable --now kubelet kube-proxy");
+    expect(text).toContain("kube-proxy --cleanup");
+    expect(text).not.toContain("rm -rf");
+    expect(text).toContain(" /var/lib/kubelet/pki/kubelet-client.key /var/lib/kubelet/pki/kubelet-client.key.bak ");
+    expect(text).not.toContain("containerd");
+    expect(scripts["node-remove-containerd.sh"]).toContain("systemctl disable --now containerd");
+  });
+
+  test("CNI plugins are linked into /opt/cni/bin; other artifacts keep /usr/local/bin", () => {
+    expect(scripts["artifact-cni-plugins.sh"]).toContain('mkdir -p /opt/cni/bin\nfor binary in bridge host-local loopback portmap; do\n  ln -sfn "$release/bin/$binary" "/opt/cni/bin/.$binary.new"');
+    expect(renderArtifactInstall({ name: "kubernetesNode", sha256: "d".repeat(64), binaries: ["kubelet"] })).toContain('ln -sfn "$release/bin/$binary" "/usr/local/bin/.$binary.new"');
+  });
+});
