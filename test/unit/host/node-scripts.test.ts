@@ -14,6 +14,7 @@ import {
   renderNodeRemove,
 } from "../../../components/host/node-scripts";
 import { renderArtifactInstall } from "../../../components/host/artifact-script";
+import { CNI_CONF } from "../../../components/flannel";
 import { expectGolden } from "./golden";
 
 const host = { name: "lab-w1", address: "172.31.250.21" };
@@ -120,6 +121,8 @@ mode: iptables
       ],
     });
     expect(node()).toContain("put_file /etc/cni/net.d/10-flannel.conflist 0644 <<'ONPREM_K8S_EOF'\n{\n  \"name\": \"cbr0\",");
+    // Byte for byte: the DaemonSet's copy then changes nothing on the host.
+    expect(renderFlannelCniConfig()).toBe(CNI_CONF);
   });
 
   test("gates on the kubelet's /healthz and its registration; a failure restores the files and is one line", () => {
