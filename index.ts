@@ -3,7 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { cidrHost, hasControlPlane, hasWorkloads, hostsWithRole, loadClusterSpec, parseCidr, simulatedHosts } from "./config";
 import { apiLoadBalancer } from "./config/parse-kubernetes";
-import { ClusterPki, ClusterWorkloads, CoreDns, EtcdCluster, HaControlPlane, KWOK_USER, LoadBalancerPair, NodePool } from "./components";
+import { NodeBootstrap } from "./components/node-bootstrap";
+import { realNodeHosts } from "./config/spec";
+import { ClusterPki, ClusterWorkloads, CoreDns, EtcdCluster, Flannel, HaControlPlane, KWOK_USER, LoadBalancerPair, NodePool } from "./components";
+import { API_SERVER_AGENT_PORT } from "./components/host/control-plane-scripts";
 
 const spec = loadClusterSpec();
 const etcdHosts = hostsWithRole(spec, "etcd");
@@ -27,6 +30,7 @@ const pki = new ClusterPki("pki", {
         serviceIp: cidrHost(parseCidr(spec.network.serviceCidr)!, 1),
         clusterDomain: spec.network.clusterDomain,
         clients: simulated.length > 0 ? { kwok: KWOK_USER } : {},
+        nodes: realNodeHosts(spec),
       }
     : undefined,
 });
@@ -52,7 +56,7 @@ const loadBalancers = spec.loadBalancers.map(
         vip: lb.vip,
         vipPrefix: parseCidr(spec.network.hostCidr)!.prefix,
         virtualRouterId: lb.virtualRouterId,
-        hosts: hostsWithRole(spec, lb.hostRole),
+        hosts: hostsWithRole(spec, lb.hostRole).filter((h) => !h.simulated),
         backends: hostsWithRole(spec, lb.backendRole),
         ports: lb.ports,
         authPassword: spec.loadBalancerAuthPassword,
@@ -60,6 +64,8 @@ const loadBalancers = spec.loadBalancers.map(
         aptSource: spec.aptSource,
         // An apiserver listens before it is ready: only one that answers /readyz gets clients.
         httpsCheckPath: ownControlPlane && lb === apiLb ? "/readyz" : undefined,
+        // A stopping apiserver asks to be drained first, so no client reaches it as it shuts down.
+        agentPort: ownControlPlane && lb === apiLb ? API_SERVER_AGENT_PORT : undefined,
       },
       { dependsOn: lb.backendRole === "etcd" ? [etcd.healthy] : [] },
     ),
@@ -109,9 +115,36 @@ const nodePool =
       })
     : undefined;
 
-// The cluster DNS comes with the stack's own control plane.
+// Real worker and edge hosts become nodes once the control plane is ready: kubelet, kube-proxy and flannel's CNI config.
+const realHosts = realNodeHosts(spec);
+const nodeBootstrap =
+  controlPlane && provider && realHosts.length > 0
+    ? new NodeBootstrap(
+        "node-bootstrap",
+        {
+          provider,
+          nodes: realHosts,
+          sshPrivateKey: spec.sshPrivateKey,
+          artifact: spec.artifacts.kubernetesNode,
+          containerdArtifact: spec.artifacts.containerd,
+          cniPluginsArtifact: spec.artifacts.cniPlugins,
+          apiServerUrl: controlPlane.apiServerUrl,
+          clusterName: spec.clusterName,
+          caCert: controlPlane.caCert,
+          nodeCerts: pki.kubernetes!.nodes,
+          kubeProxyCert: pki.kubernetes!.kubeProxy!,
+          network: spec.network,
+        },
+        { dependsOn: [controlPlane.ready] },
+      )
+    : undefined;
+/** The real worker and edge nodes that run a kubelet. */
+export const realNodes = nodeBootstrap ? Object.keys(nodeBootstrap.nodes) : [];
+
+// The cluster DNS and the pod network come with the stack's own control plane.
 if (controlPlane && provider) {
   new CoreDns("coredns", { provider, clusterDnsIp: spec.network.clusterDnsIp, clusterDomain: spec.network.clusterDomain, version: spec.versions.coredns });
+  new Flannel("flannel", { provider, podCidr: spec.network.podCidr, nodeSubnetLength: spec.network.nodeSubnetLength, version: spec.versions.flannel });
 }
 
 const workloads =
@@ -121,7 +154,7 @@ const workloads =
         addons: spec.addons,
         apps: spec.apps,
         secretValue: spec.secretValue,
-        edgeVip: spec.loadBalancers.find((lb) => lb.hostRole === "edge")?.vip,
+        edgeVip: spec.loadBalancers.find((lb) => lb.backendRole === "edge")?.vip,
         nodePortRange: spec.network.nodePortRange,
         clusterDomain: spec.network.clusterDomain,
       })

@@ -46,6 +46,7 @@ describe("lab stack step order", () => {
       [
         ...each("etcd-HOST-etcd-install"), ...each("etcd-HOST-member"), ...each("etcd-HOST-backup"), "etcd-health",
         ...each("etcd-HOST-packages"), ...each("etcd-HOST-config"), ...each("api-HOST-packages"), ...each("api-HOST-config"),
+        ...each("edge-HOST-packages"), ...each("edge-HOST-config"),
         ...each("control-plane-HOST-kubernetes-install"), ...each("control-plane-HOST-master"), "control-plane-ready",
         "nodes-lab1-kwok-install", "nodes-lab1-kwok",
       ].sort(),
@@ -108,6 +109,14 @@ describe("lab stack step order", () => {
     expect(JSON.stringify(step(baseline, "etcd-lab1-config").inputs.create)).toContain("option tcp-check");
   });
 
+  test("flannel gets the lab's pod network; its namespaced objects wait for its namespace", () => {
+    const config = resource(baseline, "kubernetes:core/v1:ConfigMap", "flannel/kube-flannel/kube-flannel-cfg");
+    expect(JSON.parse(config.inputs.data["net-conf.json"])).toEqual({ Network: "10.244.0.0/16", SubnetLen: 24, Backend: { Type: "vxlan" } });
+    const daemonSet = resource(baseline, "kubernetes:apps/v1:DaemonSet", "flannel/kube-flannel/kube-flannel-ds");
+    expect(daemonSet.inputs.spec.template.spec.containers[0].image).toBe("docker.io/flannel/flannel:v0.26.1");
+    expect(daemonSet.dependsOn).toEqual(["flannel/kube-flannel"]);
+  });
+
   test("the member scripts carry their certificates as secrets: no PEM key in any plain input", () => {
     const member = step(baseline, "etcd-lab1-member");
     expect(member.inputs.create).toContain("KEY pki-etcd-server-lab1-key");
@@ -122,15 +131,17 @@ describe("changing X re-runs exactly these steps", () => {
     ["the etcd artifact", (c) => (c.artifacts.etcd.sha256 = "d".repeat(64)), each("etcd-HOST-etcd-install")],
     ["the certificate validity", (c) => (c.pki = { validityDays: 90 }), [...each("etcd-HOST-member"), ...each("control-plane-HOST-master"), "nodes-lab1-kwok"]],
     ["the load balancer ports", (c) => (c.loadBalancers[0].ports = [2379, 2380]), each("etcd-HOST-config")],
-    ["the VRRP password", (c) => (c.loadBalancerAuthPassword = "newpass"), [...each("etcd-HOST-config"), ...each("api-HOST-config")]],
-    ["the apt source", (c) => (c.aptSource = "deb [trusted=yes] http://172.31.250.1:8081/apt ./"), [...each("etcd-HOST-packages"), ...each("api-HOST-packages")]],
+    ["the VRRP password", (c) => (c.loadBalancerAuthPassword = "newpass"), [...each("etcd-HOST-config"), ...each("api-HOST-config"), ...each("edge-HOST-config")]],
+    ["the apt source", (c) => (c.aptSource = "deb [trusted=yes] http://172.31.250.1:8081/apt ./"), [...each("etcd-HOST-packages"), ...each("api-HOST-packages"), ...each("edge-HOST-packages")]],
     ["an apiserver flag", (c) => (c.kubernetes = { apiServerExtraArgs: { "event-ttl": "2h" } }), each("control-plane-HOST-master")],
     ["a scheduler flag", (c) => (c.kubernetes = { schedulerExtraArgs: { v: 2 } }), each("control-plane-HOST-master")],
     ["the Secrets encryption key", (c) => (c.secretsEncryptionKey = Buffer.alloc(32, 4).toString("base64")), each("control-plane-HOST-master")],
     ["the kubernetes-server artifact", (c) => (c.artifacts.kubernetes.sha256 = "d".repeat(64)), each("control-plane-HOST-kubernetes-install")],
     ["the kwok artifact", (c) => (c.artifacts.kwok.sha256 = "d".repeat(64)), ["nodes-lab1-kwok-install", "nodes-lab1-kwok"]],
     ["a simulated node's labels", (c) => (c.hosts[3].labels = { storage: "hdd" }), []],
-    ["the API VIP", (c) => (c.loadBalancers[1].vip = "172.31.250.102"), [...each("api-HOST-config"), ...each("control-plane-HOST-master"), "control-plane-ready", "nodes-lab1-kwok"]],
+    ["the edge VIP", (c) => (c.loadBalancers[2].vip = "172.31.250.103"), each("edge-HOST-config")],
+    ["one app's image", (c) => (c.apps[0].image = "flaskapp:0.0.3"), []],
+    ["the API VIP", (c) => (c.loadBalancers[1].vip = "172.31.250.103"), [...each("api-HOST-config"), ...each("control-plane-HOST-master"), "control-plane-ready", "nodes-lab1-kwok"]],
   ];
 
   test.each(cases)("%s", async (_name, change, expected) => {
