@@ -14,5 +14,5 @@ export * from "./cluster-workloads";
 export type * from "./charts/webapp-spec";
 export type * from "./charts/pod-spec";
 export type { TraefikSpec } from "./charts/traefik-chart";
-export type { CephRbdSpec } from "./charts/ceph-csi-chart";
+export type { CephRbdSpec, CephStaticVolume } from "./charts/ceph-csi-chart";
 export type { NodePortRange } from "./charts/webapp-validation";

@@ -22,6 +22,7 @@ const factories: Record<string, ObjectFactory> = {
   "v1/Service": typed(k8s.core.v1.Service),
   "v1/ServiceAccount": typed(k8s.core.v1.ServiceAccount),
   "v1/PersistentVolumeClaim": typed(k8s.core.v1.PersistentVolumeClaim),
+  "v1/PersistentVolume": typed(k8s.core.v1.PersistentVolume),
   "apps/v1/Deployment": typed(k8s.apps.v1.Deployment),
   "apps/v1/DaemonSet": typed(k8s.apps.v1.DaemonSet),
   "networking.k8s.io/v1/Ingress": typed(k8s.networking.v1.Ingress),
@@ -35,6 +36,18 @@ const factories: Record<string, ObjectFactory> = {
 };
 
 const customResource = typed(k8s.apiextensions.CustomResource);
+
+/** A built-in kind without a class here would get a type token no provider knows (`kubernetes:v1:KIND`). */
+function factoryOf(object: ManifestObject): ObjectFactory {
+  const key = `${object.apiVersion}/${object.kind}`;
+  const factory = factories[key];
+  if (factory) return factory;
+  const group = object.apiVersion.includes("/") ? object.apiVersion.split("/")[0] : "";
+  if (!group.includes(".") || group.endsWith(".k8s.io")) {
+    throw new Error(`${key} has no typed class in components/k8s-objects.ts: add it to factories`);
+  }
+  return customResource;
+}
 
 /** Options for turning chart objects into Pulumi resources. */
 export interface RegisterOptions {
@@ -79,7 +92,7 @@ export function registerObjects(componentName: string, objects: ManifestObject[]
   const baseOpts = { parent: options.parent, provider: options.provider };
   const registered: RegisteredObject[] = [];
   const create = (object: ManifestObject, dependsOn: pulumi.Resource[]) => {
-    const factory = factories[`${object.apiVersion}/${object.kind}`] ?? customResource;
+    const factory = factoryOf(object);
     const resource = factory(resourceName(componentName, object), withSecretData(object, options.secretData), {
       ...baseOpts,
       dependsOn,

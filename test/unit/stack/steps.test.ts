@@ -117,6 +117,12 @@ describe("lab stack step order", () => {
     expect(daemonSet.dependsOn).toEqual(["flannel/kube-flannel"]);
   });
 
+  test("every Kubernetes object has a type token the provider knows (kubernetes:<group>/<version>:<Kind>)", () => {
+    const types = [...new Set([...baseline.values()].map((r) => r.type).filter((t) => t.startsWith("kubernetes:") && t !== "pulumi:providers:kubernetes"))];
+    expect(types.filter((t) => !/^kubernetes:[a-z0-9.]+\/v[0-9a-z]+:[A-Za-z]+$/.test(t))).toEqual([]);
+    expect(types).toContain("kubernetes:core/v1:PersistentVolume");
+  });
+
   test("the member scripts carry their certificates as secrets: no PEM key in any plain input", () => {
     const member = step(baseline, "etcd-lab1-member");
     expect(member.inputs.create).toContain("KEY pki-etcd-server-lab1-key");
