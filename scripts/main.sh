@@ -26,8 +26,9 @@ tar -xzf "$LAB_DIR"/mirror/artifacts/etcd-*.tar.gz -C "$client" --strip-componen
 kube_bin=$(bash scripts/build-kubernetes.sh)
 cat <<EOM
 
-The lab is up: etcd and the Kubernetes control plane on $LAB_HOSTS, etcd behind the VIP $vip, the API at $(pulumi stack output apiServerUrl --stack lab); worker and edge nodes are simulated by kwok.
-  $kube_bin/kubectl --kubeconfig $LAB_DIR/admin.kubeconfig get nodes,deployments -A
+The lab is up: etcd and the Kubernetes control plane on $LAB_HOSTS, etcd behind the VIP $vip, the API at $(pulumi stack output apiServerUrl --stack lab), the addons and the seed apps; worker and edge nodes are simulated by kwok.
+  $kube_bin/kubectl --kubeconfig $LAB_DIR/admin.kubeconfig get nodes,deployments,daemonsets,ingresses,pvc -A
+  pulumi stack output appUrls --stack lab   # where each app would answer on real nodes
   $client/etcdctl --endpoints=https://$vip:2379 --cacert=$client/ca.crt --cert=$client/client.crt --key=$client/client.key endpoint health --cluster
   bash scripts/lab/ssh.sh lab1          # a shell on a lab host
   bash scripts/lab/down.sh              # stop the lab (state survives; up.sh boots it again)

@@ -18,7 +18,7 @@ phase_seconds() {
 phase_report() {
   echo "etcd healthy at $(phase_seconds "$1" "$2" "Command etcd-health")s," \
     "control plane ready through the VIP at $(phase_seconds "$1" "$2" "Command control-plane-ready")s," \
-    "kwok running at $(phase_seconds "$1" "$2" "Command nodes-[a-z0-9]+-kwok")s," \
+    "kwok running at $(phase_seconds "$1" "$2" "Command nodes-[a-z0-9]+-kwok ")s," \
     "addons applied at $(phase_seconds "$1" "$2" "(coredns|flannel|cluster-traefik|cluster-ceph)" "" last)s," \
     "every app Deployment Available at $(phase_seconds "$1" "$2" "apps/v1:Deployment" "coredns" last)s"
 }

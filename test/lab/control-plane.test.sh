@@ -3,7 +3,8 @@
 # `pulumi up --stack lab` from bare hosts to an HA control plane behind the API VIP, kwok-simulated nodes, the
 # addons (CoreDNS, flannel, Traefik behind the edge VIP, the Ceph RBD class) and the seed apps; then the API and its
 # leases, Secrets encrypted in etcd, a no-op up, one app's image change in the preview, a rolling apiserver flag
-# change under a /readyz poller, a stopped apiserver, and destroy. Prints timings per phase. Run as root; it resets the lab in LAB_DIR
+# change under a /readyz poller, a stopped apiserver, a stopped MASTER load balancer, and destroy. Prints timings per
+# phase. Run as root; it resets the lab in LAB_DIR
 # and the lab stack's state. Ends with "N passed, M failed"; non-zero on failure.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -51,10 +52,14 @@ preview_changes() { pulumi preview --json --stack "$STACK" | node -e '
   console.log(steps.map(line).sort().join("\n"));'; }
 ds_ready() { [[ $(k -n "$1" get daemonset "$2" -o jsonpath='{.status.numberReady}/{.status.desiredNumberScheduled}' 2>>"$LOG") == "$3/$3" ]]; }
 net_conf_derived() { [[ $(k -n kube-flannel get configmap kube-flannel-cfg -o jsonpath='{.data.net-conf\.json}' 2>>"$LOG" | tr -d ' \n') == *'"Network":"10.244.0.0/16"'*'"SubnetLen":24'* ]]; }
-ingress_class_used() {
+# Traefik's IngressClass is the default; the canary's header route is a Traefik IngressRoute (one of its CRDs).
+# shellcheck disable=SC2016 # the backquotes are Traefik's rule syntax
+traefik_routes() {
   [[ $(k get ingressclass traefik -o jsonpath='{.metadata.annotations.ingressclass\.kubernetes\.io/is-default-class}' 2>>"$LOG") == true &&
-    $(k -n cloud get ingress tutum-hello-world -o jsonpath='{.spec.ingressClassName}' 2>>"$LOG") == traefik ]]
+    $(k -n cloud get ingressroutes.traefik.io tutum-hello-world -o jsonpath='{.spec.routes[0].match}' 2>>"$LOG") == *'Header(`X-Canary`, `true`)'* ]]
 }
+# The lab host that holds a VIP, or nothing.
+vip_holder() { for h in "${HOSTS[@]}"; do on "$h" ip -o -4 addr show | grep -q " $1/" && echo "$h" && return 0; done; }
 edge_vip_held() { for h in "${HOSTS[@]}"; do on "$h" ip -o -4 addr show | grep -q " $EDGE_VIP/" && return 0; done; return 1; }
 pvc_bound() { [[ $(k get pvc go2cloud-api-pvc -o jsonpath='{.status.phase}/{.spec.volumeName}' 2>>"$LOG") == Bound/go2cloud-shared ]]; }
 # Namespaces of the pods on the tainted edge node other than Traefik's and flannel's.
@@ -105,7 +110,7 @@ check "flannel runs on every node (3 of 3 ready)" retry 30 2 ds_ready kube-flann
 verdict "flannel's net-conf is derived from the pod network and the node subnet length" net_conf_derived
 check "Traefik runs on the edge node (1 of 1 ready)" retry 30 2 ds_ready traefik traefik 1
 verdict "Traefik's pod is on lab-e1" test "$(k -n traefik get pods -l app=traefik -o jsonpath='{.items[*].spec.nodeName}' 2>>"$LOG")" = lab-e1
-verdict "the traefik IngressClass is the default, and tutum-hello-world's Ingress uses it" ingress_class_used
+verdict "the traefik IngressClass is the default; tutum-hello-world's canary is routed by a Traefik IngressRoute on a header" traefik_routes
 check "the edge VIP $EDGE_VIP is held by one load balancer" retry 10 1 edge_vip_held
 verdict "the ceph-rdb StorageClass is ceph-csi's RBD class" test "$(k get storageclass ceph-rdb -o jsonpath='{.provisioner}' 2>>"$LOG")" = rbd.csi.ceph.com
 check "go2cloud-platform's claim is bound to the static Ceph volume" retry 30 2 pvc_bound
@@ -127,14 +132,14 @@ t0=$(now)
 check "a preview reports no changes" pulumi preview --stack "$STACK" --non-interactive --expect-no-changes
 info "preview took $(since "$t0")s"
 
-# --- 6. one app's new image changes exactly its Deployment --------------------------------------------
+# --- 3. one app's new image changes exactly its Deployment --------------------------------------------
 pulumi config set --path 'apps[0].image' flaskapp:0.0.3 --stack "$STACK" >>"$LOG"
 preview_changes >"$WORK/image-change" 2>>"$LOG" || true
 cat "$WORK/image-change" >>"$LOG"
 verdict "the preview of flaskapp's new image updates exactly its Deployment ($(paste -sd, "$WORK/image-change"))" test "$(cat "$WORK/image-change")" = "update kubernetes:apps/v1:Deployment flaskapp/docker2istio/flaskapp"
 pulumi config set --path 'apps[0].image' flaskapp:0.0.2 --stack "$STACK" >>"$LOG"
 
-# --- 3. a changed apiserver flag rolls the masters one by one while /readyz through the VIP stays ok --------
+# --- 4. a changed apiserver flag rolls the masters one by one while /readyz through the VIP stays ok --------
 before=()
 for h in "${HOSTS[@]}"; do before+=("$(started_at "$h")"); done
 ttl=$(pulumi config get --path kubernetes.apiServerExtraArgs.event-ttl --stack "$STACK" 2>/dev/null || echo 1h)
@@ -160,7 +165,7 @@ verdict "a client polling /readyz through the VIP every 200 ms saw no failure du
 head -n 5 "$WORK/poll-failures" >>"$LOG"
 check "no changes after the roll" up --expect-no-changes
 
-# --- 4. one master's apiserver stopped ------------------------------------------------------------------
+# --- 5. one master's apiserver stopped ------------------------------------------------------------------
 start_poller
 # A start by the keep-running timer may cancel the first stop.
 on "${HOSTS[1]}" "systemctl stop kube-apiserver || systemctl stop kube-apiserver"
@@ -171,7 +176,19 @@ check "kubectl through the VIP works with one apiserver down" k get nodes
 back() { for ((i = 0; i < 30; i++)); do on "${HOSTS[1]}" systemctl is-active --quiet kube-apiserver && return 0; sleep 2; done; return 1; }
 check "the stopped apiserver is started again by its timer" back
 
-# --- 5. destroy -----------------------------------------------------------------------------------------
+# --- 6. the API VIP's MASTER load balancer stopped -----------------------------------------------------
+holder=$(vip_holder "$API_VIP")
+start_poller
+on "$holder" systemctl stop keepalived
+sleep 8
+moved_to=$(vip_holder "$API_VIP")
+stop_poller
+verdict "with keepalived stopped on $holder, the API VIP moved to ${moved_to:-no host}" test -n "$moved_to" -a "$moved_to" != "$holder"
+verdict "and /readyz through the VIP stayed ok ($(cat "$WORK/polls") polls, $(wc -l <"$WORK/poll-failures") failed)" test ! -s "$WORK/poll-failures"
+head -n 5 "$WORK/poll-failures" >>"$LOG"
+on "$holder" systemctl start keepalived
+
+# --- 7. destroy -----------------------------------------------------------------------------------------
 t0=$(now)
 check "pulumi destroy" pulumi destroy --yes --skip-preview --stack "$STACK" --non-interactive
 info "destroy took $(since "$t0")s"
