@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
 # Tests test/support/local-apiserver.sh: start, /readyz, strict server-side apply (and a typo rejected), a Deployment
 # rolled out on a kwok node, listeners on 127.0.0.1 only, stop leaves no process and no directory.
-# Uses KUBE_BIN/ETCD like the script does. Ends with "N passed, M failed"; non-zero on failure.
+# Then the project-built kubernetes plugin through the real pulumi CLI: a NodePatch labels and taints a Node that
+# another field manager registered, a second up changes nothing, a conflict and a missing Node fail clearly, and
+# destroy gives the fields back but leaves the Node.
+# Uses KUBE_BIN/ETCD like the script does, and the npm packages (scripts/setup.sh). Ends with "N passed, M failed";
+# non-zero on failure.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 LOCAL="$ROOT/test/support/local-apiserver.sh"
 DIR="$(mktemp -d -u /tmp/local-apiserver-test.XXXXXX)"
 WORK="$(mktemp -d /tmp/local-apiserver-test-work.XXXXXX)"
 LOG="$(mktemp /tmp/local-apiserver-test.XXXXXX.log)"
+# The Pulumi stacks of this test live in WORK, whatever backend the caller uses.
+export PULUMI_BACKEND_URL="file://$WORK/backend"
+mkdir -p "$WORK/backend"
+# shellcheck source=scripts/env.sh
+source "$ROOT/scripts/env.sh"
 pass=0
 fail=0
 ok() {
@@ -131,6 +140,154 @@ endpoints_ok() {
 check "the Service has two ready endpoints" endpoints_ok
 check "a new namespace gets its default ServiceAccount" \
   bash -c "kubectl --kubeconfig '$DIR/kubeconfig' create namespace t1 && for i in \$(seq 50); do kubectl --kubeconfig '$DIR/kubeconfig' -n t1 get sa default && exit 0; sleep 0.2; done; exit 1"
+# --- A NodePatch through the real pulumi CLI and the project-built kubernetes plugin.
+# The target is a kwok Node created by another field manager (node-admin), as a kubelet registers its own Node.
+NODE=patch-target
+cat >"$WORK/node.yaml" <<EOF
+apiVersion: v1
+kind: Node
+metadata:
+  name: $NODE
+  annotations:
+    kwok.x-k8s.io/node: fake
+    node.alpha.kubernetes.io/ttl: "0"
+  labels:
+    kubernetes.io/hostname: $NODE
+    kubernetes.io/os: linux
+    type: kwok
+    onprem-k8s.test/owner: node-admin
+status:
+  allocatable: {cpu: "32", memory: 256Gi, pods: "110"}
+  capacity: {cpu: "32", memory: 256Gi, pods: "110"}
+EOF
+PROGRAM="$WORK/program"
+mkdir -p "$PROGRAM"
+ln -s "$ROOT/node_modules" "$PROGRAM/node_modules"
+cat >"$PROGRAM/Pulumi.yaml" <<'EOF'
+name: nodepatch-test
+description: Scratch program of test/support/local-apiserver.test.sh.
+runtime:
+  name: nodejs
+  options:
+    typescript: true
+main: index.ts
+EOF
+echo '{"name": "nodepatch-test", "private": true}' >"$PROGRAM/package.json"
+cat >"$PROGRAM/index.ts" <<'EOF'
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+const config = new pulumi.Config();
+const provider = new k8s.Provider("local", { kubeconfig: config.require("kubeconfig") });
+const node = config.require("node");
+// `changed` is the host's new config: another role, and no zone.
+const labels = config.getBoolean("changed") ? { "onprem-k8s.test/role": "worker" } : { "onprem-k8s.test/role": "edge", "onprem-k8s.test/zone": "a" };
+switch (config.require("case")) {
+  case "patch": // what NodeBootstrap does: labels and taints that win over other managers
+    new k8s.core.v1.NodePatch("labels", {
+      metadata: { name: node, labels, annotations: { "pulumi.com/patchForce": "true" } },
+      spec: { taints: [{ key: "onprem-k8s.test/dedicated", value: "edge", effect: "NoSchedule" }] },
+    }, { provider });
+    break;
+  case "conflict": // another value for a label that node-admin owns, without patchForce
+    new k8s.core.v1.NodePatch("owner", { metadata: { name: node, labels: { "onprem-k8s.test/owner": "pulumi" } } }, { provider });
+    break;
+  case "missing": // a Node that does not exist: waits 3 s for it, then fails
+    new k8s.core.v1.NodePatch("ghost", {
+      metadata: { name: "no-such-node", labels: { "onprem-k8s.test/role": "edge" }, annotations: { "pulumi.com/timeoutSeconds": "3" } },
+    }, { provider });
+    break;
+}
+EOF
+# pl STACK ARGS...: the pulumi CLI on the scratch program; its output goes to the log and to $WORK/out.
+pl() {
+  local stack="$1" rc=0
+  shift
+  pulumi "$@" --stack "$stack" --cwd "$PROGRAM" --non-interactive --color=never >"$WORK/out" 2>&1 || rc=$?
+  cat "$WORK/out"
+  return "$rc"
+}
+stack_init() {
+  pulumi stack init "$1" --cwd "$PROGRAM" --non-interactive &&
+    pulumi config set kubeconfig "$DIR/kubeconfig" --stack "$1" --cwd "$PROGRAM" &&
+    pulumi config set node "$NODE" --stack "$1" --cwd "$PROGRAM" &&
+    pulumi config set case "$1" --stack "$1" --cwd "$PROGRAM"
+}
+node_field() { k get node "$NODE" -o jsonpath="$1"; }
+target_ready() {
+  local i
+  # The plugin as built from the current sources (cached: instant after the first build).
+  bash "$ROOT/scripts/build-tools.sh" && k apply --server-side --field-manager=node-admin -f "$WORK/node.yaml" &&
+    k wait --for=condition=Ready "node/$NODE" --timeout=60s || return 1
+  # The node lifecycle controller may have tainted the Node before kwok made it Ready: wait for that to go.
+  for ((i = 0; i < 300; i++)); do
+    [[ -z "$(node_field '{.spec.taints}')" ]] && return 0
+    sleep 0.2
+  done
+  node_field '{.spec.taints}'
+  return 1
+}
+check "a Node registered by another field manager (node-admin) is Ready and untainted" target_ready
+patch_up() { stack_init patch && pl patch up --yes --skip-preview; }
+check "pulumi up of a NodePatch (patchForce) succeeds" patch_up
+patched() {
+  local managers
+  [[ "$(node_field '{.metadata.labels.onprem-k8s\.test/role}')" == edge ]] || { echo "label missing"; return 1; }
+  [[ "$(node_field '{.metadata.labels.onprem-k8s\.test/zone}')" == a ]] || { echo "zone label missing"; return 1; }
+  [[ "$(node_field '{range .spec.taints[*]}{.key}={.value}:{.effect}{end}')" == "onprem-k8s.test/dedicated=edge:NoSchedule" ]] ||
+    { echo "taints: $(node_field '{.spec.taints}')"; return 1; }
+  [[ "$(node_field '{.metadata.labels.onprem-k8s\.test/owner}')" == node-admin ]] || { echo "node-admin's label changed"; return 1; }
+  managers="$(node_field '{range .metadata.managedFields[*]}{.manager}/{.operation}{"\n"}{end}')"
+  echo "$managers"
+  grep -Eq '^pulumi-patch-[0-9a-f]{16}/Apply$' <<<"$managers"
+}
+check "the Node has the label and the taint, owned by the Patch's own field manager (pulumi-patch-<hash>)" patched
+check "a second pulumi up shows no changes" pl patch up --yes --expect-no-changes
+refresh_ok() { pl patch refresh --yes && pl patch preview --expect-no-changes; }
+check "pulumi refresh reads the live Node, and a preview after it shows no changes" refresh_ok
+changed() {
+  pulumi config set changed true --stack patch --cwd "$PROGRAM" && pl patch up --yes --skip-preview || return 1
+  [[ "$(node_field '{.metadata.labels.onprem-k8s\.test/role}')" == worker ]] || { echo "label not changed"; return 1; }
+  [[ -z "$(node_field '{.metadata.labels.onprem-k8s\.test/zone}')" ]] || { echo "dropped label left"; return 1; }
+  [[ "$(node_field '{range .spec.taints[*]}{.key}{end}')" == onprem-k8s.test/dedicated ]] || { echo "taint lost"; return 1; }
+}
+check "an update changes a label, and removes the label the Patch no longer sets" changed
+conflict_fails() {
+  stack_init conflict || return 1
+  if pl conflict up --yes --skip-preview; then
+    echo "the conflicting Patch was applied"
+    return 1
+  fi
+  grep -q 'field manager "node-admin" owns .metadata.labels.onprem-k8s.test/owner' "$WORK/out" &&
+    grep -q 'pulumi.com/patchForce' "$WORK/out" &&
+    [[ "$(node_field '{.metadata.labels.onprem-k8s\.test/owner}')" == node-admin ]]
+}
+check "a NodePatch without patchForce that changes node-admin's label fails naming node-admin, and changes nothing" conflict_fails
+missing_fails() {
+  stack_init missing || return 1
+  if pl missing up --yes --skip-preview; then
+    echo "a Patch of a missing Node succeeded"
+    return 1
+  fi
+  grep -q 'Node "no-such-node" does not exist' "$WORK/out" || return 1
+  if k get node no-such-node; then
+    echo "the Patch created the Node"
+    return 1
+  fi
+}
+check "a NodePatch of a missing Node fails naming it, and creates no Node" missing_fails
+released() {
+  pl patch destroy --yes --skip-preview || return 1
+  k get node "$NODE" -o yaml
+  [[ -z "$(node_field '{.metadata.labels.onprem-k8s\.test/role}')" ]] || { echo "label left"; return 1; }
+  [[ -z "$(node_field '{.spec.taints}')" ]] || { echo "taint left"; return 1; }
+  [[ -z "$(node_field '{.metadata.annotations.pulumi\.com/patchForce}')" ]] || { echo "annotation left"; return 1; }
+  [[ "$(node_field '{.metadata.labels.onprem-k8s\.test/owner}')" == node-admin ]] &&
+    [[ "$(node_field '{.metadata.labels.kubernetes\.io/hostname}')" == "$NODE" ]] &&
+    [[ -z "$(node_field '{.metadata.deletionTimestamp}')" ]]
+}
+check "pulumi destroy removes the label, the taint and the annotation, and leaves the Node and its other labels" released
+
 refuses_reuse() { ! "$LOCAL" start "$DIR"; }
 check "start refuses a non-empty DIR" refuses_reuse
 

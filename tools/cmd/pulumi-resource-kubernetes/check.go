@@ -1,6 +1,7 @@
 package main
 
-// Check: validate the object's shape and give unnamed objects an auto-name, like upstream.
+// Check: validate the object's shape and give unnamed objects an auto-name, like upstream. Patch
+// resources name the object they change, and are never auto-named.
 
 import (
 	"context"
@@ -30,6 +31,9 @@ func (p *provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulum
 	}
 	if failures := validate(token, news); len(failures) > 0 {
 		return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: failures}, nil
+	}
+	if isPatch(token, stringAt(news, "kind")) {
+		return &pulumirpc.CheckResponse{Inputs: req.GetNews()}, nil
 	}
 	checked, err := autoname(news, olds, urn.Name(), req.GetRandomSeed())
 	if err != nil {
@@ -63,16 +67,18 @@ func validate(token string, news resource.PropertyMap) []*pulumirpc.CheckFailure
 			fail(string(key), "%s must be a string", key)
 		}
 	}
-	if kind := stringAt(news, "kind"); kind != "" && kind != tgvk.Kind {
-		if kind+"Patch" == tgvk.Kind {
-			fail("", "%s: Patch resources are not supported by this project-built kubernetes provider; "+
-				"manage the whole object instead", token)
-		} else {
-			fail("kind", "kind %q does not match the resource type %s", kind, token)
-		}
+	kind := stringAt(news, "kind")
+	patch := isPatch(token, kind)
+	if kind != "" && kind != tgvk.Kind && !patch {
+		fail("kind", "kind %q does not match the resource type %s", kind, token)
 	}
-	if md := stripSecret(news["metadata"]); !md.IsNull() && !isUnknown(md) && !md.IsObject() {
+	md := stripSecret(news["metadata"])
+	if !md.IsNull() && !isUnknown(md) && !md.IsObject() {
 		fail("metadata", "metadata must be an object")
+	}
+	// A Patch changes one existing object, which it must name (unknown until apply is fine).
+	if patch && !isUnknown(md) && !isUnknown(metadataField(news, "name")) && stringAt(news, "metadata", "name") == "" {
+		fail("metadata.name", "%s: a Patch resource must name the %s it changes in metadata.name", token, kind)
 	}
 	return failures
 }

@@ -22,14 +22,25 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 )
 
-// fieldManager owns the fields we apply; a later apply without a field releases it.
+// fieldManager owns the fields we apply; a later apply without a field releases it. Patch
+// resources use a field manager of their own (patchFieldManager), so that they own only their fields.
 const fieldManager = "pulumi-kubernetes"
+
+// applyOptions: who applies, and whether fields owned by other managers are taken over.
+type applyOptions struct {
+	manager string
+	force   bool
+}
+
+// wholeObject is how objects that this stack owns are applied: one manager, always forced.
+var wholeObject = applyOptions{manager: fieldManager, force: true}
 
 type cluster interface {
 	// namespaced reports the scope of a kind, waiting up to `wait` for a kind that is not
 	// served yet (a CRD applied moments ago).
 	namespaced(ctx context.Context, gvk schema.GroupVersionKind, wait time.Duration) (bool, error)
-	apply(ctx context.Context, gvk schema.GroupVersionKind, obj *unstructured.Unstructured) (*unstructured.Unstructured, error)
+	// apply is a server-side apply. Beware: applied to a missing object it creates the object.
+	apply(ctx context.Context, gvk schema.GroupVersionKind, obj *unstructured.Unstructured, opts applyOptions) (*unstructured.Unstructured, error)
 	get(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string) (*unstructured.Unstructured, error)
 	remove(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string) error
 }
@@ -119,9 +130,9 @@ func (c *kubeCluster) namespaced(ctx context.Context, gvk schema.GroupVersionKin
 	return m.Scope.Name() == meta.RESTScopeNameNamespace, nil
 }
 
-// apply is a forced server-side apply with strict field validation, so a misspelt field fails
-// with the API server's message instead of being dropped silently.
-func (c *kubeCluster) apply(ctx context.Context, gvk schema.GroupVersionKind, obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+// apply is a server-side apply with strict field validation, so a misspelt field fails with the
+// API server's message instead of being dropped silently.
+func (c *kubeCluster) apply(ctx context.Context, gvk schema.GroupVersionKind, obj *unstructured.Unstructured, opts applyOptions) (*unstructured.Unstructured, error) {
 	m, err := c.mapping(ctx, gvk, time.Minute)
 	if err != nil {
 		return nil, err
@@ -130,9 +141,9 @@ func (c *kubeCluster) apply(ctx context.Context, gvk schema.GroupVersionKind, ob
 	if err != nil {
 		return nil, err
 	}
-	force := true
+	force := opts.force
 	return c.resource(m, obj.GetNamespace()).Patch(ctx, obj.GetName(), types.ApplyPatchType, body, metav1.PatchOptions{
-		FieldManager: fieldManager, Force: &force, FieldValidation: "Strict",
+		FieldManager: opts.manager, Force: &force, FieldValidation: "Strict",
 	})
 }
 

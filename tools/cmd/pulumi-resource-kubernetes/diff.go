@@ -115,10 +115,14 @@ func hasPrefix(p, prefix resource.PropertyPath) bool {
 	return len(p) >= len(prefix) && overlaps(p, prefix)
 }
 
-// forcesReplace decides whether a changed path needs a new object.
-func forcesReplace(gvk schema.GroupVersionKind, olds resource.PropertyMap, p resource.PropertyPath) bool {
+// forcesReplace decides whether a changed path needs a new object. A Patch is replaced only when
+// it names another object (as upstream): the API server judges its other changes.
+func forcesReplace(gvk schema.GroupVersionKind, olds resource.PropertyMap, p resource.PropertyPath, patch bool) bool {
 	if overlaps(p, pp("metadata", "name")) || overlaps(p, pp("kind")) {
 		return true
+	}
+	if patch {
+		return false
 	}
 	// Immutable ConfigMaps and Secrets can only be replaced.
 	if gvk.Group == "" && (gvk.Kind == "ConfigMap" || gvk.Kind == "Secret") {
@@ -155,10 +159,11 @@ func groupOf(av string) string {
 	return gv.Group
 }
 
-// diffInputs is the whole decision, given old and new inputs and the provider's default namespace.
-func diffInputs(gvk schema.GroupVersionKind, olds, news resource.PropertyMap, defaultNS string) *pulumirpc.DiffResponse {
+// diffInputs is the whole decision, given old and new inputs and the provider's default namespace;
+// patch is set for Patch resources.
+func diffInputs(gvk schema.GroupVersionKind, olds, news resource.PropertyMap, defaultNS string, patch bool) *pulumirpc.DiffResponse {
 	var changes []change
-	for _, k := range []resource.PropertyKey{"__inputs", "status"} {
+	for _, k := range []resource.PropertyKey{"__inputs", "status", fieldManagerKey} {
 		olds, news = without(olds, k), without(news, k)
 	}
 	diffValues(nil, resource.NewObjectProperty(olds), resource.NewObjectProperty(news), &changes)
@@ -177,7 +182,7 @@ func diffInputs(gvk schema.GroupVersionKind, olds, news resource.PropertyMap, de
 	var diffs, replaces []string
 	seen := map[string]bool{}
 	for _, c := range changes {
-		replace := forcesReplace(gvk, olds, c.path)
+		replace := forcesReplace(gvk, olds, c.path, patch)
 		switch {
 		case overlaps(c.path, pp("metadata", "namespace")):
 			replace = nsMoved
@@ -265,5 +270,5 @@ func (p *provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumir
 	if err != nil {
 		return nil, err
 	}
-	return diffInputs(gvk, olds, news, p.config().defaultNamespace()), nil
+	return diffInputs(gvk, olds, news, p.config().defaultNamespace(), isPatch(token, gvk.Kind)), nil
 }

@@ -112,6 +112,7 @@ func toObject(in resource.PropertyMap) (*unstructured.Unstructured, error) {
 	obj := j.(map[string]any)
 	delete(obj, "status") // owned by controllers, never applied
 	delete(obj, "__inputs")
+	delete(obj, fieldManagerKey)
 	return &unstructured.Unstructured{Object: obj}, nil
 }
 

@@ -192,9 +192,14 @@ func TestCheckRejectsInvalidObjects(t *testing.T) {
 	if len(failures) != 1 || failures[0].Property != "kind" {
 		t.Fatalf("missing kind: %v", failures)
 	}
-	_, failures = check(t, p, "urn:pulumi:dev::k8stest::kubernetes:apps/v1:DeploymentPatch::p", nil, deployment("nginx"), "s")
-	if len(failures) != 1 || !strings.Contains(failures[0].Reason, "Patch resources are not supported") {
-		t.Fatalf("patch: %v", failures)
+	_, failures = check(t, p, urnDeploy, nil, set(deployment("nginx"), "kind", "Service"), "s")
+	if len(failures) != 1 || failures[0].Property != "kind" || !strings.Contains(failures[0].Reason, "does not match") {
+		t.Fatalf("kind mismatch: %v", failures)
+	}
+	// A Patch type is the object's kind plus "Patch", and nothing else.
+	_, failures = check(t, p, "urn:pulumi:dev::k8stest::kubernetes:apps/v1:DeploymentPatch::p", nil, set(deployment("nginx"), "kind", "Service"), "s")
+	if len(failures) != 1 || failures[0].Property != "kind" {
+		t.Fatalf("patch of another kind: %v", failures)
 	}
 	// Unknown apiVersion/kind (preview) pass.
 	in := deployment("nginx")
@@ -326,28 +331,28 @@ func TestDiffImmutableFields(t *testing.T) {
 		"spec": map[string]any{"accessModes": []any{"ReadWriteOnce"}, "storageClassName": "ceph",
 			"resources": map[string]any{"requests": map[string]any{"storage": "1Gi"}}}})
 	pvcGVK := schema.GroupVersionKind{Version: "v1", Kind: "PersistentVolumeClaim"}
-	if r := diffInputs(pvcGVK, pvc, set(pvc, "spec.resources.requests.storage", "2Gi"), "default"); len(r.Replaces) > 0 || r.Changes != pulumirpc.DiffResponse_DIFF_SOME {
+	if r := diffInputs(pvcGVK, pvc, set(pvc, "spec.resources.requests.storage", "2Gi"), "default", false); len(r.Replaces) > 0 || r.Changes != pulumirpc.DiffResponse_DIFF_SOME {
 		t.Errorf("PVC resize: %v", r)
 	}
-	if r := diffInputs(pvcGVK, pvc, set(pvc, "spec.storageClassName", "local"), "default"); len(r.Replaces) != 1 {
+	if r := diffInputs(pvcGVK, pvc, set(pvc, "spec.storageClassName", "local"), "default", false); len(r.Replaces) != 1 {
 		t.Errorf("PVC class change: %v", r)
 	}
 	job := obj(map[string]any{"apiVersion": "batch/v1", "kind": "Job", "metadata": map[string]any{"name": "j"},
 		"spec": map[string]any{"backoffLimit": 1, "template": map[string]any{"spec": map[string]any{"containers": []any{map[string]any{"image": "a"}}}}}})
 	jobGVK := schema.GroupVersionKind{Group: "batch", Version: "v1", Kind: "Job"}
-	if r := diffInputs(jobGVK, job, set(job, "spec.template.spec.containers[0].image", "b"), "default"); len(r.Replaces) != 1 {
+	if r := diffInputs(jobGVK, job, set(job, "spec.template.spec.containers[0].image", "b"), "default", false); len(r.Replaces) != 1 {
 		t.Errorf("Job template: %v", r)
 	}
-	if r := diffInputs(jobGVK, job, set(job, "spec.backoffLimit", 2.0), "default"); len(r.Replaces) != 0 {
+	if r := diffInputs(jobGVK, job, set(job, "spec.backoffLimit", 2.0), "default", false); len(r.Replaces) != 0 {
 		t.Errorf("Job backoffLimit: %v", r)
 	}
 	cm := obj(map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "c"}, "data": map[string]any{"a": "1"}})
 	cmGVK := schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}
-	if r := diffInputs(cmGVK, cm, set(cm, "data.a", "2"), "default"); len(r.Replaces) != 0 {
+	if r := diffInputs(cmGVK, cm, set(cm, "data.a", "2"), "default", false); len(r.Replaces) != 0 {
 		t.Errorf("mutable ConfigMap: %v", r)
 	}
 	imm := set(cm, "immutable", true)
-	if r := diffInputs(cmGVK, imm, set(imm, "data.a", "2"), "default"); len(r.Replaces) != 1 {
+	if r := diffInputs(cmGVK, imm, set(imm, "data.a", "2"), "default", false); len(r.Replaces) != 1 {
 		t.Errorf("immutable ConfigMap: %v", r)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
@@ -26,10 +27,10 @@ func tokenOf(typ, urn string) string {
 
 // previewOutputs is what a planned object looks like without asking the cluster: its inputs,
 // with what only the cluster can tell (status) unknown.
-func previewOutputs(gvk schema.GroupVersionKind, state, in resource.PropertyMap) resource.PropertyMap {
+func (t target) previewOutputs(state, in resource.PropertyMap) resource.PropertyMap {
 	out := state.Copy()
 	out["status"] = unknownValue()
-	return outputsOf(gvk.Kind, gvk.Group, out, in)
+	return t.outputsFor(out, in)
 }
 
 // overlay approximates an apply for previews: new inputs over the old live object.
@@ -82,10 +83,41 @@ func initFailed(id string, outs, in resource.PropertyMap, cause error) error {
 	return st.Err()
 }
 
+// target is what a resource manages: a whole object, or (patchManager set) some fields of an
+// object that exists already.
+type target struct {
+	gvk          schema.GroupVersionKind
+	patchManager string
+}
+
+// resolve finds the object kind behind a resource type and, for Patch resources, their field
+// manager (state may be nil).
+func resolve(token, urn string, props, state resource.PropertyMap) (target, error) {
+	gvk, err := objectGVK(token, props)
+	if err != nil {
+		return target{}, err
+	}
+	t := target{gvk: gvk}
+	if isPatch(token, gvk.Kind) {
+		t.patchManager = patchFieldManager(urn, state, props)
+	}
+	return t, nil
+}
+
+// outputsFor is the state of a resource: the live object, and a Patch's field manager.
+func (t target) outputsFor(live, in resource.PropertyMap) resource.PropertyMap {
+	out := outputsOf(t.gvk.Kind, t.gvk.Group, live, in)
+	if t.patchManager != "" {
+		out[fieldManagerKey] = resource.NewStringProperty(t.patchManager)
+	}
+	return out
+}
+
 // applyAndAwait is the shared body of Create and Update.
-func (p *provider) applyAndAwait(ctx context.Context, urn string, gvk schema.GroupVersionKind, in resource.PropertyMap,
+func (p *provider) applyAndAwait(ctx context.Context, urn string, t target, in resource.PropertyMap,
 	fallbackNS string, create bool, timeout float64,
 ) (string, resource.PropertyMap, error) {
+	gvk := t.gvk
 	ctx, cancel := p.opContext(ctx)
 	defer cancel()
 	c, err := p.client()
@@ -103,9 +135,16 @@ func (p *provider) applyAndAwait(ctx context.Context, urn string, gvk schema.Gro
 		return "", nil, err
 	}
 	id := objectID(obj.GetNamespace(), obj.GetName())
-	// Like upstream, refuse to take over an object created outside this stack unless asked to:
-	// a later replace or destroy would delete it.
-	if create && !p.config().upsert {
+	opts := wholeObject
+	if t.patchManager != "" {
+		// A Patch changes an object that exists: applying to a missing one would create it.
+		if err := p.awaitExists(ctx, c, urn, gvk, obj.GetNamespace(), obj.GetName(), awaitTimeout(timeout, obj, defaultPatchWait)); err != nil {
+			return "", nil, err
+		}
+		opts = applyOptions{manager: t.patchManager, force: patchForce(obj)}
+	} else if create && !p.config().upsert {
+		// Like upstream, refuse to take over an object created outside this stack unless asked to:
+		// a later replace or destroy would delete it.
 		_, err := c.get(ctx, gvk, obj.GetNamespace(), obj.GetName())
 		if err == nil {
 			return "", nil, fmt.Errorf("%s %q already exists; import it, or set the provider's upsertExistingObjects to adopt it",
@@ -115,12 +154,15 @@ func (p *provider) applyAndAwait(ctx context.Context, urn string, gvk schema.Gro
 			return "", nil, err
 		}
 	}
-	live, err := c.apply(ctx, gvk, obj)
+	live, err := c.apply(ctx, gvk, obj, opts)
 	if err != nil {
+		if t.patchManager != "" && apierrors.IsConflict(err) {
+			return "", nil, explainConflict(err, gvk, id, t.patchManager)
+		}
 		return "", nil, fmt.Errorf("applying %s %q: %w", gvk.Kind, id, err)
 	}
 	live, awaitErr := p.awaitReady(ctx, c, urn, gvk, live, awaitTimeout(timeout, live, defaultAwait))
-	outs := outputsOf(gvk.Kind, gvk.Group, fromObject(live), in)
+	outs := t.outputsFor(fromObject(live), in)
 	if awaitErr != nil {
 		return "", nil, initFailed(id, outs, in, awaitErr)
 	}
@@ -132,18 +174,18 @@ func (p *provider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*p
 	if err != nil {
 		return nil, err
 	}
-	gvk, err := objectGVK(tokenOf(req.GetType(), req.GetUrn()), in)
+	t, err := resolve(tokenOf(req.GetType(), req.GetUrn()), req.GetUrn(), in, nil)
 	if err != nil {
 		return nil, err
 	}
 	if req.GetPreview() {
-		props, err := marshal(previewOutputs(gvk, in, in))
+		props, err := marshal(t.previewOutputs(in, in))
 		if err != nil {
 			return nil, err
 		}
 		return &pulumirpc.CreateResponse{Properties: props}, nil
 	}
-	id, outs, err := p.applyAndAwait(ctx, req.GetUrn(), gvk, in, "", true, req.GetTimeout())
+	id, outs, err := p.applyAndAwait(ctx, req.GetUrn(), t, in, "", true, req.GetTimeout())
 	if err != nil {
 		return nil, err
 	}
@@ -163,13 +205,13 @@ func (p *provider) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*p
 	if err != nil {
 		return nil, err
 	}
-	gvk, err := objectGVK(tokenOf(req.GetType(), req.GetUrn()), news)
+	t, err := resolve(tokenOf(req.GetType(), req.GetUrn()), req.GetUrn(), news, olds)
 	if err != nil {
 		return nil, err
 	}
 	if req.GetPreview() {
 		merged := overlay(resource.NewObjectProperty(olds), resource.NewObjectProperty(news)).ObjectValue()
-		props, err := marshal(previewOutputs(gvk, merged, news))
+		props, err := marshal(t.previewOutputs(merged, news))
 		if err != nil {
 			return nil, err
 		}
@@ -178,7 +220,7 @@ func (p *provider) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*p
 	// The object stays where it is: a new default namespace does not move it (Diff replaces on a
 	// namespace change the program asks for).
 	ns, _ := parseID(req.GetId())
-	_, outs, err := p.applyAndAwait(ctx, req.GetUrn(), gvk, news, ns, false, req.GetTimeout())
+	_, outs, err := p.applyAndAwait(ctx, req.GetUrn(), t, news, ns, false, req.GetTimeout())
 	if err != nil {
 		return nil, err
 	}
@@ -233,10 +275,11 @@ func (p *provider) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*pulum
 	if len(known) == 0 {
 		known = state
 	}
-	gvk, err := objectGVK(tokenOf(req.GetType(), req.GetUrn()), known)
+	t, err := resolve(tokenOf(req.GetType(), req.GetUrn()), req.GetUrn(), known, state)
 	if err != nil {
 		return nil, err
 	}
+	gvk := t.gvk
 	c, err := p.client()
 	if err != nil {
 		return nil, err
@@ -263,7 +306,7 @@ func (p *provider) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*pulum
 	if len(inputs) == 0 {
 		inputs = inputsFromLive(live)
 	}
-	props, err := marshal(outputsOf(gvk.Kind, gvk.Group, fromObject(live), inputs))
+	props, err := marshal(t.outputsFor(fromObject(live), inputs))
 	if err != nil {
 		return nil, err
 	}
@@ -274,7 +317,8 @@ func (p *provider) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*pulum
 	return &pulumirpc.ReadResponse{Id: objectID(live.GetNamespace(), live.GetName()), Properties: props, Inputs: ins}, nil
 }
 
-// Delete removes the object and waits until it is gone; an object already gone is success.
+// Delete removes the object and waits until it is gone; an object already gone is success. A
+// Patch only releases its fields and leaves the object.
 func (p *provider) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
 	ctx, cancel := p.opContext(ctx)
 	defer cancel()
@@ -282,15 +326,22 @@ func (p *provider) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*e
 	if err != nil {
 		return nil, err
 	}
-	gvk, err := objectGVK(tokenOf(req.GetType(), req.GetUrn()), state)
+	t, err := resolve(tokenOf(req.GetType(), req.GetUrn()), req.GetUrn(), state, state)
 	if err != nil {
 		return nil, err
 	}
+	gvk := t.gvk
 	c, err := p.client()
 	if err != nil {
 		return nil, err
 	}
 	ns, name := parseID(req.GetId())
+	if t.patchManager != "" {
+		if err := p.relinquish(ctx, c, gvk, ns, name, t.patchManager); err != nil {
+			return nil, err
+		}
+		return &emptypb.Empty{}, nil
+	}
 	err = c.remove(ctx, gvk, ns, name)
 	if isNotFound(err) || errors.Is(err, errUnknownKind) {
 		return &emptypb.Empty{}, nil
