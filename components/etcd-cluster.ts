@@ -55,7 +55,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
       const memberScript = pulumi
         .all([args.caCert, certs.server.cert, certs.server.key, certs.peer.cert, certs.peer.key])
         .apply(([caCert, serverCert, serverKey, peerCert, peerKey]) =>
-          renderEtcdMember({ clusterToken: `${args.clusterName}-etcd`, member: { name: host.name, address: host.address }, peers, settings: args.settings, pki: { caCert, serverCert, serverKey, peerCert, peerKey } }),
+          renderEtcdMember({ clusterToken: `${args.clusterName}-etcd`, member: { name: host.name, address: host.address }, peers, settings: args.settings, pki: { caCert, serverCert, serverKey, peerCert, peerKey }, releaseSha256: args.artifact.sha256 }),
         );
       const step = hostStep(`${name}-${host.name}-member`, host, sshPrivateKey, memberScript, {
         parent: this,

@@ -80,6 +80,7 @@ export class HaControlPlane extends pulumi.ComponentResource {
         apiServerExtraArgs: extra.apiServer ?? {},
         controllerManagerExtraArgs: extra.controllerManager ?? {},
         schedulerExtraArgs: extra.scheduler ?? {},
+        releaseSha256: args.artifact.sha256,
       }),
     );
 

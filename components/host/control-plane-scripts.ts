@@ -47,6 +47,8 @@ export interface ControlPlaneSettings {
   readonly apiServerExtraArgs: Readonly<Record<string, string>>;
   readonly controllerManagerExtraArgs: Readonly<Record<string, string>>;
   readonly schedulerExtraArgs: Readonly<Record<string, string>>;
+  /** sha256 of the kubernetes-server release: named in the units, so a new release rolls the masters. */
+  readonly releaseSha256: string;
 }
 
 /** PEM texts a master needs; keys are secrets. */
@@ -388,6 +390,7 @@ export function renderControlPlaneMaster(a: MasterScriptArgs): string {
   const { master, settings: s, pki } = a;
   const ownServer = `https://${master.address}:${API_SERVER_PORT}`;
   const kubeconfig = (user: string, cert: string, key: string) => renderKubeconfig({ clusterName: s.clusterName, server: ownServer, caCert: pki.caCert, user, clientCert: cert, clientKey: key });
+  const release = `# kubernetes-server release ${s.releaseSha256}\n`;
   // Files shared by the apiserver and the controller-manager restart both.
   const shared: FileSpec[] = [
     [`${K8S_PKI}/ca.crt`, "0644", pki.caCert],
@@ -407,16 +410,16 @@ export function renderControlPlaneMaster(a: MasterScriptArgs): string {
     [`${K8S_PKI}/sa.pub`, "0644", pki.serviceAccountPublicKey],
     [ENCRYPTION_CONFIG, "0600", renderEncryptionConfig(a.encryptionKey)],
     [AUDIT_POLICY, "0644", renderAuditPolicy()],
-    [`${UNIT_DIR}/kube-apiserver.service`, "0644", renderDaemonUnit("Kubernetes API server", "kube-apiserver", apiServerFlags(master, s), "network-online.target", API_SERVER_STOP_TIMEOUT_SECONDS, renderApiServerDrainHooks())],
+    [`${UNIT_DIR}/kube-apiserver.service`, "0644", release + renderDaemonUnit("Kubernetes API server", "kube-apiserver", apiServerFlags(master, s), "network-online.target", API_SERVER_STOP_TIMEOUT_SECONDS, renderApiServerDrainHooks())],
   ];
   const controllerManager: FileSpec[] = [
     [`${K8S_PKI}/ca.key`, "0600", pki.caKey],
     [CONTROLLER_MANAGER_KUBECONFIG, "0600", kubeconfig("system:kube-controller-manager", pki.controllerManagerCert, pki.controllerManagerKey)],
-    [`${UNIT_DIR}/kube-controller-manager.service`, "0644", renderDaemonUnit("Kubernetes controller manager", "kube-controller-manager", controllerManagerFlags(s), "kube-apiserver.service")],
+    [`${UNIT_DIR}/kube-controller-manager.service`, "0644", release + renderDaemonUnit("Kubernetes controller manager", "kube-controller-manager", controllerManagerFlags(s), "kube-apiserver.service")],
   ];
   const scheduler: FileSpec[] = [
     [SCHEDULER_KUBECONFIG, "0600", kubeconfig("system:kube-scheduler", pki.schedulerCert, pki.schedulerKey)],
-    [`${UNIT_DIR}/kube-scheduler.service`, "0644", renderDaemonUnit("Kubernetes scheduler", "kube-scheduler", schedulerFlags(s), "kube-apiserver.service")],
+    [`${UNIT_DIR}/kube-scheduler.service`, "0644", release + renderDaemonUnit("Kubernetes scheduler", "kube-scheduler", schedulerFlags(s), "kube-apiserver.service")],
   ];
   const agentUnits = renderApiServerAgentUnits(master.address);
   const agent: FileSpec[] = [

@@ -37,6 +37,8 @@ export interface EtcdMemberScriptArgs {
   readonly peers: readonly EtcdPeer[];
   readonly settings: EtcdSettings;
   readonly pki: EtcdMemberPki;
+  /** sha256 of the etcd release: named in the unit, so a new release restarts the members one at a time. */
+  readonly releaseSha256: string;
 }
 
 export function renderEtcdConfig(a: Omit<EtcdMemberScriptArgs, "pki">): string {
@@ -67,8 +69,9 @@ ${tls("peer")}
 `;
 }
 
-export function renderEtcdUnit(): string {
-  return `[Unit]
+export function renderEtcdUnit(releaseSha256: string): string {
+  return `# etcd release ${releaseSha256}
+[Unit]
 Description=etcd key-value store (onprem-k8s)
 After=network-online.target
 Wants=network-online.target
@@ -131,7 +134,7 @@ export function renderEtcdMember(a: EtcdMemberScriptArgs): string {
     [`${ETCD_PKI}/peer.crt`, "0644", a.pki.peerCert],
     [`${ETCD_PKI}/peer.key`, "0600", a.pki.peerKey],
     [CONFIG, "0644", renderEtcdConfig(a)],
-    [UNIT, "0644", renderEtcdUnit()],
+    [UNIT, "0644", renderEtcdUnit(a.releaseSha256)],
     [ENSURE_SERVICE, "0644", renderEtcdEnsureUnits().service],
     [ENSURE_TIMER, "0644", renderEtcdEnsureUnits().timer],
   ];

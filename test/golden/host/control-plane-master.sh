@@ -156,6 +156,7 @@ rules:
   - level: Metadata
 ONPREM_K8S_EOF
 put_file /etc/systemd/system/kube-apiserver.service 0644 <<'ONPREM_K8S_EOF'
+# kubernetes-server release aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 [Unit]
 Description=Kubernetes API server (onprem-k8s)
 After=network-online.target
@@ -237,6 +238,7 @@ contexts:
 current-context: system:kube-controller-manager@lab
 ONPREM_K8S_EOF
 put_file /etc/systemd/system/kube-controller-manager.service 0644 <<'ONPREM_K8S_EOF'
+# kubernetes-server release aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 [Unit]
 Description=Kubernetes controller manager (onprem-k8s)
 After=kube-apiserver.service
@@ -292,6 +294,7 @@ contexts:
 current-context: system:kube-scheduler@lab
 ONPREM_K8S_EOF
 put_file /etc/systemd/system/kube-scheduler.service 0644 <<'ONPREM_K8S_EOF'
+# kubernetes-server release aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 [Unit]
 Description=Kubernetes scheduler (onprem-k8s)
 After=kube-apiserver.service

@@ -88,6 +88,7 @@ peer-transport-security:
   client-cert-auth: true
 ONPREM_K8S_EOF
 put_file /etc/systemd/system/etcd.service 0644 <<'ONPREM_K8S_EOF'
+# etcd release aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 [Unit]
 Description=etcd key-value store (onprem-k8s)
 After=network-online.target

@@ -43,6 +43,7 @@ const settings: ControlPlaneSettings = {
   apiServerExtraArgs: {},
   controllerManagerExtraArgs: {},
   schedulerExtraArgs: {},
+  releaseSha256: "a".repeat(64),
 };
 // 32 bytes of 0x01, base64: a stand-in, never a real key.
 const encryptionKey = Buffer.alloc(32, 1).toString("base64");

@@ -16,6 +16,7 @@ const settings = { heartbeatIntervalMs: 100, electionTimeoutMs: 1000, snapshotCo
 const haproxy = renderHaproxyConfig({ name: "etcd", vip: "172.31.250.100", ports: [2379], backends: peers });
 const keepalived = renderKeepalivedConfig({ name: "etcd", vip: "172.31.250.100", prefix: 24, virtualRouterId: 71, priority: 150, self: peers[0], peers: peers.slice(1), authPassword: "s3cret" });
 
+const releaseSha256 = "a".repeat(64);
 const scripts: Record<string, string> = {
   "artifact-url.sh": renderArtifactInstall({ name: "etcd", sha256: "a".repeat(64), url: "http://172.31.250.1:8080/artifacts/etcd.tar.gz", binaries: ["etcd", "etcdctl"] }),
   "artifact-upload.sh": renderArtifactInstall({ name: "etcd", sha256: "b".repeat(64), binaries: ["etcd", "etcdctl"] }),
@@ -25,6 +26,7 @@ const scripts: Record<string, string> = {
     peers,
     settings,
     pki: { caCert: pem("CERTIFICATE"), serverCert: pem("CERTIFICATE"), serverKey: pem("EC PRIVATE KEY"), peerCert: pem("CERTIFICATE"), peerKey: pem("EC PRIVATE KEY") },
+    releaseSha256,
   }),
   "etcd-cluster-health.sh": renderEtcdClusterHealth(peers),
   "etcd-backup.sh": renderEtcdBackup({ intervalMinutes: 60, retention: 24, directory: "/var/backups/etcd" }),
@@ -50,13 +52,13 @@ describe("host scripts", () => {
 
   test("etcd member config lists every peer in the same order on every member", () => {
     const initialCluster = (member: (typeof peers)[number]) =>
-      /initial-cluster: (.*)/.exec(renderEtcdMember({ clusterToken: "t", member, peers, settings, pki: { caCert: "", serverCert: "", serverKey: "", peerCert: "", peerKey: "" } }))![1];
+      /initial-cluster: (.*)/.exec(renderEtcdMember({ clusterToken: "t", member, peers, settings, pki: { caCert: "", serverCert: "", serverKey: "", peerCert: "", peerKey: "" }, releaseSha256 }))![1];
     expect(new Set(peers.map(initialCluster))).toEqual(new Set(["lab1=https://172.31.250.11:2380,lab2=https://172.31.250.12:2380,lab3=https://172.31.250.13:2380"]));
   });
 
   test("a changed etcd setting changes the member script, and nothing else does", () => {
     const render = (heartbeatIntervalMs: number) =>
-      renderEtcdMember({ clusterToken: "t", member: peers[1], peers, settings: { ...settings, heartbeatIntervalMs }, pki: { caCert: "c", serverCert: "s", serverKey: "k", peerCert: "p", peerKey: "q" } });
+      renderEtcdMember({ clusterToken: "t", member: peers[1], peers, settings: { ...settings, heartbeatIntervalMs }, pki: { caCert: "c", serverCert: "s", serverKey: "k", peerCert: "p", peerKey: "q" }, releaseSha256 });
     expect(render(100)).toBe(render(100));
     expect(render(150)).not.toBe(render(100));
     expect(render(150)).toContain("heartbeat-interval: 150");

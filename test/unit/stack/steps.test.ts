@@ -134,7 +134,8 @@ describe("changing X re-runs exactly these steps", () => {
     ["nothing", () => undefined, []],
     ["an etcd tunable (snapshotCount)", (c) => (c.etcd = { ...c.etcd, snapshotCount: 20000 }), each("etcd-HOST-member")],
     ["the backup retention", (c) => (c.etcd = { ...c.etcd, backupRetention: 9 }), each("etcd-HOST-backup")],
-    ["the etcd artifact", (c) => (c.artifacts.etcd.sha256 = "d".repeat(64)), each("etcd-HOST-etcd-install")],
+    // A new release restarts the daemons, one host at a time.
+    ["the etcd artifact", (c) => (c.artifacts.etcd.sha256 = "d".repeat(64)), [...each("etcd-HOST-etcd-install"), ...each("etcd-HOST-member")]],
     ["the certificate validity", (c) => (c.pki = { validityDays: 90 }), [...each("etcd-HOST-member"), ...each("control-plane-HOST-master"), "nodes-lab1-kwok"]],
     ["the load balancer ports", (c) => (c.loadBalancers[0].ports = [2379, 2380]), each("etcd-HOST-config")],
     ["the VRRP password", (c) => (c.loadBalancerAuthPassword = "newpass"), [...each("etcd-HOST-config"), ...each("api-HOST-config"), ...each("edge-HOST-config")]],
@@ -142,7 +143,7 @@ describe("changing X re-runs exactly these steps", () => {
     ["an apiserver flag", (c) => (c.kubernetes = { apiServerExtraArgs: { "event-ttl": "2h" } }), each("control-plane-HOST-master")],
     ["a scheduler flag", (c) => (c.kubernetes = { schedulerExtraArgs: { v: 2 } }), each("control-plane-HOST-master")],
     ["the Secrets encryption key", (c) => (c.secretsEncryptionKey = Buffer.alloc(32, 4).toString("base64")), each("control-plane-HOST-master")],
-    ["the kubernetes-server artifact", (c) => (c.artifacts.kubernetes.sha256 = "d".repeat(64)), each("control-plane-HOST-kubernetes-install")],
+    ["the kubernetes-server artifact", (c) => (c.artifacts.kubernetes.sha256 = "d".repeat(64)), [...each("control-plane-HOST-kubernetes-install"), ...each("control-plane-HOST-master")]],
     ["the kwok artifact", (c) => (c.artifacts.kwok.sha256 = "d".repeat(64)), ["nodes-lab1-kwok-install", "nodes-lab1-kwok"]],
     ["a simulated node's labels", (c) => (c.hosts[3].labels = { storage: "hdd" }), []],
     ["the edge VIP", (c) => (c.loadBalancers[2].vip = "172.31.250.103"), each("edge-HOST-config")],
