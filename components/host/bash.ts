@@ -66,6 +66,29 @@ retry() {
 `;
 }
 
+/** A file a step puts in place: its path, mode and content. */
+export type FileSpec = [path: string, mode: string, content: string];
+
+/** put_file for each file, in order; CHANGED tells whether any of them changed. */
+export function putFiles(files: readonly FileSpec[]): string {
+  return files.map(([path, mode, content]) => heredoc(`put_file ${path} ${mode}`, content)).join("\n");
+}
+
+/** The shell function `apply UNIT CHANGED` of the steps that run daemons: start a stopped one, restart a changed one. */
+export const APPLY_DAEMON_FUNCTION = `# apply UNIT CHANGED: starts a stopped daemon, restarts a changed one; prints what it did.
+apply() {
+  if ! systemctl is-active --quiet "$1"; then
+    systemctl start "$1" || true
+    echo started
+  elif [[ $2 == 1 ]]; then
+    systemctl restart "$1" || true
+    echo restarted
+  else
+    echo unchanged
+  fi
+}
+`;
+
 /** Joins a script from its preamble and body sections. */
 export function script(step: string, ...sections: string[]): string {
   return [preamble(step), ...sections].join("\n") + "\n";

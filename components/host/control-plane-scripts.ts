@@ -3,7 +3,7 @@
  * put them on a master, gate on its health and remove it again. Pure functions of their inputs.
  */
 import { createHash } from "crypto";
-import { heredoc, script, shellQuote } from "./bash";
+import { APPLY_DAEMON_FUNCTION, FileSpec, heredoc, putFiles, script, shellQuote } from "./bash";
 
 export const K8S_DIR = "/etc/kubernetes";
 export const K8S_PKI = `${K8S_DIR}/pki`;
@@ -373,11 +373,6 @@ function kubectl(server: string): string {
   return `kubectl --kubeconfig ${ADMIN_KUBECONFIG} --server ${server} --request-timeout=5s`;
 }
 
-type FileSpec = [path: string, mode: string, content: string];
-
-function putFiles(files: readonly FileSpec[]): string {
-  return files.map(([path, mode, content]) => heredoc(`put_file ${path} ${mode}`, content)).join("\n");
-}
 
 /**
  * Puts a master's certificates, kubeconfigs, configs and units in place, then, daemon by daemon:
@@ -453,19 +448,7 @@ systemctl daemon-reload
 systemctl enable --quiet ${CONTROL_PLANE_UNITS.join(" ")} kube-control-plane-ensure.timer kube-apiserver-agent.socket
 systemctl start kube-control-plane-ensure.timer
 if [[ $agent_changed == 1 ]]; then systemctl restart kube-apiserver-agent.socket; else systemctl start kube-apiserver-agent.socket; fi
-# apply UNIT CHANGED: starts a stopped daemon, restarts a changed one; prints what it did.
-apply() {
-  if ! systemctl is-active --quiet "$1"; then
-    systemctl start "$1" || true
-    echo started
-  elif [[ $2 == 1 ]]; then
-    systemctl restart "$1" || true
-    echo restarted
-  else
-    echo unchanged
-  fi
-}
-# give_up WHAT: the new files did not work; the previous ones come back and the daemons run on them again.
+${APPLY_DAEMON_FUNCTION}# give_up WHAT: the new files did not work; the previous ones come back and the daemons run on them again.
 give_up() {
   restore_files
   systemctl daemon-reload

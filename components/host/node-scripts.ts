@@ -3,7 +3,7 @@
  * config, and containerd's when onprem-k8s installs it) and the scripts that apply them on a host and remove them.
  * Pure functions of their inputs.
  */
-import { heredoc, script } from "./bash";
+import { APPLY_DAEMON_FUNCTION, FileSpec, heredoc, putFiles, script } from "./bash";
 import { renderDaemonUnit, renderKubeconfig } from "./control-plane-scripts";
 
 /** Kept out of /etc/kubernetes: a host that is also a master must not lose its node files with its master files. */
@@ -202,11 +202,6 @@ WantedBy=multi-user.target
 const MODULES = "overlay\nbr_netfilter\n";
 const SYSCTLS = "net.ipv4.ip_forward = 1\nnet.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\n";
 
-type FileSpec = [path: string, mode: string, content: string];
-
-function putFiles(files: readonly FileSpec[]): string {
-  return files.map(([path, mode, content]) => heredoc(`put_file ${path} ${mode}`, content)).join("\n");
-}
 
 /**
  * Puts a node's files in place, then, daemon by daemon (containerd when onprem-k8s runs it, kubelet, kube-proxy): a
@@ -272,19 +267,7 @@ ${putFiles(kubeProxy)}
 kube_proxy_changed=$CHANGED
 systemctl daemon-reload
 systemctl enable --quiet ${s.manageContainerd ? "containerd " : ""}${NODE_UNITS.join(" ")}
-# apply UNIT CHANGED: starts a stopped daemon, restarts a changed one; prints what it did.
-apply() {
-  if ! systemctl is-active --quiet "$1"; then
-    systemctl start "$1" || true
-    echo started
-  elif [[ $2 == 1 ]]; then
-    systemctl restart "$1" || true
-    echo restarted
-  else
-    echo unchanged
-  fi
-}
-# revert UNIT CHANGED: after the files came back, a changed daemon runs on them again, or stops if it had none.
+${APPLY_DAEMON_FUNCTION}# revert UNIT CHANGED: after the files came back, a changed daemon runs on them again, or stops if it had none.
 revert() {
   [[ $2 == 1 ]] || return 0
   if [[ -f ${UNIT_DIR}/$1.service ]]; then systemctl restart "$1" || true; else systemctl stop "$1" || true; fi

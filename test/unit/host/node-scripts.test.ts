@@ -1,6 +1,5 @@
 // A real node's host files and scripts as text: a golden file each, shellcheck over the scripts, and the properties
 // the kubelet, kube-proxy and the API rely on.
-import { spawnSync } from "child_process";
 import {
   NodePki,
   NodeSettings,
@@ -16,6 +15,7 @@ import {
 import { renderArtifactInstall } from "../../../components/host/artifact-script";
 import { CNI_CONF } from "../../../components/flannel";
 import { expectGolden } from "./golden";
+import { shellcheckFailures } from "./shellcheck";
 
 const host = { name: "lab-w1", address: "172.31.250.21" };
 const pem = (what: string) => `-----BEGIN ${what}-----\nMIIBfake${what.replace(/ /g, "")}\n-----END ${what}-----\n`;
@@ -54,12 +54,7 @@ describe("node host files and scripts", () => {
   });
 
   test("pass shellcheck", () => {
-    const failures = Object.entries(scripts).flatMap(([name, text]) => {
-      const result = spawnSync("shellcheck", ["--shell=bash", "--severity=style", "-"], { input: text, encoding: "utf8" });
-      if (result.error) throw new Error(`shellcheck is needed for this test (apt-get install shellcheck): ${result.error.message}`);
-      return result.status === 0 ? [] : [`${name}:\n${result.stdout}`];
-    });
-    expect(failures).toEqual([]);
+    expect(shellcheckFailures(scripts)).toEqual([]);
   });
 
   test("the kubelet admits only the cluster CA's clients and webhook-checked tokens, and keeps its onprem-k8s certificates", () => {
