@@ -21,7 +21,7 @@ COLD_RUNS=${2:-1}
 STACK=bench
 sed 's/172\.31\.250\./172.31.251./g; s/clusterName: lab/clusterName: bench/' Pulumi.lab.yaml | grep -v -e '^encryptionsalt:' >Pulumi.bench.yaml
 # The lab's secrets are encrypted for the lab stack: the bench stack gets its own.
-sed -i '/^  onprem-k8s:[A-Za-z]*:$/{N;/secure:/d}' Pulumi.bench.yaml
+sed -i '/^  onprem-k8s:[A-Za-z0-9]*:$/{N;/secure:/d}' Pulumi.bench.yaml
 cleanup() {
   pulumi stack rm --yes --force "$STACK" >/dev/null 2>&1 || true
   rm -f Pulumi.bench.yaml
@@ -50,7 +50,7 @@ fresh_stack() {
   head -c 6 /dev/urandom | base64 | head -c 8 | pulumi config set --secret loadBalancerAuthPassword --stack "$STACK" >/dev/null
   # The apps' and Ceph's secrets: any value will do.
   local key
-  grep -B1 '^    secure:' Pulumi.lab.yaml | sed -n 's/^  onprem-k8s:\([A-Za-z]*\):$/\1/p' | grep -v -e loadBalancerAuthPassword -e secretsEncryptionKey |
+  grep -B1 '^    secure:' Pulumi.lab.yaml | sed -n 's/^  onprem-k8s:\([A-Za-z0-9]*\):$/\1/p' | grep -v -e loadBalancerAuthPassword -e secretsEncryptionKey |
     while read -r key; do head -c 12 /dev/urandom | base64 | pulumi config set --secret "$key" --stack "$STACK" >/dev/null; done
   "$LABS/stack-config.sh" >/dev/null 2>&1 || { echo "bench: scripts/lab/stack-config.sh failed" >&2; exit 1; }
 }
