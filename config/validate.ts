@@ -53,7 +53,12 @@ export function validateClusterConfig(raw: Record<string, unknown>, secretKeys: 
   checkControlPlane({ hosts, loadBalancers, artifacts, versions, encryptionKey: raw.secretsEncryptionKey, key }, problems);
   checkPlainTextSecrets(raw, secretKeys, namespace, problems);
 
-  const addons = parseAddons(raw, key, secretKeys, problems);
+  const parsedAddons = parseAddons(raw, key, secretKeys, problems);
+  // versions.traefik pins Traefik's image unless traefik.image names one.
+  const addons =
+    parsedAddons.traefik && versions.traefik && !parsedAddons.traefik.image
+      ? { ...parsedAddons, traefik: { ...parsedAddons.traefik, image: `traefik:v${versions.traefik.replace(/^v/, "")}` } }
+      : parsedAddons;
   if (addons.traefik && !loadBalancers.some((lb) => lb.backendRole === "edge")) {
     problems.add(key("traefik"), "is configured, but no load balancer has backendRole edge", "add a load balancer in front of the edge nodes (backendRole edge, ports [80, 443]) for Traefik's VIP");
   }

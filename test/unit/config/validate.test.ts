@@ -17,6 +17,21 @@ describe("validateClusterConfig", () => {
     expect(spec.pki).toEqual({ validityDays: 3650, expiryWarningDays: 30 });
   });
 
+  test("versions.traefik pins Traefik's image unless traefik.image names one", () => {
+    const withVersion = (traefik: Record<string, unknown>) => {
+      const raw = validRawConfig();
+      raw.versions = { ...raw.versions, traefik: "3.1.7" };
+      raw.traefik = traefik;
+      raw.hosts.push({ name: "e1", address: "10.0.0.31", roles: ["edge"] }, { name: "e2", address: "10.0.0.32", roles: ["edge"] });
+      raw.loadBalancers.push({ name: "edge", vip: "10.0.0.200", virtualRouterId: 52, hostRole: "edge", backendRole: "edge", ports: [80, 443] });
+      const { spec, problems } = validateClusterConfig(raw, SECRET_KEYS, NS);
+      expect(problems).toEqual([]);
+      return spec.addons.traefik?.image;
+    };
+    expect(withVersion({ defaultIngressClass: true })).toBe("traefik:v3.1.7");
+    expect(withVersion({ image: "registry.local/traefik:v3.1.6" })).toBe("registry.local/traefik:v3.1.6");
+  });
+
   const cases: [string, (raw: Record<string, any>) => void, string, ReadonlySet<string>?][] = [
     ["pod network overlapping the host network", (r) => (r.network.podCidr = "10.0.0.0/16"),
       "onprem-k8s:network.podCidr: 10.0.0.0/16 overlaps onprem-k8s:network.hostCidr 10.0.0.0/24; give the host, pod and service networks separate address ranges"],
