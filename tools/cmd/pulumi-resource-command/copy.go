@@ -20,6 +20,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/archive"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/asset"
 	"golang.org/x/crypto/ssh"
+
+	"onprem-k8s/tools/cmd/internal/propmap"
 )
 
 // copyPlan is what will be sent and the remote script that receives it on stdin.
@@ -59,7 +61,7 @@ func planTar(remotePath, base string, open func() (io.ReadCloser, error)) copyPl
 
 // planCopy decides how to ship `source` (an asset or archive property) to remotePath.
 func planCopy(source resource.PropertyValue, remotePath string) (copyPlan, error) {
-	src, _ := unwrap(source)
+	src, _ := propmap.Unwrap(source)
 	switch {
 	case src.IsAsset():
 		a := src.AssetValue()

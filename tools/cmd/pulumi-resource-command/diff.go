@@ -7,6 +7,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+
+	"onprem-k8s/tools/cmd/internal/propmap"
 )
 
 const (
@@ -50,7 +52,7 @@ func checkInputs(typ string, news resource.PropertyMap) (resource.PropertyMap, [
 			fail("connection", "missing required property 'connection'")
 		} else {
 			out["connection"] = withConnDefaults(out["connection"])
-			if c, _ := unwrap(out["connection"]); c.IsObject() {
+			if c, _ := propmap.Unwrap(out["connection"]); c.IsObject() {
 				if h, ok := c.ObjectValue()["host"]; !ok || h.IsNull() {
 					fail("connection.host", "missing required property 'connection.host'")
 				}
@@ -64,7 +66,7 @@ func checkInputs(typ string, news resource.PropertyMap) (resource.PropertyMap, [
 		}
 		if missing("source") {
 			fail("source", "missing required property 'source'")
-		} else if s, _ := unwrap(out["source"]); !s.IsAsset() && !s.IsArchive() && !s.ContainsUnknowns() {
+		} else if s, _ := propmap.Unwrap(out["source"]); !s.IsAsset() && !s.IsArchive() && !s.ContainsUnknowns() {
 			fail("source", "'source' must be an Asset or an Archive")
 		}
 	case tCopyFile:

@@ -9,28 +9,9 @@ import (
 	"sort"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
-	"google.golang.org/protobuf/types/known/structpb"
+
+	"onprem-k8s/tools/cmd/internal/propmap"
 )
-
-// Secrets and unknowns must survive the round trip: the engine only sends them wrapped
-// because we advertise acceptSecrets, and it trusts us to hand them back wrapped.
-var wireOpts = plugin.MarshalOptions{
-	KeepUnknowns: true,
-	KeepSecrets:  true,
-	SkipNulls:    true,
-}
-
-func unmarshal(s *structpb.Struct) (resource.PropertyMap, error) {
-	if s == nil {
-		return resource.PropertyMap{}, nil
-	}
-	return plugin.UnmarshalProperties(s, wireOpts)
-}
-
-func marshal(m resource.PropertyMap) (*structpb.Struct, error) {
-	return plugin.MarshalProperties(m, wireOpts)
-}
 
 // connection mirrors remote.ConnectionArgs / ProxyConnectionArgs of the SDK.
 type connection struct {
@@ -121,24 +102,7 @@ func decode(m resource.PropertyMap, dst any) error {
 	return nil
 }
 
-// unwrap strips a top-level secret or known output wrapper, reporting whether it was secret.
-func unwrap(v resource.PropertyValue) (resource.PropertyValue, bool) {
-	secret := false
-	for {
-		switch {
-		case v.IsSecret():
-			secret = true
-			v = v.SecretValue().Element
-		case v.IsOutput() && v.OutputValue().Known:
-			secret = secret || v.OutputValue().Secret
-			v = v.OutputValue().Element
-		default:
-			return v, secret
-		}
-	}
-}
-
-// rewrap restores the secret wrapper removed by unwrap.
+// rewrap restores the secret wrapper removed by propmap.Unwrap.
 func rewrap(v resource.PropertyValue, secret bool) resource.PropertyValue {
 	if secret {
 		return resource.MakeSecret(v)
@@ -149,7 +113,7 @@ func rewrap(v resource.PropertyValue, secret bool) resource.PropertyValue {
 // withConnDefaults applies the SDK's connectionArgsProvideDefaults on the provider side
 // too, so programs that build the object some other way see the same defaults.
 func withConnDefaults(v resource.PropertyValue) resource.PropertyValue {
-	inner, secret := unwrap(v)
+	inner, secret := propmap.Unwrap(v)
 	if !inner.IsObject() {
 		return v // unknown during preview, or invalid (Check reports it)
 	}

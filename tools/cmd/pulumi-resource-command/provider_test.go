@@ -13,6 +13,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/asset"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+
+	"onprem-k8s/tools/cmd/internal/propmap"
 )
 
 func pm(m map[string]any) resource.PropertyMap { return resource.NewPropertyMapFromMap(m) }
@@ -190,11 +192,11 @@ func TestSecretPropagation(t *testing.T) {
 	}
 
 	// The connection (and its private key) must come back from the wire still secret.
-	wire, err := marshal(previewOutputs(tRemoteCommand, base()))
+	wire, err := propmap.Marshal(previewOutputs(tRemoteCommand, base()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, err := unmarshal(wire)
+	back, err := propmap.Unmarshal(wire)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,14 +222,14 @@ func TestPreviewOutputsTolerateUnknownInputs(t *testing.T) {
 		"create":     resource.MakeComputed(resource.NewStringProperty("")),
 	}
 	p := newProvider(nil)
-	wire, _ := marshal(news)
+	wire, _ := propmap.Marshal(news)
 	resp, err := p.Create(context.Background(), &pulumirpc.CreateRequest{
 		Urn: "urn:pulumi:dev::p::command:remote:Command::c", Properties: wire, Preview: true,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	outs, _ := unmarshal(resp.Properties)
+	outs, _ := propmap.Unmarshal(resp.Properties)
 	if !outs["stdout"].IsComputed() || !outs["stderr"].IsComputed() {
 		t.Errorf("stdout/stderr must be unknown in preview: %v", outs)
 	}

@@ -23,6 +23,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/protobuf/types/known/emptypb"
+
+	"onprem-k8s/tools/cmd/internal/propmap"
 )
 
 func secondsToDuration(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
@@ -42,12 +44,12 @@ func (p *provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulum
 	if err := knownType(typ); err != nil {
 		return nil, err
 	}
-	news, err := unmarshal(req.GetNews())
+	news, err := propmap.Unmarshal(req.GetNews())
 	if err != nil {
 		return nil, err
 	}
 	checked, failures := checkInputs(typ, news)
-	inputs, err := marshal(checked)
+	inputs, err := propmap.Marshal(checked)
 	if err != nil {
 		return nil, err
 	}
@@ -55,15 +57,15 @@ func (p *provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulum
 }
 
 func (p *provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	olds, err := unmarshal(req.GetOlds())
+	olds, err := propmap.Unmarshal(req.GetOlds())
 	if err != nil {
 		return nil, err
 	}
-	oldInputs, err := unmarshal(req.GetOldInputs())
+	oldInputs, err := propmap.Unmarshal(req.GetOldInputs())
 	if err != nil {
 		return nil, err
 	}
-	news, err := unmarshal(req.GetNews())
+	news, err := propmap.Unmarshal(req.GetNews())
 	if err != nil {
 		return nil, err
 	}
@@ -76,22 +78,18 @@ func newID(urn string) string {
 	return resource.URN(urn).Name() + "-" + hex.EncodeToString(b)
 }
 
-// unknown is always string-typed: that sentinel is the one every language SDK recognises
-// (the Node SDK would surface the object/array sentinels as literal strings).
-func unknown() resource.PropertyValue { return resource.MakeComputed(resource.NewStringProperty("")) }
-
 // previewOutputs: the state a run would produce, with what only the run knows left unknown.
 func previewOutputs(typ string, news resource.PropertyMap) resource.PropertyMap {
 	outs := news.Copy()
 	if typ == tRemoteCommand || typ == tLocalCommand {
 		secret := stdioSecret(news)
-		outs["stdout"] = rewrap(unknown(), secret)
-		outs["stderr"] = rewrap(unknown(), secret)
+		outs["stdout"] = rewrap(propmap.Unknown(), secret)
+		outs["stderr"] = rewrap(propmap.Unknown(), secret)
 		if _, ok := news["assetPaths"]; ok {
-			outs["assets"] = unknown()
+			outs["assets"] = propmap.Unknown()
 		}
 		if _, ok := news["archivePaths"]; ok {
-			outs["archive"] = unknown()
+			outs["archive"] = propmap.Unknown()
 		}
 	}
 	return outs
@@ -102,12 +100,12 @@ func (p *provider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*p
 	if err := knownType(typ); err != nil {
 		return nil, err
 	}
-	news, err := unmarshal(req.GetProperties())
+	news, err := propmap.Unmarshal(req.GetProperties())
 	if err != nil {
 		return nil, err
 	}
 	if req.GetPreview() {
-		props, err := marshal(previewOutputs(typ, news))
+		props, err := propmap.Marshal(previewOutputs(typ, news))
 		return &pulumirpc.CreateResponse{Properties: props}, err
 	}
 	ctx, cancel := p.opContext(ctx, req.GetTimeout())
@@ -116,7 +114,7 @@ func (p *provider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*p
 	if err != nil {
 		return nil, err
 	}
-	props, err := marshal(outs)
+	props, err := propmap.Marshal(outs)
 	if err != nil {
 		return nil, err
 	}
@@ -128,15 +126,15 @@ func (p *provider) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*p
 	if err := knownType(typ); err != nil {
 		return nil, err
 	}
-	olds, err := unmarshal(req.GetOlds())
+	olds, err := propmap.Unmarshal(req.GetOlds())
 	if err != nil {
 		return nil, err
 	}
-	oldInputs, err := unmarshal(req.GetOldInputs())
+	oldInputs, err := propmap.Unmarshal(req.GetOldInputs())
 	if err != nil {
 		return nil, err
 	}
-	news, err := unmarshal(req.GetNews())
+	news, err := propmap.Unmarshal(req.GetNews())
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +158,7 @@ func (p *provider) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*p
 			return nil, err
 		}
 	}
-	props, err := marshal(outs)
+	props, err := propmap.Marshal(outs)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +170,7 @@ func carryOutputs(olds, news resource.PropertyMap) resource.PropertyMap {
 	outs := news.Copy()
 	for k := range outputOnly {
 		if v, ok := olds[k]; ok {
-			inner, wasSecret := unwrap(v)
+			inner, wasSecret := propmap.Unwrap(v)
 			outs[k] = rewrap(inner, wasSecret || (k == "stdout" || k == "stderr") && stdioSecret(news))
 		}
 	}
@@ -184,7 +182,7 @@ func (p *provider) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*e
 	if typ != tRemoteCommand && typ != tLocalCommand {
 		return &emptypb.Empty{}, nil // copies are not removed from the host (as upstream)
 	}
-	olds, err := unmarshal(req.GetProperties())
+	olds, err := propmap.Unmarshal(req.GetProperties())
 	if err != nil {
 		return nil, err
 	}
@@ -208,13 +206,13 @@ func (p *provider) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*e
 // Read (refresh/import) cannot observe a command's effects; the state is returned as-is
 // (asset outputs re-hydrated, see restoreAssets).
 func (p *provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
-	props, err := unmarshal(req.GetProperties())
+	props, err := propmap.Unmarshal(req.GetProperties())
 	if err != nil {
 		return nil, err
 	}
 	inputs := req.GetInputs()
 	if inputs == nil {
-		if inputs, err = marshal(inputsOf(nil, props)); err != nil {
+		if inputs, err = propmap.Marshal(inputsOf(nil, props)); err != nil {
 			return nil, err
 		}
 	}
@@ -225,7 +223,7 @@ func (p *provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumir
 		}
 		restoreAssets(&a, props)
 	}
-	state, err := marshal(props)
+	state, err := propmap.Marshal(props)
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +234,7 @@ func (p *provider) Invoke(ctx context.Context, req *pulumirpc.InvokeRequest) (*p
 	if req.GetTok() != tLocalRun {
 		return nil, fmt.Errorf("unknown function %q", req.GetTok())
 	}
-	args, err := unmarshal(req.GetArgs())
+	args, err := propmap.Unmarshal(req.GetArgs())
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +258,7 @@ func (p *provider) Invoke(ctx context.Context, req *pulumirpc.InvokeRequest) (*p
 	if err := collectAssets(&a, outs); err != nil {
 		return nil, err
 	}
-	ret, err := marshal(outs)
+	ret, err := propmap.Marshal(outs)
 	if err != nil {
 		return nil, err
 	}
@@ -360,7 +358,7 @@ func (p *provider) execute(ctx context.Context, urn, typ string, a *commandArgs,
 	case "none":
 		logOut, logErr = false, false
 	}
-	host := p.engine()
+	host := p.Host()
 	if secret || host == nil || urn == "" {
 		logOut, logErr = false, false // never echo secret output to the console
 	}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+
+	"onprem-k8s/tools/cmd/internal/propmap"
 )
 
 // autonamedAnnotation marks objects whose name we generated, so later checks keep that name
@@ -16,11 +18,11 @@ import (
 const autonamedAnnotation = "pulumi.com/autonamed"
 
 func (p *provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
-	news, err := unmarshal(req.GetNews())
+	news, err := propmap.Unmarshal(req.GetNews())
 	if err != nil {
 		return nil, err
 	}
-	olds, err := unmarshal(req.GetOlds())
+	olds, err := propmap.Unmarshal(req.GetOlds())
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +41,7 @@ func (p *provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulum
 	if err != nil {
 		return nil, err
 	}
-	inputs, err := marshal(checked)
+	inputs, err := propmap.Marshal(checked)
 	if err != nil {
 		return nil, err
 	}

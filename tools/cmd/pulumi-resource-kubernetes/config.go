@@ -14,6 +14,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"onprem-k8s/tools/cmd/internal/propmap"
 )
 
 type kubeConfig struct {
@@ -45,7 +47,7 @@ func parseConfig(m resource.PropertyMap) *kubeConfig {
 // configFromRequest prefers the structured args (secrets intact) over the legacy string map.
 func configFromRequest(req *pulumirpc.ConfigureRequest) (*kubeConfig, error) {
 	if req.GetArgs() != nil {
-		m, err := unmarshal(req.GetArgs())
+		m, err := propmap.Unmarshal(req.GetArgs())
 		if err != nil {
 			return nil, err
 		}
@@ -118,7 +120,7 @@ func (c *kubeConfig) defaultNamespace() string {
 // CheckConfig accepts every upstream setting; only an unparsable kubeconfig content is an error,
 // reported here so that it shows up at preview rather than in the middle of an update.
 func (p *provider) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
-	news, err := unmarshal(req.GetNews())
+	news, err := propmap.Unmarshal(req.GetNews())
 	if err != nil {
 		return nil, err
 	}
@@ -136,16 +138,16 @@ func (p *provider) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest) (
 // DiffConfig reports changed settings as in-place updates. Upstream replaces the provider (and so
 // every object) when the target cluster changes; that is too destructive to guess at here.
 func (p *provider) DiffConfig(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	olds, err := unmarshal(req.GetOldInputs())
+	olds, err := propmap.Unmarshal(req.GetOldInputs())
 	if err != nil {
 		return nil, err
 	}
 	if len(olds) == 0 {
-		if olds, err = unmarshal(req.GetOlds()); err != nil {
+		if olds, err = propmap.Unmarshal(req.GetOlds()); err != nil {
 			return nil, err
 		}
 	}
-	news, err := unmarshal(req.GetNews())
+	news, err := propmap.Unmarshal(req.GetNews())
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"onprem-k8s/tools/cmd/internal/propmap"
 )
 
 // immutable lists fields the API server refuses to change; changing them means replacing the
@@ -242,13 +244,13 @@ func without(m resource.PropertyMap, k resource.PropertyKey) resource.PropertyMa
 }
 
 func (p *provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	olds, err := unmarshal(req.GetOldInputs())
+	olds, err := propmap.Unmarshal(req.GetOldInputs())
 	if err != nil {
 		return nil, err
 	}
 	if len(olds) == 0 {
 		// State written without old inputs: the live object is the closest thing to them.
-		state, err := unmarshal(req.GetOlds())
+		state, err := propmap.Unmarshal(req.GetOlds())
 		if err != nil {
 			return nil, err
 		}
@@ -258,7 +260,7 @@ func (p *provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumir
 			olds = state
 		}
 	}
-	news, err := unmarshal(req.GetNews())
+	news, err := propmap.Unmarshal(req.GetNews())
 	if err != nil {
 		return nil, err
 	}

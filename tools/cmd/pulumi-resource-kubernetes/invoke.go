@@ -15,6 +15,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	k8syaml "k8s.io/apimachinery/pkg/util/yaml"
+
+	"onprem-k8s/tools/cmd/internal/propmap"
 )
 
 func (p *provider) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (*pulumirpc.InvokeResponse, error) {
@@ -22,7 +24,7 @@ func (p *provider) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (*pul
 		return nil, status.Errorf(codes.Unimplemented,
 			"%s is not implemented by this project-built kubernetes provider (only kubernetes:yaml:decode is)", req.GetTok())
 	}
-	args, err := unmarshal(req.GetArgs())
+	args, err := propmap.Unmarshal(req.GetArgs())
 	if err != nil {
 		return nil, err
 	}
@@ -34,7 +36,7 @@ func (p *provider) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (*pul
 	for i, o := range objs {
 		arr[i] = fromJSON(o)
 	}
-	ret, err := marshal(resource.PropertyMap{"result": resource.NewArrayProperty(arr)})
+	ret, err := propmap.Marshal(resource.PropertyMap{"result": resource.NewArrayProperty(arr)})
 	if err != nil {
 		return nil, err
 	}

@@ -7,16 +7,14 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"sync"
 
 	pkgprovider "github.com/pulumi/pulumi/pkg/v3/resource/provider"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/util/cmdutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
-	"google.golang.org/protobuf/types/known/emptypb"
+
+	"onprem-k8s/tools/cmd/internal/pluginbase"
 )
 
 const (
@@ -25,36 +23,24 @@ const (
 )
 
 func main() {
-	if len(os.Args) > 1 && (os.Args[1] == "--version" || os.Args[1] == "-version") {
-		fmt.Println(providerVersion)
-		return
-	}
-	err := pkgprovider.Main(providerName, func(host *pkgprovider.HostClient) (pulumirpc.ResourceProviderServer, error) {
-		return newProvider(host), nil
+	pluginbase.Main(providerName, providerVersion, []string{"--version", "-version"}, func(host *pkgprovider.HostClient) pulumirpc.ResourceProviderServer {
+		return newProvider(host)
 	})
-	if err != nil {
-		cmdutil.ExitError(err.Error())
-	}
 }
 
+// provider gets Handshake, GetPluginInfo, GetSchema, Cancel and Attach from pluginbase.
 type provider struct {
-	pulumirpc.UnimplementedResourceProviderServer
+	*pluginbase.Provider
 
-	mu   sync.Mutex
-	host *pkgprovider.HostClient // nil when started without an engine (attach mode, tests)
-	cfg  *kubeConfig             // set by Configure; zero value means "ambient kubeconfig"
+	mu  sync.Mutex  // guards cfg and clus
+	cfg *kubeConfig // set by Configure; zero value means "ambient kubeconfig"
 	// clus is built on first use, so previews and Check/Diff never need a reachable cluster.
 	clus       cluster
 	newCluster func(*kubeConfig) (cluster, error)
-
-	// ctx is cancelled by Cancel so in-flight waits stop when the engine asks.
-	ctx    context.Context
-	cancel context.CancelFunc
 }
 
 func newProvider(host *pkgprovider.HostClient) *provider {
-	ctx, cancel := context.WithCancel(context.Background())
-	return &provider{host: host, cfg: &kubeConfig{}, newCluster: newKubeCluster, ctx: ctx, cancel: cancel}
+	return &provider{Provider: pluginbase.New(providerName, providerVersion, host), cfg: &kubeConfig{}, newCluster: newKubeCluster}
 }
 
 // client returns the cluster connection, creating it the first time a real operation needs it.
@@ -81,49 +67,13 @@ func (p *provider) config() *kubeConfig {
 // opContext joins the request context with the provider-wide cancel.
 func (p *provider) opContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(ctx)
-	stop := context.AfterFunc(p.ctx, cancel)
+	stop := context.AfterFunc(p.Context(), cancel)
 	return ctx, func() { stop(); cancel() }
 }
 
 // status shows progress (e.g. "1/2 replicas available") in the engine's Info column.
 func (p *provider) status(ctx context.Context, urn, msg string) {
-	p.mu.Lock()
-	host := p.host
-	p.mu.Unlock()
-	if host != nil {
+	if host := p.Host(); host != nil {
 		_ = host.LogStatus(ctx, diag.Info, resource.URN(urn), msg)
 	}
-}
-
-// The engine sends secrets wrapped only to providers that accept them; we do, so secret
-// inputs stay secret in the state we return.
-func (p *provider) Handshake(context.Context, *pulumirpc.ProviderHandshakeRequest) (*pulumirpc.ProviderHandshakeResponse, error) {
-	return &pulumirpc.ProviderHandshakeResponse{AcceptSecrets: true}, nil
-}
-
-func (p *provider) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: providerVersion}, nil
-}
-
-// Deployments never need the schema (the SDK is pre-generated); a minimal valid one keeps
-// schema callers from failing.
-func (p *provider) GetSchema(context.Context, *pulumirpc.GetSchemaRequest) (*pulumirpc.GetSchemaResponse, error) {
-	return &pulumirpc.GetSchemaResponse{Schema: `{"name":"kubernetes","version":"` + providerVersion + `"}`}, nil
-}
-
-func (p *provider) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
-	p.cancel()
-	return &emptypb.Empty{}, nil
-}
-
-// Attach is used when the plugin was started by hand (PULUMI_DEBUG_PROVIDERS).
-func (p *provider) Attach(_ context.Context, req *pulumirpc.PluginAttach) (*emptypb.Empty, error) {
-	host, err := pkgprovider.NewHostClient(req.GetAddress())
-	if err != nil {
-		return nil, err
-	}
-	p.mu.Lock()
-	p.host = host
-	p.mu.Unlock()
-	return &emptypb.Empty{}, nil
 }

@@ -15,6 +15,9 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"onprem-k8s/tools/cmd/internal/propmap"
+	"onprem-k8s/tools/cmd/internal/propmap/propmaptest"
 )
 
 const (
@@ -79,7 +82,7 @@ func TestCheckPatch(t *testing.T) {
 	if _, failures = check(t, p, urnNodePatch, nil, unnamed, "s"); len(failures) != 1 {
 		t.Fatalf("patch without metadata: %v", failures)
 	}
-	if _, failures = check(t, p, urnNodePatch, nil, set(nodePatch("n1", nil, false), "metadata.name", unknownValue()), "s"); len(failures) > 0 {
+	if _, failures = check(t, p, urnNodePatch, nil, set(nodePatch("n1", nil, false), "metadata.name", propmap.Unknown()), "s"); len(failures) > 0 {
 		t.Fatalf("unknown name: %v", failures)
 	}
 }
@@ -138,22 +141,22 @@ func TestPatchLifecycle(t *testing.T) {
 	// Update: the same field manager (from the state), the new value applied.
 	news := nodePatch("n1", map[string]any{"role": "worker"}, true)
 	upd, err := p.Update(context.Background(), &pulumirpc.UpdateRequest{Urn: urnNodePatch, Id: id,
-		Olds: mustMarshal(t, out), News: mustMarshal(t, news)})
+		Olds: propmaptest.MustMarshal(t, out), News: propmaptest.MustMarshal(t, news)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	state := mustUnmarshal(t, upd.Properties)
+	state := propmaptest.MustUnmarshal(t, upd.Properties)
 	if f.appliedOpts[1].manager != manager || stringAt(state, "metadata", "labels", "role") != "worker" {
 		t.Fatalf("update: %v, state %v", f.appliedOpts[1], state["metadata"])
 	}
 
 	// Refresh reads the live object and keeps the field manager.
 	rd, err := p.Read(context.Background(), &pulumirpc.ReadRequest{Urn: urnNodePatch, Id: id,
-		Properties: upd.Properties, Inputs: mustMarshal(t, news)})
+		Properties: upd.Properties, Inputs: propmaptest.MustMarshal(t, news)})
 	if err != nil || rd.Id != "n1" {
 		t.Fatalf("read: %v %v", rd, err)
 	}
-	if props := mustUnmarshal(t, rd.Properties); stringAt(props, fieldManagerKey) != manager || stringAt(props, "spec", "podCIDR") == "" {
+	if props := propmaptest.MustUnmarshal(t, rd.Properties); stringAt(props, fieldManagerKey) != manager || stringAt(props, "spec", "podCIDR") == "" {
 		t.Fatalf("read props %v", props)
 	}
 
@@ -182,8 +185,8 @@ func TestPatchLifecycle(t *testing.T) {
 	f.seed(nodeGVK, registeredNode("n2", nil))
 	n2 := set(nodePatch("n2", map[string]any{"role": "edge"}, true), fieldManagerKey, "recorded")
 	rec, err := p.Update(context.Background(), &pulumirpc.UpdateRequest{Urn: urnNodePatch, Id: "n2",
-		Olds: mustMarshal(t, n2), News: mustMarshal(t, nodePatch("n2", map[string]any{"role": "worker"}, true))})
-	if err != nil || f.appliedOpts[len(f.appliedOpts)-1].manager != "recorded" || stringAt(mustUnmarshal(t, rec.Properties), fieldManagerKey) != "recorded" {
+		Olds: propmaptest.MustMarshal(t, n2), News: propmaptest.MustMarshal(t, nodePatch("n2", map[string]any{"role": "worker"}, true))})
+	if err != nil || f.appliedOpts[len(f.appliedOpts)-1].manager != "recorded" || stringAt(propmaptest.MustUnmarshal(t, rec.Properties), fieldManagerKey) != "recorded" {
 		t.Fatalf("recorded manager: %v %v", f.appliedOpts[len(f.appliedOpts)-1], err)
 	}
 	if _, err := p.Delete(context.Background(), &pulumirpc.DeleteRequest{Urn: urnNodePatch, Id: "n2", Properties: rec.Properties}); err != nil ||
@@ -207,7 +210,7 @@ func TestPatchNeverCreatesItsObject(t *testing.T) {
 	f := newFakeCluster()
 	p := testProvider(t, f)
 	_, err := p.Create(context.Background(), &pulumirpc.CreateRequest{Urn: urnNodePatch,
-		Properties: mustMarshal(t, nodePatch("ghost", map[string]any{"a": "b"}, true)), Timeout: 0.05})
+		Properties: propmaptest.MustMarshal(t, nodePatch("ghost", map[string]any{"a": "b"}, true)), Timeout: 0.05})
 	if err == nil || !strings.Contains(err.Error(), `Node "ghost" does not exist`) || !strings.Contains(err.Error(), "never creates") {
 		t.Fatalf("want an error naming the missing Node, got %v", err)
 	}
@@ -226,14 +229,14 @@ func TestPatchNeverCreatesItsObject(t *testing.T) {
 	// An update of a Patch whose object went away fails too, instead of creating it.
 	f.forget(nodeGVK, "", "late")
 	_, err = p.Update(context.Background(), &pulumirpc.UpdateRequest{Urn: urnNodePatch, Id: "late", Timeout: 0.05,
-		Olds: mustMarshal(t, nodePatch("late", nil, true)), News: mustMarshal(t, nodePatch("late", map[string]any{"a": "c"}, true))})
+		Olds: propmaptest.MustMarshal(t, nodePatch("late", nil, true)), News: propmaptest.MustMarshal(t, nodePatch("late", map[string]any{"a": "c"}, true))})
 	if err == nil || !strings.Contains(err.Error(), `Node "late" does not exist`) || len(f.applied) != 1 {
 		t.Fatalf("update of a missing Node: %v, %d applies", err, len(f.applied))
 	}
 	// The namespace of a namespaced object is in the message, defaulted as for whole objects.
 	dp := obj(map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": map[string]any{"name": "web"},
 		"spec": map[string]any{"replicas": 3}})
-	_, err = p.Create(context.Background(), &pulumirpc.CreateRequest{Urn: urnDeployPatch, Properties: mustMarshal(t, dp), Timeout: 0.05})
+	_, err = p.Create(context.Background(), &pulumirpc.CreateRequest{Urn: urnDeployPatch, Properties: propmaptest.MustMarshal(t, dp), Timeout: 0.05})
 	if err == nil || !strings.Contains(err.Error(), `Deployment "default/web" does not exist`) {
 		t.Fatalf("missing Deployment: %v", err)
 	}
@@ -266,7 +269,7 @@ func TestPatchConflicts(t *testing.T) {
 	if err != nil || stringAt(out, "metadata", "labels", "owner") != "pulumi" {
 		t.Fatalf("forced: %v %v", err, out["metadata"])
 	}
-	if _, err := p.Delete(context.Background(), &pulumirpc.DeleteRequest{Urn: urnNodePatch, Id: "n1", Properties: mustMarshal(t, out)}); err != nil {
+	if _, err := p.Delete(context.Background(), &pulumirpc.DeleteRequest{Urn: urnNodePatch, Id: "n1", Properties: propmaptest.MustMarshal(t, out)}); err != nil {
 		t.Fatal(err)
 	}
 	if l := liveNode(t, f, "n1").GetLabels(); l["owner"] != "" || l["kubernetes.io/hostname"] != "n1" {
@@ -275,7 +278,7 @@ func TestPatchConflicts(t *testing.T) {
 	// A release that would leave a required field without owner says what to do.
 	f.applyErr = apierrors.NewInvalid(schema.GroupKind{Kind: "Node"}, "n1",
 		field.ErrorList{field.Required(field.NewPath("spec", "providerID"), "")})
-	_, err = p.Delete(context.Background(), &pulumirpc.DeleteRequest{Urn: urnNodePatch, Id: "n1", Properties: mustMarshal(t, out)})
+	_, err = p.Delete(context.Background(), &pulumirpc.DeleteRequest{Urn: urnNodePatch, Id: "n1", Properties: propmaptest.MustMarshal(t, out)})
 	if err == nil || !strings.Contains(err.Error(), "retainOnDelete") || !strings.Contains(err.Error(), "spec.providerID") {
 		t.Fatalf("required field: %v", err)
 	}

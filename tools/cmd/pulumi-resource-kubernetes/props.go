@@ -8,47 +8,20 @@ import (
 	"math"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
-	"google.golang.org/protobuf/types/known/structpb"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"onprem-k8s/tools/cmd/internal/propmap"
 )
-
-// Secrets and unknowns must survive the round trip: the engine only sends them wrapped because
-// we advertise acceptSecrets, and it trusts us to hand them back wrapped.
-var wireOpts = plugin.MarshalOptions{KeepUnknowns: true, KeepSecrets: true, SkipNulls: true}
-
-func unmarshal(s *structpb.Struct) (resource.PropertyMap, error) {
-	if s == nil {
-		return resource.PropertyMap{}, nil
-	}
-	return plugin.UnmarshalProperties(s, wireOpts)
-}
-
-func marshal(m resource.PropertyMap) (*structpb.Struct, error) {
-	return plugin.MarshalProperties(m, wireOpts)
-}
 
 // stripSecret removes top-level secret (and known output) wrappers.
 func stripSecret(v resource.PropertyValue) resource.PropertyValue {
-	for {
-		switch {
-		case v.IsSecret():
-			v = v.SecretValue().Element
-		case v.IsOutput() && v.OutputValue().Known:
-			v = v.OutputValue().Element
-		default:
-			return v
-		}
-	}
+	v, _ = propmap.Unwrap(v)
+	return v
 }
 
 func isUnknown(v resource.PropertyValue) bool {
 	v = stripSecret(v)
 	return v.IsComputed() || (v.IsOutput() && !v.OutputValue().Known)
-}
-
-func unknownValue() resource.PropertyValue {
-	return resource.MakeComputed(resource.NewStringProperty(""))
 }
 
 // toJSON turns a property value into plain JSON data with every secret unwrapped. Whole

@@ -15,8 +15,10 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/structpb"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"onprem-k8s/tools/cmd/internal/propmap"
+	"onprem-k8s/tools/cmd/internal/propmap/propmaptest"
 )
 
 const (
@@ -31,24 +33,6 @@ func obj(m map[string]any) resource.PropertyMap { return resource.NewPropertyMap
 
 func secretStr(s string) resource.PropertyValue {
 	return resource.MakeSecret(resource.NewStringProperty(s))
-}
-
-func mustMarshal(t *testing.T, m resource.PropertyMap) *structpb.Struct {
-	t.Helper()
-	s, err := marshal(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-func mustUnmarshal(t *testing.T, s *structpb.Struct) resource.PropertyMap {
-	t.Helper()
-	m, err := unmarshal(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
 }
 
 // testProvider has a fake cluster, or none at all (every cluster use fails the test).
@@ -83,11 +67,11 @@ func deployment(image string) resource.PropertyMap {
 
 func create(t *testing.T, p *provider, urn string, in resource.PropertyMap, preview bool) (string, resource.PropertyMap, error) {
 	t.Helper()
-	resp, err := p.Create(context.Background(), &pulumirpc.CreateRequest{Urn: urn, Properties: mustMarshal(t, in), Preview: preview})
+	resp, err := p.Create(context.Background(), &pulumirpc.CreateRequest{Urn: urn, Properties: propmaptest.MustMarshal(t, in), Preview: preview})
 	if err != nil {
 		return "", nil, err
 	}
-	return resp.Id, mustUnmarshal(t, resp.Properties), nil
+	return resp.Id, propmaptest.MustUnmarshal(t, resp.Properties), nil
 }
 
 func TestTokenGVK(t *testing.T) {
@@ -128,12 +112,12 @@ func TestTokenGVK(t *testing.T) {
 func check(t *testing.T, p *provider, urn string, olds, news resource.PropertyMap, seed string) (resource.PropertyMap, []*pulumirpc.CheckFailure) {
 	t.Helper()
 	resp, err := p.Check(context.Background(), &pulumirpc.CheckRequest{
-		Urn: urn, Olds: mustMarshal(t, olds), News: mustMarshal(t, news), RandomSeed: []byte(seed),
+		Urn: urn, Olds: propmaptest.MustMarshal(t, olds), News: propmaptest.MustMarshal(t, news), RandomSeed: []byte(seed),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return mustUnmarshal(t, resp.Inputs), resp.Failures
+	return propmaptest.MustUnmarshal(t, resp.Inputs), resp.Failures
 }
 
 func TestCheckAutonames(t *testing.T) {
@@ -175,7 +159,7 @@ func TestCheckAutonames(t *testing.T) {
 		t.Fatalf("secret metadata: %v", out["metadata"])
 	}
 	unk := cm(nil)
-	unk["metadata"] = unknownValue()
+	unk["metadata"] = propmap.Unknown()
 	out, _ = check(t, p, urnCM, nil, unk, "s")
 	if !out["metadata"].IsComputed() {
 		t.Fatalf("unknown metadata: %v", out["metadata"])
@@ -203,7 +187,7 @@ func TestCheckRejectsInvalidObjects(t *testing.T) {
 	}
 	// Unknown apiVersion/kind (preview) pass.
 	in := deployment("nginx")
-	in["kind"] = unknownValue()
+	in["kind"] = propmap.Unknown()
 	if _, failures = check(t, p, urnDeploy, nil, in, "s"); len(failures) > 0 {
 		t.Fatalf("unknown kind: %v", failures)
 	}
@@ -212,7 +196,7 @@ func TestCheckRejectsInvalidObjects(t *testing.T) {
 func diffResp(t *testing.T, p *provider, urn string, olds, news resource.PropertyMap) *pulumirpc.DiffResponse {
 	t.Helper()
 	resp, err := p.Diff(context.Background(), &pulumirpc.DiffRequest{
-		Urn: urn, Olds: mustMarshal(t, olds), OldInputs: mustMarshal(t, olds), News: mustMarshal(t, news),
+		Urn: urn, Olds: propmaptest.MustMarshal(t, olds), OldInputs: propmaptest.MustMarshal(t, olds), News: propmaptest.MustMarshal(t, news),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -288,7 +272,7 @@ func TestDiffDecisions(t *testing.T) {
 		{name: "version bump", urn: urnDeploy, olds: old, news: set(old, "apiVersion", "apps/v2"), changes: pulumirpc.DiffResponse_DIFF_SOME},
 		{name: "group change", urn: urnDeploy, olds: old, news: set(old, "apiVersion", "extensions/v1beta1"),
 			changes: pulumirpc.DiffResponse_DIFF_SOME, replaces: []string{"apiVersion"}, dbr: true},
-		{name: "unknown name", urn: urnDeploy, olds: old, news: set(old, "metadata.name", unknownValue()),
+		{name: "unknown name", urn: urnDeploy, olds: old, news: set(old, "metadata.name", propmap.Unknown()),
 			changes: pulumirpc.DiffResponse_DIFF_SOME, replaces: []string{"metadata.name"}},
 		{name: "annotation", urn: urnDeploy, olds: set(old, "metadata.annotations.a", "b"),
 			news:    set(set(old, "metadata.annotations.a", "b"), `metadata.annotations["pulumi.com/skipAwait"]`, "true"),
@@ -374,11 +358,11 @@ func TestDiffComparesSecretsByValue(t *testing.T) {
 
 func TestPreviewWithoutCluster(t *testing.T) {
 	p := testProvider(t, nil) // any cluster use fails the test
-	if _, err := p.Configure(context.Background(), &pulumirpc.ConfigureRequest{Args: mustMarshal(t, resource.PropertyMap{})}); err != nil {
+	if _, err := p.Configure(context.Background(), &pulumirpc.ConfigureRequest{Args: propmaptest.MustMarshal(t, resource.PropertyMap{})}); err != nil {
 		t.Fatal(err)
 	}
 	in := deployment("nginx")
-	in = set(in, "spec.template.spec.containers[0].image", unknownValue())
+	in = set(in, "spec.template.spec.containers[0].image", propmap.Unknown())
 	id, out, err := create(t, p, urnDeploy, in, true)
 	if err != nil {
 		t.Fatal(err)
@@ -393,12 +377,12 @@ func TestPreviewWithoutCluster(t *testing.T) {
 	// A preview update overlays the new inputs on the old live object.
 	live := set(deployment("nginx:1"), "metadata.uid", "u1")
 	resp, err := p.Update(context.Background(), &pulumirpc.UpdateRequest{
-		Urn: urnDeploy, Id: "apps/web", Olds: mustMarshal(t, live), News: mustMarshal(t, deployment("nginx:2")), Preview: true,
+		Urn: urnDeploy, Id: "apps/web", Olds: propmaptest.MustMarshal(t, live), News: propmaptest.MustMarshal(t, deployment("nginx:2")), Preview: true,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	upd := mustUnmarshal(t, resp.Properties)
+	upd := propmaptest.MustUnmarshal(t, resp.Properties)
 	if stringAt(upd, "metadata", "uid") != "u1" || !upd["status"].IsComputed() {
 		t.Fatalf("preview update: %v", upd)
 	}
@@ -434,14 +418,14 @@ current-context: x
 	p := newProvider(nil)
 	args := resource.PropertyMap{"kubeconfig": secretStr(content), "enableServerSideApply": resource.NewStringProperty("true"),
 		"suppressHelmHookWarnings": resource.NewStringProperty("false")}
-	if _, err := p.Configure(context.Background(), &pulumirpc.ConfigureRequest{Args: mustMarshal(t, args)}); err != nil {
+	if _, err := p.Configure(context.Background(), &pulumirpc.ConfigureRequest{Args: propmaptest.MustMarshal(t, args)}); err != nil {
 		t.Fatal(err)
 	}
 	if ns := p.config().defaultNamespace(); ns != "team" {
 		t.Fatalf("default namespace from the kubeconfig context: %q", ns)
 	}
 	args["namespace"] = resource.NewStringProperty("apps")
-	if _, err := p.Configure(context.Background(), &pulumirpc.ConfigureRequest{Args: mustMarshal(t, args)}); err != nil {
+	if _, err := p.Configure(context.Background(), &pulumirpc.ConfigureRequest{Args: propmaptest.MustMarshal(t, args)}); err != nil {
 		t.Fatal(err)
 	}
 	if ns := p.config().defaultNamespace(); ns != "apps" {
@@ -459,18 +443,18 @@ current-context: x
 		t.Fatalf("namespace from kubeconfig file: %q", ns)
 	}
 	bad := resource.PropertyMap{"kubeconfig": resource.NewStringProperty("{not yaml")}
-	if _, err := p.Configure(context.Background(), &pulumirpc.ConfigureRequest{Args: mustMarshal(t, bad)}); err == nil {
+	if _, err := p.Configure(context.Background(), &pulumirpc.ConfigureRequest{Args: propmaptest.MustMarshal(t, bad)}); err == nil {
 		t.Fatal("invalid kubeconfig content accepted")
 	}
-	ck, err := p.CheckConfig(context.Background(), &pulumirpc.CheckRequest{News: mustMarshal(t, bad)})
+	ck, err := p.CheckConfig(context.Background(), &pulumirpc.CheckRequest{News: propmaptest.MustMarshal(t, bad)})
 	if err != nil || len(ck.Failures) != 1 {
 		t.Fatalf("CheckConfig: %v %v", ck, err)
 	}
-	d, err := p.DiffConfig(context.Background(), &pulumirpc.DiffRequest{OldInputs: mustMarshal(t, args), News: mustMarshal(t, args)})
+	d, err := p.DiffConfig(context.Background(), &pulumirpc.DiffRequest{OldInputs: propmaptest.MustMarshal(t, args), News: propmaptest.MustMarshal(t, args)})
 	if err != nil || d.Changes != pulumirpc.DiffResponse_DIFF_NONE {
 		t.Fatalf("DiffConfig same: %v %v", d, err)
 	}
-	d, _ = p.DiffConfig(context.Background(), &pulumirpc.DiffRequest{OldInputs: mustMarshal(t, args), News: mustMarshal(t, bad)})
+	d, _ = p.DiffConfig(context.Background(), &pulumirpc.DiffRequest{OldInputs: propmaptest.MustMarshal(t, args), News: propmaptest.MustMarshal(t, bad)})
 	if d.Changes != pulumirpc.DiffResponse_DIFF_SOME || len(d.Replaces) != 0 {
 		t.Fatalf("DiffConfig changed: %v", d)
 	}
@@ -546,7 +530,7 @@ func TestCreateAwaitsDeployments(t *testing.T) {
 	f3 := newFakeCluster()
 	f3.readyAfter = -1
 	p3 := testProvider(t, f3)
-	resp, err := p3.Create(context.Background(), &pulumirpc.CreateRequest{Urn: urnDeploy, Properties: mustMarshal(t, deployment("nginx")), Timeout: 0.05})
+	resp, err := p3.Create(context.Background(), &pulumirpc.CreateRequest{Urn: urnDeploy, Properties: propmaptest.MustMarshal(t, deployment("nginx")), Timeout: 0.05})
 	if err == nil {
 		t.Fatalf("no timeout: %v", resp)
 	}
@@ -579,11 +563,11 @@ func TestUpdateReadDelete(t *testing.T) {
 		t.Fatal(err)
 	}
 	upd, err := p.Update(context.Background(), &pulumirpc.UpdateRequest{Urn: urnDeploy, Id: "apps/web",
-		Olds: mustMarshal(t, olds), News: mustMarshal(t, deployment("nginx:2"))})
+		Olds: propmaptest.MustMarshal(t, olds), News: propmaptest.MustMarshal(t, deployment("nginx:2"))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := mustUnmarshal(t, upd.Properties)
+	out := propmaptest.MustUnmarshal(t, upd.Properties)
 	if img, _ := resource.ParsePropertyPath("spec.template.spec.containers[0].image"); true {
 		if v, _ := img.Get(resource.NewObjectProperty(out)); v.StringValue() != "nginx:2" {
 			t.Fatalf("updated image %v", v)
@@ -594,7 +578,7 @@ func TestUpdateReadDelete(t *testing.T) {
 	if err != nil || rd.Id != "apps/web" {
 		t.Fatalf("read: %v %v", rd, err)
 	}
-	ins := mustUnmarshal(t, rd.Inputs)
+	ins := propmaptest.MustUnmarshal(t, rd.Inputs)
 	if _, ok := ins["status"]; ok || stringAt(ins, "metadata", "uid") != "" || stringAt(ins, "kind") != "Deployment" {
 		t.Fatalf("imported inputs: %v", ins)
 	}
@@ -614,7 +598,7 @@ func TestUpdateReadDelete(t *testing.T) {
 		t.Fatal(err)
 	}
 	route := obj(map[string]any{"apiVersion": "traefik.io/v1alpha1", "kind": "Unserved"})
-	if _, err := p.Delete(context.Background(), &pulumirpc.DeleteRequest{Urn: urnRoute, Id: "apps/r", Properties: mustMarshal(t, route)}); err != nil {
+	if _, err := p.Delete(context.Background(), &pulumirpc.DeleteRequest{Urn: urnRoute, Id: "apps/r", Properties: propmaptest.MustMarshal(t, route)}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -623,11 +607,11 @@ func TestInvokeYAMLDecode(t *testing.T) {
 	p := testProvider(t, nil)
 	text := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {n: \"1\"}\n---\n# empty\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: b}\nspec: {replicas: 2}\n"
 	resp, err := p.Invoke(context.Background(), &pulumirpc.InvokeRequest{Tok: "kubernetes:yaml:decode",
-		Args: mustMarshal(t, resource.PropertyMap{"text": resource.NewStringProperty(text)})})
+		Args: propmaptest.MustMarshal(t, resource.PropertyMap{"text": resource.NewStringProperty(text)})})
 	if err != nil || len(resp.Failures) > 0 {
 		t.Fatal(err, resp.GetFailures())
 	}
-	res := mustUnmarshal(t, resp.Return)["result"].ArrayValue()
+	res := propmaptest.MustUnmarshal(t, resp.Return)["result"].ArrayValue()
 	if len(res) != 2 || stringAt(res[1].ObjectValue(), "kind") != "Deployment" {
 		t.Fatalf("decoded %v", res)
 	}

@@ -16,6 +16,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"onprem-k8s/tools/cmd/internal/propmap"
 )
 
 func tokenOf(typ, urn string) string {
@@ -29,7 +31,7 @@ func tokenOf(typ, urn string) string {
 // with what only the cluster can tell (status) unknown.
 func (t target) previewOutputs(state, in resource.PropertyMap) resource.PropertyMap {
 	out := state.Copy()
-	out["status"] = unknownValue()
+	out["status"] = propmap.Unknown()
 	return t.outputsFor(out, in)
 }
 
@@ -66,11 +68,11 @@ func (p *provider) place(ctx context.Context, c cluster, gvk schema.GroupVersion
 // initFailed reports an object that was applied but did not become ready: the engine records it
 // (so it is not orphaned) and retries with an update next time.
 func initFailed(id string, outs, in resource.PropertyMap, cause error) error {
-	props, err := marshal(outs)
+	props, err := propmap.Marshal(outs)
 	if err != nil {
 		return cause
 	}
-	inputs, err := marshal(in)
+	inputs, err := propmap.Marshal(in)
 	if err != nil {
 		return cause
 	}
@@ -170,7 +172,7 @@ func (p *provider) applyAndAwait(ctx context.Context, urn string, t target, in r
 }
 
 func (p *provider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
-	in, err := unmarshal(req.GetProperties())
+	in, err := propmap.Unmarshal(req.GetProperties())
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +181,7 @@ func (p *provider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*p
 		return nil, err
 	}
 	if req.GetPreview() {
-		props, err := marshal(t.previewOutputs(in, in))
+		props, err := propmap.Marshal(t.previewOutputs(in, in))
 		if err != nil {
 			return nil, err
 		}
@@ -189,7 +191,7 @@ func (p *provider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*p
 	if err != nil {
 		return nil, err
 	}
-	props, err := marshal(outs)
+	props, err := propmap.Marshal(outs)
 	if err != nil {
 		return nil, err
 	}
@@ -197,11 +199,11 @@ func (p *provider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*p
 }
 
 func (p *provider) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
-	olds, err := unmarshal(req.GetOlds())
+	olds, err := propmap.Unmarshal(req.GetOlds())
 	if err != nil {
 		return nil, err
 	}
-	news, err := unmarshal(req.GetNews())
+	news, err := propmap.Unmarshal(req.GetNews())
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +213,7 @@ func (p *provider) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*p
 	}
 	if req.GetPreview() {
 		merged := overlay(resource.NewObjectProperty(olds), resource.NewObjectProperty(news)).ObjectValue()
-		props, err := marshal(t.previewOutputs(merged, news))
+		props, err := propmap.Marshal(t.previewOutputs(merged, news))
 		if err != nil {
 			return nil, err
 		}
@@ -224,7 +226,7 @@ func (p *provider) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*p
 	if err != nil {
 		return nil, err
 	}
-	props, err := marshal(outs)
+	props, err := propmap.Marshal(outs)
 	if err != nil {
 		return nil, err
 	}
@@ -263,11 +265,11 @@ func toAnyMap(m map[string]string) map[string]any {
 func (p *provider) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
 	ctx, cancel := p.opContext(ctx)
 	defer cancel()
-	state, err := unmarshal(req.GetProperties())
+	state, err := propmap.Unmarshal(req.GetProperties())
 	if err != nil {
 		return nil, err
 	}
-	inputs, err := unmarshal(req.GetInputs())
+	inputs, err := propmap.Unmarshal(req.GetInputs())
 	if err != nil {
 		return nil, err
 	}
@@ -306,11 +308,11 @@ func (p *provider) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*pulum
 	if len(inputs) == 0 {
 		inputs = inputsFromLive(live)
 	}
-	props, err := marshal(t.outputsFor(fromObject(live), inputs))
+	props, err := propmap.Marshal(t.outputsFor(fromObject(live), inputs))
 	if err != nil {
 		return nil, err
 	}
-	ins, err := marshal(inputs)
+	ins, err := propmap.Marshal(inputs)
 	if err != nil {
 		return nil, err
 	}
@@ -322,7 +324,7 @@ func (p *provider) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*pulum
 func (p *provider) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
 	ctx, cancel := p.opContext(ctx)
 	defer cancel()
-	state, err := unmarshal(req.GetProperties())
+	state, err := propmap.Unmarshal(req.GetProperties())
 	if err != nil {
 		return nil, err
 	}

@@ -5,24 +5,7 @@ import (
 	"math"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
-	"google.golang.org/protobuf/types/known/structpb"
 )
-
-// Secrets and unknowns must survive the round trip through the provider: secret inputs stay
-// secret in the state, and unknown inputs during a preview are reported, not guessed.
-var marshalOpts = plugin.MarshalOptions{KeepUnknowns: true, KeepSecrets: true, SkipNulls: true}
-
-func unmarshal(s *structpb.Struct) (resource.PropertyMap, error) {
-	if s == nil {
-		return resource.PropertyMap{}, nil
-	}
-	return plugin.UnmarshalProperties(s, marshalOpts)
-}
-
-func marshal(m resource.PropertyMap) (*structpb.Struct, error) {
-	return plugin.MarshalProperties(m, marshalOpts)
-}
 
 // plain strips secret wrappers (at any depth) so values can be read and compared; the original
 // map, with its wrappers, is what goes back into the state.
@@ -149,6 +132,3 @@ func secret(s string) resource.PropertyValue {
 	return resource.MakeSecret(resource.NewStringProperty(s))
 }
 func boolean(b bool) resource.PropertyValue { return resource.NewBoolProperty(b) }
-func unknownValue() resource.PropertyValue {
-	return resource.MakeComputed(resource.NewStringProperty(""))
-}

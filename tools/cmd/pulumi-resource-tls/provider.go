@@ -10,6 +10,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
+
+	"onprem-k8s/tools/cmd/internal/propmap"
 )
 
 // provider implements the resource provider protocol. It holds no state: every resource is
@@ -68,7 +70,7 @@ func (p *provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulum
 	if err != nil {
 		return nil, err
 	}
-	news, err := unmarshal(req.GetNews())
+	news, err := propmap.Unmarshal(req.GetNews())
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +83,7 @@ func (p *provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulum
 	for _, f := range k.validate(props(news)) {
 		failures = append(failures, &pulumirpc.CheckFailure{Property: f.property, Reason: f.reason})
 	}
-	inputs, err := marshal(news)
+	inputs, err := propmap.Marshal(news)
 	if err != nil {
 		return nil, err
 	}
@@ -96,11 +98,11 @@ func (p *provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumir
 	if err != nil {
 		return nil, err
 	}
-	olds, err := unmarshal(req.GetOlds())
+	olds, err := propmap.Unmarshal(req.GetOlds())
 	if err != nil {
 		return nil, err
 	}
-	news, err := unmarshal(req.GetNews())
+	news, err := propmap.Unmarshal(req.GetNews())
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +165,7 @@ func (p *provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pul
 	if err != nil {
 		return nil, err
 	}
-	in, err := unmarshal(req.GetProperties())
+	in, err := propmap.Unmarshal(req.GetProperties())
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +173,7 @@ func (p *provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pul
 	if err != nil {
 		return nil, fmt.Errorf("creating %s: %w", req.GetUrn(), err)
 	}
-	props, err := marshal(outs)
+	props, err := propmap.Marshal(outs)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +191,7 @@ func (k *kind) createOrPreview(in resource.PropertyMap, preview bool) (string, r
 	}
 	if preview {
 		for _, key := range k.outputs {
-			state[resource.PropertyKey(key)] = unknownValue()
+			state[resource.PropertyKey(key)] = propmap.Unknown()
 		}
 		if k.renewable {
 			state["readyForRenewal"] = boolean(false) // upstream plans it as a known false
@@ -217,11 +219,11 @@ func (p *provider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pul
 	if err != nil {
 		return nil, err
 	}
-	olds, err := unmarshal(req.GetOlds())
+	olds, err := propmap.Unmarshal(req.GetOlds())
 	if err != nil {
 		return nil, err
 	}
-	news, err := unmarshal(req.GetNews())
+	news, err := propmap.Unmarshal(req.GetNews())
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +240,7 @@ func (p *provider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pul
 		}
 	}
 	k.refreshRenewal(state)
-	props, err := marshal(state)
+	props, err := propmap.Marshal(state)
 	if err != nil {
 		return nil, err
 	}
@@ -264,7 +266,7 @@ func (p *provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumir
 	if err != nil {
 		return nil, err
 	}
-	state, err := unmarshal(req.GetProperties())
+	state, err := propmap.Unmarshal(req.GetProperties())
 	if err != nil {
 		return nil, err
 	}
@@ -272,7 +274,7 @@ func (p *provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumir
 		return nil, status.Errorf(codes.Unimplemented, "%s cannot be imported: it exists only in the Pulumi state", k.token)
 	}
 	k.refreshRenewal(state)
-	props, err := marshal(state)
+	props, err := propmap.Marshal(state)
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,9 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
-	"google.golang.org/protobuf/types/known/structpb"
+
+	"onprem-k8s/tools/cmd/internal/propmap"
+	"onprem-k8s/tools/cmd/internal/propmap/propmaptest"
 )
 
 // The tests drive the provider through its RPC methods, with properties marshaled the way the
@@ -36,26 +38,17 @@ func strs(v ...string) resource.PropertyValue {
 
 func num(n float64) resource.PropertyValue { return resource.NewNumberProperty(n) }
 
-func mustMarshal(t *testing.T, m resource.PropertyMap) *structpb.Struct {
-	t.Helper()
-	s, err := marshal(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 // check runs Check and fails the test on any failure.
 func check(t *testing.T, p *provider, urn string, news resource.PropertyMap) resource.PropertyMap {
 	t.Helper()
-	resp, err := p.Check(context.Background(), &pulumirpc.CheckRequest{Urn: urn, News: mustMarshal(t, news)})
+	resp, err := p.Check(context.Background(), &pulumirpc.CheckRequest{Urn: urn, News: propmaptest.MustMarshal(t, news)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(resp.Failures) > 0 {
 		t.Fatalf("check failures: %v", resp.Failures)
 	}
-	in, err := unmarshal(resp.Inputs)
+	in, err := propmap.Unmarshal(resp.Inputs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,11 +59,11 @@ func check(t *testing.T, p *provider, urn string, news resource.PropertyMap) res
 func create(t *testing.T, p *provider, urn string, news resource.PropertyMap) (string, resource.PropertyMap) {
 	t.Helper()
 	in := check(t, p, urn, news)
-	resp, err := p.Create(context.Background(), &pulumirpc.CreateRequest{Urn: urn, Properties: mustMarshal(t, in)})
+	resp, err := p.Create(context.Background(), &pulumirpc.CreateRequest{Urn: urn, Properties: propmaptest.MustMarshal(t, in)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	state, err := unmarshal(resp.Properties)
+	state, err := propmap.Unmarshal(resp.Properties)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +73,7 @@ func create(t *testing.T, p *provider, urn string, news resource.PropertyMap) (s
 func diff(t *testing.T, p *provider, urn string, olds, news resource.PropertyMap) *pulumirpc.DiffResponse {
 	t.Helper()
 	in := check(t, p, urn, news)
-	resp, err := p.Diff(context.Background(), &pulumirpc.DiffRequest{Urn: urn, Olds: mustMarshal(t, olds), News: mustMarshal(t, in)})
+	resp, err := p.Diff(context.Background(), &pulumirpc.DiffRequest{Urn: urn, Olds: propmaptest.MustMarshal(t, olds), News: propmaptest.MustMarshal(t, in)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +255,7 @@ func TestDiff(t *testing.T) {
 
 	// Unknown during preview: must be treated as a replacement.
 	unknown := k.serverInputs.Copy()
-	unknown["caCertPem"] = unknownValue()
+	unknown["caCertPem"] = propmap.Unknown()
 	if d := diff(t, p, urnCert, k.server, unknown); !slices.Equal(d.Replaces, []string{"caCertPem"}) {
 		t.Errorf("unknown input: %v", d)
 	}
@@ -295,11 +288,11 @@ func TestEarlyRenewal(t *testing.T) {
 
 	// Read (refresh) flips readyForRenewal once the window is reached.
 	now = func() time.Time { return time.Now().Add(25 * time.Hour) }
-	resp, err := p.Read(context.Background(), &pulumirpc.ReadRequest{Id: "1", Urn: urnCert, Properties: mustMarshal(t, k.server)})
+	resp, err := p.Read(context.Background(), &pulumirpc.ReadRequest{Id: "1", Urn: urnCert, Properties: propmaptest.MustMarshal(t, k.server)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	state, _ := unmarshal(resp.Properties)
+	state, _ := propmap.Unmarshal(resp.Properties)
 	if !props(state).boolean("readyForRenewal") || !state["caPrivateKeyPem"].IsSecret() {
 		t.Errorf("after read: readyForRenewal=%v", state["readyForRenewal"])
 	}
@@ -308,17 +301,17 @@ func TestEarlyRenewal(t *testing.T) {
 func TestPreviewReturnsUnknowns(t *testing.T) {
 	p := newProvider()
 	in := resource.PropertyMap{
-		"privateKeyPem":       resource.MakeSecret(unknownValue()),
+		"privateKeyPem":       resource.MakeSecret(propmap.Unknown()),
 		"subject":             resource.NewObjectProperty(resource.PropertyMap{"commonName": str("x")}),
 		"validityPeriodHours": num(1),
 		"allowedUses":         strs("server_auth"),
 	}
 	checked := check(t, p, urnSelf, in)
-	resp, err := p.Create(context.Background(), &pulumirpc.CreateRequest{Urn: urnSelf, Properties: mustMarshal(t, checked), Preview: true})
+	resp, err := p.Create(context.Background(), &pulumirpc.CreateRequest{Urn: urnSelf, Properties: propmaptest.MustMarshal(t, checked), Preview: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	state, _ := unmarshal(resp.Properties)
+	state, _ := propmap.Unmarshal(resp.Properties)
 	for _, key := range []resource.PropertyKey{"certPem", "validityEndTime", "keyAlgorithm"} {
 		if !state[key].IsComputed() {
 			t.Errorf("%s = %v, want unknown", key, state[key])
@@ -341,7 +334,7 @@ func TestCheckDefaultsAndValidation(t *testing.T) {
 
 	bad := func(urn string, news resource.PropertyMap, want string) {
 		t.Helper()
-		resp, err := p.Check(context.Background(), &pulumirpc.CheckRequest{Urn: urn, News: mustMarshal(t, news)})
+		resp, err := p.Check(context.Background(), &pulumirpc.CheckRequest{Urn: urn, News: propmaptest.MustMarshal(t, news)})
 		if err != nil {
 			t.Fatal(err)
 		}
