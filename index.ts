@@ -1,17 +1,16 @@
 // The stack: read and validate the config, then wire the components. No logic lives here.
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { cidrHost, hasControlPlane, hasWorkloads, hostsWithRole, loadClusterSpec, parseCidr, simulatedHosts } from "./config";
-import { apiLoadBalancer } from "./config/parse-kubernetes";
-import { NodeBootstrap } from "./components/node-bootstrap";
-import { realNodeHosts } from "./config/spec";
-import { ClusterPki, ClusterWorkloads, CoreDns, EtcdCluster, Flannel, HaControlPlane, KWOK_USER, LoadBalancerPair, NodePool } from "./components";
+import { cidrHost, hasControlPlane, hasWorkloads, hostsWithRole, loadClusterSpec, parseCidr, realNodeHosts, simulatedHosts } from "./config";
+import { apiLoadBalancer, edgeLoadBalancer } from "./config/parse-kubernetes";
+import { ClusterPki, ClusterWorkloads, CoreDns, EtcdCluster, Flannel, HaControlPlane, KWOK_USER, LoadBalancerPair, NodeBootstrap, NodePool } from "./components";
 import { API_SERVER_AGENT_PORT } from "./components/host/control-plane-scripts";
 
 const spec = loadClusterSpec();
 const etcdHosts = hostsWithRole(spec, "etcd");
 const masters = hostsWithRole(spec, "master");
 const simulated = simulatedHosts(spec);
+const kubeletHosts = realNodeHosts(spec);
 // The stack installs the control plane itself when it has the kubernetes-server artifact; otherwise its Kubernetes
 // provider uses the `kubeconfig` secret of a cluster made elsewhere.
 const ownControlPlane = hasControlPlane(spec);
@@ -30,7 +29,7 @@ const pki = new ClusterPki("pki", {
         serviceIp: cidrHost(parseCidr(spec.network.serviceCidr)!, 1),
         clusterDomain: spec.network.clusterDomain,
         clients: simulated.length > 0 ? { kwok: KWOK_USER } : {},
-        nodes: realNodeHosts(spec),
+        nodes: kubeletHosts,
       }
     : undefined,
 });
@@ -116,14 +115,13 @@ const nodePool =
     : undefined;
 
 // Real worker and edge hosts become nodes once the control plane is ready: kubelet, kube-proxy and flannel's CNI config.
-const realHosts = realNodeHosts(spec);
 const nodeBootstrap =
-  controlPlane && provider && realHosts.length > 0
+  controlPlane && provider && kubeletHosts.length > 0
     ? new NodeBootstrap(
         "node-bootstrap",
         {
           provider,
-          nodes: realHosts,
+          nodes: kubeletHosts,
           sshPrivateKey: spec.sshPrivateKey,
           artifact: spec.artifacts.kubernetesNode,
           containerdArtifact: spec.artifacts.containerd,
@@ -154,7 +152,7 @@ const workloads =
         addons: spec.addons,
         apps: spec.apps,
         secretValue: spec.secretValue,
-        edgeVip: spec.loadBalancers.find((lb) => lb.backendRole === "edge")?.vip,
+        edgeVip: edgeLoadBalancer(spec.loadBalancers)?.vip,
         nodePortRange: spec.network.nodePortRange,
         clusterDomain: spec.network.clusterDomain,
       })

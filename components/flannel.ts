@@ -5,8 +5,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { parseCidr } from "../config/cidr";
+import { parseCidr, splitsIntoNodeSubnets } from "../config/cidr";
 import { ManifestObject } from "./charts/chart-app";
+import { CNI_CONFLIST, FLANNEL_CNI_CONF } from "./host/node-scripts";
 import { dependsOnList, registerObjects } from "./k8s-objects";
 
 /** The flannel version when `versions.flannel` is not set: the one the example stacks pin. */
@@ -55,20 +56,6 @@ export function renderNetConf(podCidr: string, nodeSubnetLength: number, backend
   return `${JSON.stringify({ Network: podCidr, SubnetLen: nodeSubnetLength, Backend: { Type: backendType } }, null, 2)}\n`;
 }
 
-/** cni-conf.json, as upstream: the flannel plugin (bridge delegate) chained with portmap for hostPort. */
-export const CNI_CONF = `${JSON.stringify(
-  {
-    name: "cbr0",
-    cniVersion: "0.3.1",
-    plugins: [
-      { type: "flannel", delegate: { hairpinMode: true, isDefaultGateway: true } },
-      { type: "portmap", capabilities: { portMappings: true } },
-    ],
-  },
-  null,
-  2,
-)}\n`;
-
 const tag = (version: string) => (version.startsWith("v") ? version : `v${version}`);
 
 /** Argument problems that would otherwise give every node a broken pod network. */
@@ -76,9 +63,8 @@ export function flannelArgsProblems(args: Pick<FlannelArgs, "podCidr" | "nodeSub
   const cidr = parseCidr(args.podCidr);
   const problems: string[] = [];
   if (!cidr) problems.push(`podCidr: "${args.podCidr}" is not an IPv4 network; give it as a.b.c.d/n with no host bits set.`);
-  const length = args.nodeSubnetLength;
-  if (!Number.isInteger(length) || length > 30 || (cidr && length <= cidr.prefix)) {
-    problems.push(`nodeSubnetLength: ${length} does not split the pod network into node subnets; give a prefix length longer than the pod network's and at most 30.`);
+  if (!splitsIntoNodeSubnets(cidr, args.nodeSubnetLength)) {
+    problems.push(`nodeSubnetLength: ${args.nodeSubnetLength} does not split the pod network into node subnets; give a prefix length longer than the pod network's and at most 30.`);
   }
   return problems;
 }
@@ -120,7 +106,7 @@ export function flannelManifests(args: Omit<FlannelArgs, "provider">): ManifestO
       apiVersion: "v1",
       kind: "ConfigMap",
       metadata: { name: CONFIG_MAP, namespace, labels: { ...NODE_LABELS, "k8s-app": "flannel" } },
-      data: { "cni-conf.json": CNI_CONF, "net-conf.json": renderNetConf(args.podCidr, args.nodeSubnetLength, args.backendType) },
+      data: { "cni-conf.json": FLANNEL_CNI_CONF, "net-conf.json": renderNetConf(args.podCidr, args.nodeSubnetLength, args.backendType) },
     },
     {
       apiVersion: "apps/v1",
@@ -156,7 +142,7 @@ export function flannelManifests(args: Omit<FlannelArgs, "provider">): ManifestO
                 name: "install-cni",
                 image: flannelImage,
                 command: ["cp"],
-                args: ["-f", "/etc/kube-flannel/cni-conf.json", "/etc/cni/net.d/10-flannel.conflist"],
+                args: ["-f", "/etc/kube-flannel/cni-conf.json", CNI_CONFLIST],
                 resources: copyResources,
                 volumeMounts: [
                   { name: "cni", mountPath: "/etc/cni/net.d" },

@@ -56,3 +56,11 @@ export function cidrsOverlap(a: Ipv4Cidr, b: Ipv4Cidr): boolean {
 export function cidrHost(cidr: Ipv4Cidr, n: number): string {
   return formatIpv4(cidr.base + n);
 }
+
+/**
+ * Whether a prefix length splits the pod network into node subnets: longer than the pod network's (when that is
+ * known) and at most /30, so every node gets a few pod addresses.
+ */
+export function splitsIntoNodeSubnets(podCidr: Ipv4Cidr | undefined, nodeSubnetLength: unknown): boolean {
+  return Number.isInteger(nodeSubnetLength) && (nodeSubnetLength as number) <= 30 && (!podCidr || (nodeSubnetLength as number) > podCidr.prefix);
+}

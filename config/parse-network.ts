@@ -1,7 +1,7 @@
 /** Parses `network` and checks the address plan: no overlaps, DNS IP in the service network, a sane NodePort range. */
 import { NetworkPlan, PortRange } from "./spec";
 import { Problems, isRecord } from "./problems";
-import { Ipv4Cidr, cidrContains, cidrsOverlap, parseCidr, parseIpv4 } from "./cidr";
+import { Ipv4Cidr, cidrContains, cidrsOverlap, parseCidr, parseIpv4, splitsIntoNodeSubnets } from "./cidr";
 
 /** Ports that control-plane and edge daemons listen on; a NodePort range must not include them. */
 export const RESERVED_PORTS: Readonly<Record<number, string>> = {
@@ -35,7 +35,7 @@ export function parseNetwork(raw: unknown, key: string, problems: Problems): Net
 
   const nodeSubnetLength = raw.nodeSubnetLength ?? 24;
   const pod = cidrs.podCidr;
-  if (!Number.isInteger(nodeSubnetLength) || (nodeSubnetLength as number) > 30 || (pod && (nodeSubnetLength as number) <= pod.prefix)) {
+  if (!splitsIntoNodeSubnets(pod, nodeSubnetLength)) {
     problems.add(`${key}.nodeSubnetLength`, `${JSON.stringify(nodeSubnetLength)} does not split the pod network into node subnets`, `give a prefix length longer than the pod network's${pod ? ` /${pod.prefix}` : ""} and at most 30`);
   }
 

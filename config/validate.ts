@@ -8,7 +8,7 @@ import { parseArtifacts, parseVersions } from "./parse-artifacts";
 import { parseEtcd } from "./parse-etcd";
 import { parseApps } from "./parse-apps";
 import { parseAddons } from "./parse-addons";
-import { checkControlPlane, parseKubernetes } from "./parse-kubernetes";
+import { checkControlPlane, edgeLoadBalancer, parseKubernetes } from "./parse-kubernetes";
 import { REQUIRED_SECRET_KEYS, checkPlainTextSecrets } from "./check-secrets";
 import { cidrContains, parseCidr, parseIpv4 } from "./cidr";
 
@@ -59,7 +59,7 @@ export function validateClusterConfig(raw: Record<string, unknown>, secretKeys: 
     parsedAddons.traefik && versions.traefik && !parsedAddons.traefik.image
       ? { ...parsedAddons, traefik: { ...parsedAddons.traefik, image: `traefik:v${versions.traefik.replace(/^v/, "")}` } }
       : parsedAddons;
-  if (addons.traefik && !loadBalancers.some((lb) => lb.backendRole === "edge")) {
+  if (addons.traefik && !edgeLoadBalancer(loadBalancers)) {
     problems.add(key("traefik"), "is configured, but no load balancer has backendRole edge", "add a load balancer in front of the edge nodes (backendRole edge, ports [80, 443]) for Traefik's VIP");
   }
   const spec: PlainClusterSpec = {

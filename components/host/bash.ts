@@ -66,6 +66,14 @@ retry() {
 `;
 }
 
+/**
+ * The first line of a unit whose binary an artifact step switches: the unit changes with the release, so the step
+ * that owns the unit restarts the daemon on the new binary.
+ */
+export function releaseComment(release: string, sha256: string): string {
+  return `# ${release} release ${sha256}\n`;
+}
+
 /** A file a step puts in place: its path, mode and content. */
 export type FileSpec = [path: string, mode: string, content: string];
 

@@ -3,7 +3,7 @@
  * put them on a master, gate on its health and remove it again. Pure functions of their inputs.
  */
 import { createHash } from "crypto";
-import { APPLY_DAEMON_FUNCTION, FileSpec, heredoc, putFiles, script, shellQuote } from "./bash";
+import { APPLY_DAEMON_FUNCTION, FileSpec, heredoc, putFiles, releaseComment, script, shellQuote } from "./bash";
 
 export const K8S_DIR = "/etc/kubernetes";
 export const K8S_PKI = `${K8S_DIR}/pki`;
@@ -385,7 +385,7 @@ export function renderControlPlaneMaster(a: MasterScriptArgs): string {
   const { master, settings: s, pki } = a;
   const ownServer = `https://${master.address}:${API_SERVER_PORT}`;
   const kubeconfig = (user: string, cert: string, key: string) => renderKubeconfig({ clusterName: s.clusterName, server: ownServer, caCert: pki.caCert, user, clientCert: cert, clientKey: key });
-  const release = `# kubernetes-server release ${s.releaseSha256}\n`;
+  const release = releaseComment("kubernetes-server", s.releaseSha256);
   // Files shared by the apiserver and the controller-manager restart both.
   const shared: FileSpec[] = [
     [`${K8S_PKI}/ca.crt`, "0644", pki.caCert],

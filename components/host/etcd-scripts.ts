@@ -1,5 +1,5 @@
 /** Renders etcd's config, systemd units and the member and cluster-health scripts. Pure functions of their inputs. */
-import { heredoc, script, shellQuote } from "./bash";
+import { heredoc, releaseComment, script, shellQuote } from "./bash";
 
 export const ETCD_PKI = "/etc/etcd/pki";
 const CONFIG = "/etc/etcd/etcd.conf.yml";
@@ -70,8 +70,7 @@ ${tls("peer")}
 }
 
 export function renderEtcdUnit(releaseSha256: string): string {
-  return `# etcd release ${releaseSha256}
-[Unit]
+  return `${releaseComment("etcd", releaseSha256)}[Unit]
 Description=etcd key-value store (onprem-k8s)
 After=network-online.target
 Wants=network-online.target

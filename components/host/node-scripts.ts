@@ -3,7 +3,7 @@
  * config, and containerd's when onprem-k8s installs it) and the scripts that apply them on a host and remove them.
  * Pure functions of their inputs.
  */
-import { APPLY_DAEMON_FUNCTION, FileSpec, heredoc, putFiles, script } from "./bash";
+import { APPLY_DAEMON_FUNCTION, FileSpec, heredoc, putFiles, releaseComment, script } from "./bash";
 import { renderDaemonUnit, renderKubeconfig } from "./control-plane-scripts";
 
 /** Kept out of /etc/kubernetes: a host that is also a master must not lose its node files with its master files. */
@@ -117,8 +117,7 @@ export function kubeletFlags(host: NodeHost): [string, string][] {
   ];
 }
 
-/** The release a unit runs: the binary is switched by its artifact step, the daemon restarts when this line changes. */
-const releaseLine = (releaseSha256: string) => `# kubernetes-node release ${releaseSha256}\n`;
+const releaseLine = (releaseSha256: string) => releaseComment("kubernetes-node", releaseSha256);
 
 export function renderKubeletUnit(host: NodeHost, releaseSha256: string): string {
   return releaseLine(releaseSha256) + renderDaemonUnit("Kubernetes node agent", "kubelet", kubeletFlags(host), "network-online.target containerd.service");
@@ -142,20 +141,22 @@ export function renderKubeProxyUnit(releaseSha256: string): string {
 }
 
 /**
- * The host side of flannel: the same conflist that flannel's DaemonSet copies in (upstream's cni-conf.json), so the
- * node's runtime has a pod network config from the start and the copy changes nothing.
+ * Flannel's CNI conflist, upstream's cni-conf.json: the flannel plugin (bridge delegate) chained with portmap for
+ * hostPort. Nodes get it from their step, so the runtime has a pod network config from the start, and flannel's
+ * DaemonSet copies the same text in, so that copy changes nothing.
  */
-export function renderFlannelCniConfig(): string {
-  const conf = {
+export const FLANNEL_CNI_CONF = `${JSON.stringify(
+  {
     name: "cbr0",
     cniVersion: "0.3.1",
     plugins: [
       { type: "flannel", delegate: { hairpinMode: true, isDefaultGateway: true } },
       { type: "portmap", capabilities: { portMappings: true } },
     ],
-  };
-  return `${JSON.stringify(conf, null, 2)}\n`;
-}
+  },
+  null,
+  2,
+)}\n`;
 
 /** containerd's CRI with runc under the systemd cgroup driver, as the kubelet's cgroupDriver expects. */
 export function renderContainerdConfig(): string {
@@ -201,7 +202,6 @@ WantedBy=multi-user.target
 /** Pods are bridged and forwarded: kube-proxy's and flannel's rules only see bridged traffic with br_netfilter. */
 const MODULES = "overlay\nbr_netfilter\n";
 const SYSCTLS = "net.ipv4.ip_forward = 1\nnet.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\n";
-
 
 /**
  * Puts a node's files in place, then, daemon by daemon (containerd when onprem-k8s runs it, kubelet, kube-proxy): a
@@ -256,7 +256,7 @@ modprobe overlay || fail "cannot load the overlay kernel module"
 modprobe br_netfilter || fail "cannot load the br_netfilter kernel module"
 sysctl -q -p ${SYSCTL_FILE} || fail "cannot set the sysctls in ${SYSCTL_FILE}"
 # containerd reads the CNI config directory as it changes: no restart.
-${heredoc(`put_file ${CNI_CONFLIST} 0644`, renderFlannelCniConfig())}
+${heredoc(`put_file ${CNI_CONFLIST} 0644`, FLANNEL_CNI_CONF)}
 CHANGED=0
 ${putFiles(containerd)}
 ${runtimeCheck}

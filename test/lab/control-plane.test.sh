@@ -60,7 +60,7 @@ traefik_routes() {
 }
 # The lab host that holds a VIP, or nothing.
 vip_holder() { for h in "${HOSTS[@]}"; do on "$h" ip -o -4 addr show | grep -q " $1/" && echo "$h" && return 0; done; }
-edge_vip_held() { for h in "${HOSTS[@]}"; do on "$h" ip -o -4 addr show | grep -q " $EDGE_VIP/" && return 0; done; return 1; }
+edge_vip_held() { [[ -n $(vip_holder "$EDGE_VIP") ]]; }
 pvc_bound() { [[ $(k get pvc go2cloud-api-pvc -o jsonpath='{.status.phase}/{.spec.volumeName}' 2>>"$LOG") == Bound/go2cloud-shared ]]; }
 # Namespaces of the pods on the tainted edge node other than Traefik's and flannel's.
 others_on_edge() { k get pods -A --field-selector spec.nodeName=lab-e1 -o jsonpath='{range .items[*]}{.metadata.namespace}{"\n"}{end}' 2>>"$LOG" | grep -vx -e traefik -e kube-flannel; }

@@ -4,7 +4,7 @@ import {
   NodePki,
   NodeSettings,
   kubeletFlags,
-  renderFlannelCniConfig,
+  FLANNEL_CNI_CONF,
   renderKubeletConfig,
   renderKubeletUnit,
   renderKubeProxyConfig,
@@ -13,7 +13,7 @@ import {
   renderNodeRemove,
 } from "../../../components/host/node-scripts";
 import { renderArtifactInstall } from "../../../components/host/artifact-script";
-import { CNI_CONF } from "../../../components/flannel";
+import { flannelManifests } from "../../../components/flannel";
 import { expectGolden } from "./golden";
 import { shellcheckFailures } from "./shellcheck";
 
@@ -45,7 +45,7 @@ const files: Record<string, string> = {
   "node-kubelet.service": renderKubeletUnit(host, settings.releaseSha256),
   "node-kube-proxy-config.yaml": renderKubeProxyConfig(host, settings),
   "node-kube-proxy.service": renderKubeProxyUnit(settings.releaseSha256),
-  "node-10-flannel.conflist": renderFlannelCniConfig(),
+  "node-10-flannel.conflist": FLANNEL_CNI_CONF,
 };
 
 describe("node host files and scripts", () => {
@@ -107,7 +107,7 @@ mode: iptables
   });
 
   test("the flannel CNI conflist is upstream's cni-conf.json, as flannel's DaemonSet copies it", () => {
-    expect(JSON.parse(renderFlannelCniConfig())).toEqual({
+    expect(JSON.parse(FLANNEL_CNI_CONF)).toEqual({
       name: "cbr0",
       cniVersion: "0.3.1",
       plugins: [
@@ -117,7 +117,8 @@ mode: iptables
     });
     expect(node()).toContain("put_file /etc/cni/net.d/10-flannel.conflist 0644 <<'ONPREM_K8S_EOF'\n{\n  \"name\": \"cbr0\",");
     // Byte for byte: the DaemonSet's copy then changes nothing on the host.
-    expect(renderFlannelCniConfig()).toBe(CNI_CONF);
+    const flannelConfig = flannelManifests({ podCidr: "10.244.0.0/16", nodeSubnetLength: 24 }).find((o) => o.kind === "ConfigMap") as any;
+    expect(node()).toContain(`put_file /etc/cni/net.d/10-flannel.conflist 0644 <<'ONPREM_K8S_EOF'\n${flannelConfig.data["cni-conf.json"]}ONPREM_K8S_EOF`);
   });
 
   test("gates on the kubelet's /healthz and its registration; a failure restores the files and is one line", () => {
