@@ -58,6 +58,7 @@ const loadBalancers = spec.loadBalancers.map(
         hosts: hostsWithRole(spec, lb.hostRole).filter((h) => !h.simulated),
         backends: hostsWithRole(spec, lb.backendRole),
         ports: lb.ports,
+        failback: lb.failback,
         authPassword: spec.loadBalancerAuthPassword,
         sshPrivateKey: spec.sshPrivateKey,
         aptSource: spec.aptSource,

@@ -4,7 +4,7 @@ import * as command from "@pulumi/command";
 import { ArtifactSpec, HostSpec } from "../config/spec";
 import { HostArtifact } from "./host-artifact";
 import { hostStep } from "./host/connection";
-import { EtcdBackupArgs, EtcdSettings, renderEtcdBackup, renderEtcdClusterHealth, renderEtcdMember } from "./host/etcd-scripts";
+import { ETCD_MEMBER_SECRETS, EtcdBackupArgs, EtcdSettings, renderEtcdBackup, renderEtcdClusterHealth, renderEtcdMember } from "./host/etcd-scripts";
 import { CertKeyPair } from "./cluster-pki";
 
 export interface EtcdClusterArgs {
@@ -53,11 +53,13 @@ export class EtcdCluster extends pulumi.ComponentResource {
       const binaries = new HostArtifact(`${name}-${host.name}-etcd`, { host, sshPrivateKey, name: "etcd", artifact: args.artifact, binaries: ["etcd", "etcdctl"] }, { parent: this });
       const certs = args.memberCerts[host.name];
       const memberScript = pulumi
-        .all([args.caCert, certs.server.cert, certs.server.key, certs.peer.cert, certs.peer.key])
-        .apply(([caCert, serverCert, serverKey, peerCert, peerKey]) =>
-          renderEtcdMember({ clusterToken: `${args.clusterName}-etcd`, member: { name: host.name, address: host.address }, peers, settings: args.settings, pki: { caCert, serverCert, serverKey, peerCert, peerKey }, releaseSha256: args.artifact.sha256 }),
+        .all([args.caCert, certs.server.cert, certs.peer.cert])
+        .apply(([caCert, serverCert, peerCert]) =>
+          renderEtcdMember({ clusterToken: `${args.clusterName}-etcd`, member: { name: host.name, address: host.address }, peers, settings: args.settings, pki: { caCert, serverCert, peerCert }, releaseSha256: args.artifact.sha256 }),
         );
+      const secrets = pulumi.all([certs.server.key, certs.peer.key]).apply(([serverKey, peerKey]) => ({ [ETCD_MEMBER_SECRETS.serverKey]: serverKey, [ETCD_MEMBER_SECRETS.peerKey]: peerKey }));
       const step = hostStep(`${name}-${host.name}-member`, host, sshPrivateKey, memberScript, {
+        secrets,
         parent: this,
         dependsOn: [binaries.installed, ...(previous ? [previous] : [])],
         deleteScript: "systemctl disable --now etcd-ensure.timer etcd etcd-backup.timer 2>/dev/null || true; rm -rf /etc/systemd/system/etcd.service /etc/systemd/system/etcd-ensure.* /etc/systemd/system/etcd-backup.* /usr/local/sbin/etcd-backup /etc/etcd /var/lib/etcd; systemctl daemon-reload",

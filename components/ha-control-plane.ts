@@ -8,7 +8,18 @@ import * as command from "@pulumi/command";
 import { ArtifactSpec, HostSpec, NetworkPlan } from "../config/spec";
 import { HostArtifact } from "./host-artifact";
 import { hostStep } from "./host/connection";
-import { API_SERVER_PORT, ControlPlaneSettings, renderControlPlaneMaster, renderControlPlaneReady, renderControlPlaneRemove, renderKubeconfig } from "./host/control-plane-scripts";
+import {
+  API_SERVER_PORT,
+  ControlPlaneSettings,
+  MasterCerts,
+  MasterKeys,
+  MasterPki,
+  renderControlPlaneMaster,
+  renderControlPlaneMasterSecrets,
+  renderControlPlaneReady,
+  renderControlPlaneRemove,
+  renderKubeconfig,
+} from "./host/control-plane-scripts";
 import { KubernetesPki } from "./cluster-pki";
 import { dependsOnList } from "./k8s-objects";
 
@@ -58,16 +69,31 @@ export class HaControlPlane extends pulumi.ComponentResource {
     const server = `https://${args.apiAddress}:${API_SERVER_PORT}`;
     const extra = args.extraArgs ?? {};
 
-    const masterPki = pulumi
-      .all([
-        pki.caCert, pki.caKey, pki.apiServer.cert, pki.apiServer.key, args.etcd.caCert, pki.etcdClient.cert, pki.etcdClient.key,
-        pki.kubeletClient.cert, pki.kubeletClient.key, pki.frontProxyCaCert, pki.frontProxyClient.cert, pki.frontProxyClient.key,
-        pki.serviceAccount.key, pki.serviceAccount.publicKey, pki.controllerManager.cert, pki.controllerManager.key,
-        pki.scheduler.cert, pki.scheduler.key, pki.admin.cert, pki.admin.key,
-      ])
-      .apply(([caCert, caKey, apiServerCert, apiServerKey, etcdCaCert, etcdClientCert, etcdClientKey, kubeletClientCert, kubeletClientKey, frontProxyCaCert, frontProxyClientCert, frontProxyClientKey, serviceAccountKey, serviceAccountPublicKey, controllerManagerCert, controllerManagerKey, schedulerCert, schedulerKey, adminCert, adminKey]) => ({
-        caCert, caKey, apiServerCert, apiServerKey, etcdCaCert, etcdClientCert, etcdClientKey, kubeletClientCert, kubeletClientKey, frontProxyCaCert, frontProxyClientCert, frontProxyClientKey, serviceAccountKey, serviceAccountPublicKey, controllerManagerCert, controllerManagerKey, schedulerCert, schedulerKey, adminCert, adminKey,
-      }));
+    const masterCerts: pulumi.Output<MasterCerts> = pulumi.output({
+      caCert: pki.caCert,
+      apiServerCert: pki.apiServer.cert,
+      etcdCaCert: args.etcd.caCert,
+      etcdClientCert: pki.etcdClient.cert,
+      kubeletClientCert: pki.kubeletClient.cert,
+      frontProxyCaCert: pki.frontProxyCaCert,
+      frontProxyClientCert: pki.frontProxyClient.cert,
+      serviceAccountPublicKey: pki.serviceAccount.publicKey,
+      controllerManagerCert: pki.controllerManager.cert,
+      schedulerCert: pki.scheduler.cert,
+      adminCert: pki.admin.cert,
+    });
+    const masterKeys: pulumi.Output<MasterKeys> = pulumi.output({
+      caKey: pki.caKey,
+      apiServerKey: pki.apiServer.key,
+      etcdClientKey: pki.etcdClient.key,
+      kubeletClientKey: pki.kubeletClient.key,
+      frontProxyClientKey: pki.frontProxyClient.key,
+      serviceAccountKey: pki.serviceAccount.key,
+      controllerManagerKey: pki.controllerManager.key,
+      schedulerKey: pki.scheduler.key,
+      adminKey: pki.admin.key,
+    });
+    const masterPki = pulumi.all([masterCerts, masterKeys]).apply(([certs, keys]): MasterPki => ({ ...certs, ...keys }));
     const settings = pulumi.output(args.etcd.endpoints).apply(
       (etcdEndpoints): ControlPlaneSettings => ({
         clusterName: args.clusterName,
@@ -90,10 +116,14 @@ export class HaControlPlane extends pulumi.ComponentResource {
     // finishes once its apiserver answers /readyz and its controller-manager and scheduler are healthy.
     const masterSteps = masters.map((host) => {
       const binaries = new HostArtifact(`${name}-${host.name}-kubernetes`, { host, sshPrivateKey, name: "kubernetes", artifact: args.artifact, binaries: ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"] }, { parent: this });
-      const masterScript = pulumi
-        .all([masterPki, settings, args.secretsEncryptionKey])
-        .apply(([p, s, encryptionKey]) => renderControlPlaneMaster({ master: { name: host.name, address: host.address }, settings: s, pki: p, encryptionKey }));
-      const step = hostStep(`${name}-${host.name}-master`, host, sshPrivateKey, pulumi.secret(masterScript), {
+      const master = { name: host.name, address: host.address };
+      // The script carries the certificates only, so a preview shows its diff; the keys come on stdin.
+      const masterScript = pulumi.all([masterCerts, settings]).apply(([p, s]) => renderControlPlaneMaster({ master, settings: s, pki: p }));
+      const secrets = pulumi
+        .all([masterPki, args.secretsEncryptionKey])
+        .apply(([p, encryptionKey]) => renderControlPlaneMasterSecrets({ master, clusterName: args.clusterName, pki: p, encryptionKey }));
+      const step = hostStep(`${name}-${host.name}-master`, host, sshPrivateKey, masterScript, {
+        secrets,
         parent: this,
         dependsOn: [binaries.installed, ...previous],
         deleteScript: renderControlPlaneRemove(host.name),

@@ -1,8 +1,8 @@
 /** A VIP served by HAProxy (TCP, health-checked backends) and keepalived (VRRP) on two or more hosts. */
 import * as pulumi from "@pulumi/pulumi";
-import { HostSpec } from "../config/spec";
+import { Failback, HostSpec } from "../config/spec";
 import { hostStep } from "./host/connection";
-import { renderHaproxyConfig, renderKeepalivedConfig, renderLbConfig, renderLbPackages, renderLbRemove } from "./host/load-balancer-scripts";
+import { VRRP_PASSWORD_SECRET, renderHaproxyConfig, renderKeepalivedConfig, renderLbConfig, renderLbPackages, renderLbRemove } from "./host/load-balancer-scripts";
 
 export interface LoadBalancerPairArgs {
   /** DNS-1123 name; names the HAProxy sections and the VRRP instance. */
@@ -27,6 +27,12 @@ export interface LoadBalancerPairArgs {
   readonly httpsCheckPath?: string;
   /** Port of the backends' drain agent (HAProxy agent-check), e.g. API_SERVER_AGENT_PORT for apiservers. @default no agent */
   readonly agentPort?: number;
+  /**
+   * What a recovered host with a higher priority does with the VIP: "never" (keepalived nopreempt: the VIP stays
+   * until the next failure), "immediate", or a delay in seconds (1-1000, preempt_delay). Every move resets the TCP
+   * connections held through the VIP. @default "never"
+   */
+  readonly failback?: Failback;
   /** apt source line for the packages. @default the hosts' own sources */
   readonly aptSource?: string;
 }
@@ -47,19 +53,18 @@ export class LoadBalancerPair extends pulumi.ComponentResource {
     let previous: pulumi.Resource | undefined;
     args.hosts.forEach((host, i) => {
       const packages = hostStep(`${name}-${host.name}-packages`, host, args.sshPrivateKey, renderLbPackages(args.aptSource, host.name), { parent: this });
-      const keepalived = pulumi.output(args.authPassword).apply((authPassword) =>
-        renderKeepalivedConfig({
-          name: args.name,
-          vip: args.vip,
-          prefix: args.vipPrefix,
-          virtualRouterId: args.virtualRouterId,
-          priority: 150 - i * 10,
-          self: { name: host.name, address: host.address },
-          peers: args.hosts.filter((h) => h !== host).map((h) => ({ name: h.name, address: h.address })),
-          authPassword,
-        }),
-      );
-      previous = hostStep(`${name}-${host.name}-config`, host, args.sshPrivateKey, keepalived.apply((k) => renderLbConfig({ name: args.name, haproxy, keepalived: k, address: host.address })), {
+      const keepalived = renderKeepalivedConfig({
+        name: args.name,
+        vip: args.vip,
+        prefix: args.vipPrefix,
+        virtualRouterId: args.virtualRouterId,
+        priority: 150 - i * 10,
+        self: { name: host.name, address: host.address },
+        peers: args.hosts.filter((h) => h !== host).map((h) => ({ name: h.name, address: h.address })),
+        failback: args.failback ?? "never",
+      });
+      previous = hostStep(`${name}-${host.name}-config`, host, args.sshPrivateKey, renderLbConfig({ name: args.name, haproxy, keepalived, address: host.address }), {
+        secrets: pulumi.output(args.authPassword).apply((password) => ({ [VRRP_PASSWORD_SECRET]: password })),
         parent: this,
         dependsOn: [packages, ...(previous ? [previous] : [])],
         deleteScript: renderLbRemove(args.name),

@@ -11,7 +11,7 @@ import { ArtifactSpec, HostSpec, NetworkPlan } from "../config/spec";
 import { CertKeyPair, NodeCerts } from "./cluster-pki";
 import { HostArtifact } from "./host-artifact";
 import { hostStep } from "./host/connection";
-import { CNI_BIN_DIR, CNI_PLUGINS, CONTAINERD_BINARIES, NodeSettings, renderNode, renderNodeRemove } from "./host/node-scripts";
+import { CNI_BIN_DIR, CNI_PLUGINS, CONTAINERD_BINARIES, NodeCerts as NodeScriptCerts, NodeKeys, NodeSettings, renderNode, renderNodeRemove, renderNodeSecrets } from "./host/node-scripts";
 import { dependsOnList } from "./k8s-objects";
 import { nodeConfigLabels, nodeTaints } from "./node-pool";
 
@@ -83,17 +83,14 @@ export class NodeBootstrap extends pulumi.ComponentResource {
         ...(args.cniPluginsArtifact ? [install("cni-plugins", "cniPlugins", args.cniPluginsArtifact, CNI_PLUGINS, CNI_BIN_DIR)] : []),
       ];
       const certs = args.nodeCerts[host.name];
-      const nodeScript = pulumi
-        .all([settings, args.caCert, certs.client.cert, certs.client.key, certs.serving.cert, certs.serving.key, args.kubeProxyCert.cert, args.kubeProxyCert.key])
-        .apply(([s, caCert, kubeletClientCert, kubeletClientKey, kubeletServingCert, kubeletServingKey, kubeProxyCert, kubeProxyKey]) =>
-          renderNode({
-            host: { name: host.name, address: host.address },
-            settings: s,
-            pki: { caCert, kubeletClientCert, kubeletClientKey, kubeletServingCert, kubeletServingKey, kubeProxyCert, kubeProxyKey },
-          }),
-        );
+      const node = { name: host.name, address: host.address };
+      const nodeCerts: pulumi.Output<NodeScriptCerts> = pulumi.output({ caCert: args.caCert, kubeletClientCert: certs.client.cert, kubeletServingCert: certs.serving.cert, kubeProxyCert: args.kubeProxyCert.cert });
+      const nodeKeys: pulumi.Output<NodeKeys> = pulumi.output({ kubeletClientKey: certs.client.key, kubeletServingKey: certs.serving.key, kubeProxyKey: args.kubeProxyCert.key });
+      const nodeScript = pulumi.all([settings, nodeCerts]).apply(([s, pki]) => renderNode({ host: node, settings: s, pki }));
+      const secrets = pulumi.all([settings, nodeCerts, nodeKeys]).apply(([s, certs, keys]) => renderNodeSecrets({ host: node, settings: s, pki: { ...certs, ...keys } }));
       // Chained: a change restarts one node's daemons at a time, and stops at the first node where it fails.
-      const step = hostStep(`${name}-${host.name}-kubelet`, host, sshPrivateKey, pulumi.secret(nodeScript), {
+      const step = hostStep(`${name}-${host.name}-kubelet`, host, sshPrivateKey, nodeScript, {
+        secrets,
         parent: this,
         dependsOn: [...installed, ...previous],
         deleteScript: renderNodeRemove(host.name, manageContainerd),

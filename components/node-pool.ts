@@ -10,7 +10,7 @@ import { ArtifactSpec, HostSpec } from "../config/spec";
 import { HostArtifact } from "./host-artifact";
 import { hostStep } from "./host/connection";
 import { renderKubeconfig } from "./host/control-plane-scripts";
-import { KWOK_NODE_ANNOTATION, KWOK_NODE_ANNOTATION_VALUE, renderKwok, renderKwokRemove } from "./host/kwok-scripts";
+import { KWOK_KUBECONFIG_SECRET, KWOK_NODE_ANNOTATION, KWOK_NODE_ANNOTATION_VALUE, renderKwok, renderKwokRemove } from "./host/kwok-scripts";
 import { CertKeyPair } from "./cluster-pki";
 
 /** The user name of kwok's client certificate; its ClusterRole is bound to it. */
@@ -98,17 +98,14 @@ export class NodePool extends pulumi.ComponentResource {
     );
 
     const binaries = new HostArtifact(`${name}-${kwokHost.name}-kwok`, { host: kwokHost, sshPrivateKey, name: "kwok", artifact: args.artifact, binaries: ["kwok"] }, { parent: this });
-    const kwokScript = pulumi
+    const kwokScript = renderKwok({ host: { name: kwokHost.name, address: kwokHost.address }, releaseSha256: args.artifact.sha256, podCidr: args.podCidr });
+    const secrets = pulumi
       .all([args.apiServerUrl, args.caCert, args.clientCert.cert, args.clientCert.key])
-      .apply(([server, caCert, clientCert, clientKey]) =>
-        renderKwok({
-          host: { name: kwokHost.name, address: kwokHost.address },
-          releaseSha256: args.artifact.sha256,
-          kubeconfig: renderKubeconfig({ clusterName: args.clusterName, server, caCert, user: "kwok", clientCert, clientKey }),
-          podCidr: args.podCidr,
-        }),
-      );
-    this.kwok = hostStep(`${name}-${kwokHost.name}-kwok`, kwokHost, sshPrivateKey, pulumi.secret(kwokScript), {
+      .apply(([server, caCert, clientCert, clientKey]) => ({
+        [KWOK_KUBECONFIG_SECRET]: renderKubeconfig({ clusterName: args.clusterName, server, caCert, user: "kwok", clientCert, clientKey }),
+      }));
+    this.kwok = hostStep(`${name}-${kwokHost.name}-kwok`, kwokHost, sshPrivateKey, kwokScript, {
+      secrets,
       parent: this,
       dependsOn: [binaries.installed, binding],
       deleteScript: renderKwokRemove(kwokHost.name),

@@ -1,12 +1,12 @@
 /** Parses `loadBalancers`: each a VIP served by keepalived + HAProxy on the hosts of one role. */
-import { HostSpec, LoadBalancerSpec, NetworkPlan, ROLES, Role } from "./spec";
+import { Failback, HostSpec, LoadBalancerSpec, NetworkPlan, ROLES, Role } from "./spec";
 import { Problems, isDns1123Label, isPort, isRecord } from "./problems";
 import { cidrContains, parseCidr, parseIpv4 } from "./cidr";
 
 export function parseLoadBalancers(raw: unknown, key: string, hosts: readonly HostSpec[], network: NetworkPlan | undefined, problems: Problems): LoadBalancerSpec[] {
   if (raw === undefined) return [];
   if (!Array.isArray(raw)) {
-    problems.add(key, "is not a list", "give a list of {name, vip, virtualRouterId, hostRole, backendRole, ports}");
+    problems.add(key, "is not a list", "give a list of {name, vip, virtualRouterId, hostRole, backendRole, ports, failback}");
     return [];
   }
   const balancers = raw.map((item, i) => parseLoadBalancer(item, `${key}[${i}]`, hosts, network, problems));
@@ -43,7 +43,26 @@ function parseLoadBalancer(raw: unknown, key: string, hosts: readonly HostSpec[]
   if (ports.length === 0 || !ports.every(isPort)) {
     problems.add(`${key}.ports`, `${JSON.stringify(lb.ports)} is not a list of ports`, "give the TCP ports to forward, each from 1 to 65535");
   }
-  return { name, vip, virtualRouterId: virtualRouterId as number, hostRole, backendRole: parseRole(lb.backendRole ?? "master", `${key}.backendRole`, problems), ports: ports as number[] };
+  return {
+    name,
+    vip,
+    virtualRouterId: virtualRouterId as number,
+    hostRole,
+    backendRole: parseRole(lb.backendRole ?? "master", `${key}.backendRole`, problems),
+    ports: ports as number[],
+    failback: parseFailback(lb.failback, `${key}.failback`, problems),
+  };
+}
+
+// keepalived's preempt_delay takes 0 to 1000 seconds; 0 would be "immediate", so a delay starts at 1.
+const MAX_FAILBACK_DELAY = 1000;
+
+function parseFailback(raw: unknown, key: string, problems: Problems): Failback {
+  if (raw === undefined) return "never";
+  if (raw === "never" || raw === "immediate") return raw;
+  if (Number.isInteger(raw) && (raw as number) >= 1 && (raw as number) <= MAX_FAILBACK_DELAY) return raw as number;
+  problems.add(key, `${JSON.stringify(raw)} is not a failback`, `give "never" (the default: the VIP stays until the next failure), "immediate", or a delay in seconds from 1 to ${MAX_FAILBACK_DELAY}`);
+  return "never";
 }
 
 function parseRole(raw: unknown, key: string, problems: Problems): Role {

@@ -54,6 +54,14 @@ export interface NetworkPlan {
 }
 
 /** A HAProxy + keepalived pair that serves a VIP. */
+/**
+ * How a load balancer whose host comes back takes its VIP back. Every move resets the TCP connections held through
+ * the VIP, so the default never moves it a second time: "never" (keepalived nopreempt; the VIP stays until the next
+ * failure), "immediate" (preempt at once), or a number of seconds from 1 to 1000 (preempt_delay: the recovered host
+ * waits that long after keepalived starts before it takes the VIP back).
+ */
+export type Failback = "never" | "immediate" | number;
+
 export interface LoadBalancerSpec {
   /** DNS-1123 label, unique among load balancers. */
   readonly name: string;
@@ -67,6 +75,8 @@ export interface LoadBalancerSpec {
   readonly backendRole: Role;
   /** TCP ports forwarded from the VIP to the same port on every backend. */
   readonly ports: readonly number[];
+  /** What a recovered higher-priority host does with the VIP (keepalived preemption); see {@link Failback}. */
+  readonly failback: Failback;
 }
 
 /** Where a binary comes from: exactly one of `path` (uploaded from this machine) or `url` (downloaded by the host). */

@@ -74,12 +74,55 @@ export function releaseComment(release: string, sha256: string): string {
   return `# ${release} release ${sha256}\n`;
 }
 
-/** A file a step puts in place: its path, mode and content. */
-export type FileSpec = [path: string, mode: string, content: string];
+/** A file's content that comes on the step's stdin (see {@link READ_SECRETS}) instead of in the script. */
+export interface SecretFile {
+  readonly secret: string;
+}
+
+/** The content of the secret NAME, read from the step's stdin. */
+export function secretFile(name: string): SecretFile {
+  return { secret: name };
+}
+
+/** A file a step puts in place: its path, mode and content (text in the script, or a secret from stdin). */
+export type FileSpec = [path: string, mode: string, content: string | SecretFile];
 
 /** put_file for each file, in order; CHANGED tells whether any of them changed. */
 export function putFiles(files: readonly FileSpec[]): string {
-  return files.map(([path, mode, content]) => heredoc(`put_file ${path} ${mode}`, content)).join("\n");
+  return files
+    .map(([path, mode, content]) => (typeof content === "string" ? heredoc(`put_file ${path} ${mode}`, content) : `put_file ${path} ${mode} <"$SECRETS/${content.secret}"`))
+    .join("\n");
+}
+
+const SECRET_HEADER = "@@secret ";
+
+/**
+ * The first section of a script that takes secrets: they come on stdin, never in the script, so the script can be
+ * shown in a preview and in a failure. Each secret is a "@@secret NAME" line followed by its value; each lands in
+ * "$SECRETS/NAME" on a tmpfs readable by root only, removed when the script ends.
+ */
+export const READ_SECRETS = `SECRETS=$(umask 077 && mktemp -d /run/onprem-k8s-secrets.XXXXXX)
+trap 'rm -rf "$SECRETS"' EXIT
+secret_name=
+while IFS= read -r line || [[ -n $line ]]; do
+  if [[ $line == "${SECRET_HEADER}"* ]]; then
+    secret_name=\${line#"${SECRET_HEADER}"}
+    : >"$SECRETS/$secret_name"
+  elif [[ -n $secret_name ]]; then
+    printf '%s\\n' "$line" >>"$SECRETS/$secret_name"
+  fi
+done
+`;
+
+/** A step's stdin: each secret as its "@@secret NAME" line and its value, ending in a newline (as put_file writes it). */
+export function secretStdin(secrets: Readonly<Record<string, string>>): string {
+  return Object.entries(secrets)
+    .map(([name, value]) => {
+      if (!/^[a-z0-9][a-z0-9.-]*$/.test(name)) throw new Error(`secret name "${name}" must be lower-case letters, digits, '.' and '-'`);
+      if (value.split("\n").some((line) => line.startsWith(SECRET_HEADER))) throw new Error(`secret ${name} may not contain a line starting "${SECRET_HEADER}"`);
+      return `${SECRET_HEADER}${name}\n${value.endsWith("\n") ? value : `${value}\n`}`;
+    })
+    .join("");
 }
 
 /** The shell function `apply UNIT CHANGED` of the steps that run daemons: start a stopped one, restart a changed one. */

@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { HostSpec } from "../../config/spec";
+import { secretStdin } from "./bash";
 
 export function sshConnection(host: HostSpec, privateKey: pulumi.Input<string>): command.types.input.remote.ConnectionArgs {
   return {
@@ -15,8 +16,19 @@ export function sshConnection(host: HostSpec, privateKey: pulumi.Input<string>):
   };
 }
 
-/** Runs a rendered script on a host on create and whenever its text changes; scripts are idempotent. */
-export function hostStep(name: string, host: HostSpec, privateKey: pulumi.Input<string>, script: pulumi.Input<string>, opts: pulumi.CustomResourceOptions & { deleteScript?: string } = {}): command.remote.Command {
-  const { deleteScript, ...resourceOpts } = opts;
-  return new command.remote.Command(name, { connection: sshConnection(host, privateKey), create: script, delete: deleteScript }, resourceOpts);
+export interface HostStepOptions extends pulumi.CustomResourceOptions {
+  /** Runs when the step is deleted. */
+  readonly deleteScript?: string;
+  /**
+   * Secret files by name, sent on the script's stdin (a Pulumi secret) and read by its READ_SECRETS section into
+   * "$SECRETS/NAME". The script itself stays plain text: a preview shows its diff, a failure shows its reason.
+   */
+  readonly secrets?: pulumi.Input<Record<string, string>>;
+}
+
+/** Runs a rendered script on a host on create and whenever its text or its secrets change; scripts are idempotent. */
+export function hostStep(name: string, host: HostSpec, privateKey: pulumi.Input<string>, script: pulumi.Input<string>, opts: HostStepOptions = {}): command.remote.Command {
+  const { deleteScript, secrets, ...resourceOpts } = opts;
+  const stdin = secrets === undefined ? undefined : pulumi.secret(pulumi.output(secrets).apply((s) => secretStdin(s)));
+  return new command.remote.Command(name, { connection: sshConnection(host, privateKey), create: script, delete: deleteScript, stdin }, resourceOpts);
 }

@@ -3,7 +3,7 @@
  * put them on a master, gate on its health and remove it again. Pure functions of their inputs.
  */
 import { createHash } from "crypto";
-import { APPLY_DAEMON_FUNCTION, FileSpec, heredoc, putFiles, releaseComment, script, shellQuote } from "./bash";
+import { APPLY_DAEMON_FUNCTION, FileSpec, READ_SECRETS, heredoc, putFiles, releaseComment, script, secretFile, shellQuote } from "./bash";
 
 export const K8S_DIR = "/etc/kubernetes";
 export const K8S_PKI = `${K8S_DIR}/pki`;
@@ -51,37 +51,63 @@ export interface ControlPlaneSettings {
   readonly releaseSha256: string;
 }
 
-/** PEM texts a master needs; keys are secrets. */
-export interface MasterPki {
+/** The certificates (PEM) a master's script carries; the keys come as secret files (MASTER_SECRETS). */
+export interface MasterCerts {
   readonly caCert: string;
-  readonly caKey: string;
   readonly apiServerCert: string;
-  readonly apiServerKey: string;
   readonly etcdCaCert: string;
   readonly etcdClientCert: string;
-  readonly etcdClientKey: string;
   readonly kubeletClientCert: string;
-  readonly kubeletClientKey: string;
   readonly frontProxyCaCert: string;
   readonly frontProxyClientCert: string;
-  readonly frontProxyClientKey: string;
-  readonly serviceAccountKey: string;
   readonly serviceAccountPublicKey: string;
   readonly controllerManagerCert: string;
-  readonly controllerManagerKey: string;
   readonly schedulerCert: string;
-  readonly schedulerKey: string;
   readonly adminCert: string;
+}
+
+/** The private keys (PEM) of a master: secrets. */
+export interface MasterKeys {
+  readonly caKey: string;
+  readonly apiServerKey: string;
+  readonly etcdClientKey: string;
+  readonly kubeletClientKey: string;
+  readonly frontProxyClientKey: string;
+  readonly serviceAccountKey: string;
+  readonly controllerManagerKey: string;
+  readonly schedulerKey: string;
   readonly adminKey: string;
 }
+
+export type MasterPki = MasterCerts & MasterKeys;
 
 export interface MasterScriptArgs {
   readonly master: ControlPlaneHost;
   readonly settings: ControlPlaneSettings;
+  readonly pki: MasterCerts;
+}
+
+export interface MasterSecretsArgs {
+  readonly master: ControlPlaneHost;
+  readonly clusterName: string;
   readonly pki: MasterPki;
-  /** base64 of the 32-byte Secrets encryption key (a secret). */
+  /** base64 of the 32-byte Secrets encryption key. */
   readonly encryptionKey: string;
 }
+
+/** The secret files of a master's step, by name: keys, and the files that embed a key. */
+export const MASTER_SECRETS = {
+  caKey: "ca.key",
+  serviceAccountKey: "sa.key",
+  apiServerKey: "apiserver.key",
+  etcdClientKey: "apiserver-etcd-client.key",
+  kubeletClientKey: "apiserver-kubelet-client.key",
+  frontProxyClientKey: "front-proxy-client.key",
+  encryptionConfig: "encryption-config.yaml",
+  controllerManagerKubeconfig: "controller-manager.conf",
+  schedulerKubeconfig: "scheduler.conf",
+  adminKubeconfig: "admin.conf",
+} as const;
 
 export interface KubeconfigArgs {
   readonly clusterName: string;
@@ -368,6 +394,30 @@ WantedBy=timers.target
   };
 }
 
+/** A master's own apiserver, which its daemons and its step talk to. */
+function masterServer(master: ControlPlaneHost): string {
+  return `https://${master.address}:${API_SERVER_PORT}`;
+}
+
+/** The contents of a master's secret files (MASTER_SECRETS), by name. */
+export function renderControlPlaneMasterSecrets(a: MasterSecretsArgs): Record<string, string> {
+  const { pki } = a;
+  const kubeconfig = (user: string, clientCert: string, clientKey: string) => renderKubeconfig({ clusterName: a.clusterName, server: masterServer(a.master), caCert: pki.caCert, user, clientCert, clientKey });
+  const S = MASTER_SECRETS;
+  return {
+    [S.caKey]: pki.caKey,
+    [S.serviceAccountKey]: pki.serviceAccountKey,
+    [S.apiServerKey]: pki.apiServerKey,
+    [S.etcdClientKey]: pki.etcdClientKey,
+    [S.kubeletClientKey]: pki.kubeletClientKey,
+    [S.frontProxyClientKey]: pki.frontProxyClientKey,
+    [S.encryptionConfig]: renderEncryptionConfig(a.encryptionKey),
+    [S.controllerManagerKubeconfig]: kubeconfig("system:kube-controller-manager", pki.controllerManagerCert, pki.controllerManagerKey),
+    [S.schedulerKubeconfig]: kubeconfig("system:kube-scheduler", pki.schedulerCert, pki.schedulerKey),
+    [S.adminKubeconfig]: kubeconfig("admin", pki.adminCert, pki.adminKey),
+  };
+}
+
 /** kubectl on a master with the admin kubeconfig, against the given server. */
 function kubectl(server: string): string {
   return `kubectl --kubeconfig ${ADMIN_KUBECONFIG} --server ${server} --request-timeout=5s`;
@@ -383,37 +433,37 @@ function kubectl(server: string): string {
  */
 export function renderControlPlaneMaster(a: MasterScriptArgs): string {
   const { master, settings: s, pki } = a;
-  const ownServer = `https://${master.address}:${API_SERVER_PORT}`;
-  const kubeconfig = (user: string, cert: string, key: string) => renderKubeconfig({ clusterName: s.clusterName, server: ownServer, caCert: pki.caCert, user, clientCert: cert, clientKey: key });
+  const ownServer = masterServer(master);
+  const S = MASTER_SECRETS;
   const release = releaseComment("kubernetes-server", s.releaseSha256);
   // Files shared by the apiserver and the controller-manager restart both.
   const shared: FileSpec[] = [
     [`${K8S_PKI}/ca.crt`, "0644", pki.caCert],
-    [`${K8S_PKI}/sa.key`, "0600", pki.serviceAccountKey],
+    [`${K8S_PKI}/sa.key`, "0600", secretFile(S.serviceAccountKey)],
     [`${K8S_PKI}/front-proxy-ca.crt`, "0644", pki.frontProxyCaCert],
   ];
   const apiServer: FileSpec[] = [
     [`${K8S_PKI}/apiserver.crt`, "0644", pki.apiServerCert],
-    [`${K8S_PKI}/apiserver.key`, "0600", pki.apiServerKey],
+    [`${K8S_PKI}/apiserver.key`, "0600", secretFile(S.apiServerKey)],
     [`${K8S_PKI}/etcd-ca.crt`, "0644", pki.etcdCaCert],
     [`${K8S_PKI}/apiserver-etcd-client.crt`, "0644", pki.etcdClientCert],
-    [`${K8S_PKI}/apiserver-etcd-client.key`, "0600", pki.etcdClientKey],
+    [`${K8S_PKI}/apiserver-etcd-client.key`, "0600", secretFile(S.etcdClientKey)],
     [`${K8S_PKI}/apiserver-kubelet-client.crt`, "0644", pki.kubeletClientCert],
-    [`${K8S_PKI}/apiserver-kubelet-client.key`, "0600", pki.kubeletClientKey],
+    [`${K8S_PKI}/apiserver-kubelet-client.key`, "0600", secretFile(S.kubeletClientKey)],
     [`${K8S_PKI}/front-proxy-client.crt`, "0644", pki.frontProxyClientCert],
-    [`${K8S_PKI}/front-proxy-client.key`, "0600", pki.frontProxyClientKey],
+    [`${K8S_PKI}/front-proxy-client.key`, "0600", secretFile(S.frontProxyClientKey)],
     [`${K8S_PKI}/sa.pub`, "0644", pki.serviceAccountPublicKey],
-    [ENCRYPTION_CONFIG, "0600", renderEncryptionConfig(a.encryptionKey)],
+    [ENCRYPTION_CONFIG, "0600", secretFile(S.encryptionConfig)],
     [AUDIT_POLICY, "0644", renderAuditPolicy()],
     [`${UNIT_DIR}/kube-apiserver.service`, "0644", release + renderDaemonUnit("Kubernetes API server", "kube-apiserver", apiServerFlags(master, s), "network-online.target", API_SERVER_STOP_TIMEOUT_SECONDS, renderApiServerDrainHooks())],
   ];
   const controllerManager: FileSpec[] = [
-    [`${K8S_PKI}/ca.key`, "0600", pki.caKey],
-    [CONTROLLER_MANAGER_KUBECONFIG, "0600", kubeconfig("system:kube-controller-manager", pki.controllerManagerCert, pki.controllerManagerKey)],
+    [`${K8S_PKI}/ca.key`, "0600", secretFile(S.caKey)],
+    [CONTROLLER_MANAGER_KUBECONFIG, "0600", secretFile(S.controllerManagerKubeconfig)],
     [`${UNIT_DIR}/kube-controller-manager.service`, "0644", release + renderDaemonUnit("Kubernetes controller manager", "kube-controller-manager", controllerManagerFlags(s), "kube-apiserver.service")],
   ];
   const scheduler: FileSpec[] = [
-    [SCHEDULER_KUBECONFIG, "0600", kubeconfig("system:kube-scheduler", pki.schedulerCert, pki.schedulerKey)],
+    [SCHEDULER_KUBECONFIG, "0600", secretFile(S.schedulerKubeconfig)],
     [`${UNIT_DIR}/kube-scheduler.service`, "0644", release + renderDaemonUnit("Kubernetes scheduler", "kube-scheduler", schedulerFlags(s), "kube-apiserver.service")],
   ];
   const agentUnits = renderApiServerAgentUnits(master.address);
@@ -423,6 +473,7 @@ export function renderControlPlaneMaster(a: MasterScriptArgs): string {
   ];
   return script(
     `control plane ${master.name}`,
+    READ_SECRETS,
     `for binary in ${CONTROL_PLANE_UNITS.join(" ")} kubectl; do
   command -v "$binary" >/dev/null || fail "$binary is not installed"
 done
@@ -441,7 +492,7 @@ scheduler_changed=$CHANGED
 CHANGED=0
 ${putFiles(agent)}
 agent_changed=$CHANGED
-${heredoc(`put_file ${ADMIN_KUBECONFIG} 0600`, kubeconfig("admin", pki.adminCert, pki.adminKey))}
+put_file ${ADMIN_KUBECONFIG} 0600 <"$SECRETS/${S.adminKubeconfig}"
 ${heredoc(`put_file ${UNIT_DIR}/kube-control-plane-ensure.service 0644`, renderControlPlaneEnsureUnits().service)}
 ${heredoc(`put_file ${UNIT_DIR}/kube-control-plane-ensure.timer 0644`, renderControlPlaneEnsureUnits().timer)}
 systemctl daemon-reload

@@ -1,5 +1,5 @@
 /** Renders etcd's config, systemd units and the member and cluster-health scripts. Pure functions of their inputs. */
-import { heredoc, releaseComment, script, shellQuote } from "./bash";
+import { FileSpec, READ_SECRETS, heredoc, putFiles, releaseComment, script, secretFile, shellQuote } from "./bash";
 
 export const ETCD_PKI = "/etc/etcd/pki";
 const CONFIG = "/etc/etcd/etcd.conf.yml";
@@ -21,14 +21,15 @@ export interface EtcdSettings {
   readonly quotaBackendBytes: number;
 }
 
-/** PEM texts a member needs; keys are secrets. */
-export interface EtcdMemberPki {
+/** The certificates (PEM) a member needs; their keys come as the secret files ETCD_MEMBER_SECRETS. */
+export interface EtcdMemberCerts {
   readonly caCert: string;
   readonly serverCert: string;
-  readonly serverKey: string;
   readonly peerCert: string;
-  readonly peerKey: string;
 }
+
+/** The secret files of a member's step, by name: its server and peer keys (PEM). */
+export const ETCD_MEMBER_SECRETS = { serverKey: "server.key", peerKey: "peer.key" } as const;
 
 export interface EtcdMemberScriptArgs {
   readonly clusterToken: string;
@@ -36,7 +37,7 @@ export interface EtcdMemberScriptArgs {
   /** Every member, this one included, in a fixed order so all members agree on initial-cluster. */
   readonly peers: readonly EtcdPeer[];
   readonly settings: EtcdSettings;
-  readonly pki: EtcdMemberPki;
+  readonly pki: EtcdMemberCerts;
   /** sha256 of the etcd release: named in the unit, so a new release restarts the members one at a time. */
   readonly releaseSha256: string;
 }
@@ -126,12 +127,12 @@ export function etcdctl(endpoints: string): string {
  * - a running member whose files changed restarts and must become healthy, or its previous files come back.
  */
 export function renderEtcdMember(a: EtcdMemberScriptArgs): string {
-  const files: [string, string, string][] = [
+  const files: FileSpec[] = [
     [`${ETCD_PKI}/ca.crt`, "0644", a.pki.caCert],
     [`${ETCD_PKI}/server.crt`, "0644", a.pki.serverCert],
-    [`${ETCD_PKI}/server.key`, "0600", a.pki.serverKey],
+    [`${ETCD_PKI}/server.key`, "0600", secretFile(ETCD_MEMBER_SECRETS.serverKey)],
     [`${ETCD_PKI}/peer.crt`, "0644", a.pki.peerCert],
-    [`${ETCD_PKI}/peer.key`, "0600", a.pki.peerKey],
+    [`${ETCD_PKI}/peer.key`, "0600", secretFile(ETCD_MEMBER_SECRETS.peerKey)],
     [CONFIG, "0644", renderEtcdConfig(a)],
     [UNIT, "0644", renderEtcdUnit(a.releaseSha256)],
     [ENSURE_SERVICE, "0644", renderEtcdEnsureUnits().service],
@@ -139,8 +140,9 @@ export function renderEtcdMember(a: EtcdMemberScriptArgs): string {
   ];
   return script(
     `etcd member ${a.member.name}`,
+    READ_SECRETS,
     `command -v etcd >/dev/null || fail "etcd is not installed"
-${files.map(([path, mode, content]) => heredoc(`put_file ${path} ${mode}`, content)).join("\n")}
+${putFiles(files)}
 local_etcdctl() { ${etcdctl("https://127.0.0.1:2379")} "$@"; }
 healthy() { local_etcdctl endpoint health >/dev/null 2>&1; }
 systemctl daemon-reload

@@ -1,5 +1,5 @@
 /** Renders kwok's unit and the scripts that run it on a host and remove it. Pure functions of their inputs. */
-import { heredoc, script } from "./bash";
+import { READ_SECRETS, heredoc, script } from "./bash";
 import { renderDaemonUnit } from "./control-plane-scripts";
 
 /** Nodes with this annotation (value `fake`) are kept Ready by kwok; no other node is touched. */
@@ -12,8 +12,6 @@ export interface KwokScriptArgs {
   readonly host: { readonly name: string; readonly address: string };
   /** sha256 of the kwok release; a new release re-runs the step, which takes the stages from it. */
   readonly releaseSha256: string;
-  /** kubeconfig of kwok's own client certificate, pointing at the API VIP (a secret). */
-  readonly kubeconfig: string;
   /** The pod network; fake pods get addresses from it. */
   readonly podCidr: string;
 }
@@ -30,20 +28,24 @@ export function kwokFlags(a: Pick<KwokScriptArgs, "host" | "podCidr">): [string,
   ];
 }
 
+/** The secret file of kwok's step: its kubeconfig (kwok's own client certificate, pointing at the API VIP). */
+export const KWOK_KUBECONFIG_SECRET = "kubeconfig";
+
 /**
- * Puts kwok's kubeconfig, stages (from the installed release) and unit in place; starts it, or restarts it when a
+ * Puts kwok's kubeconfig (a secret on stdin), stages (from the installed release) and unit in place; starts it, or restarts it when a
  * file changed, and requires it to stay up; otherwise the previous files come back and the step fails.
  */
 export function renderKwok(a: KwokScriptArgs): string {
   return script(
     `kwok on ${a.host.name}`,
+    READ_SECRETS,
     `command -v kwok >/dev/null || fail "kwok is not installed"
 # The stages that match the binary ship in its release (${a.releaseSha256}): <release>/…/share/kwok/stages-fast.yaml.
 release=$(dirname "$(dirname "$(readlink -f "$(command -v kwok)")")")
 stages=$(find "$release" -path '*/share/kwok/stages-fast.yaml' -type f | head -n 1)
 [[ -n $stages ]] || fail "the kwok release in $release has no share/kwok/stages-fast.yaml"
 put_file ${KWOK_DIR}/stages.yaml 0644 <"$stages"
-${heredoc(`put_file ${KWOK_DIR}/kubeconfig 0600`, a.kubeconfig)}
+put_file ${KWOK_DIR}/kubeconfig 0600 <"$SECRETS/${KWOK_KUBECONFIG_SECRET}"
 ${heredoc(`put_file ${UNIT} 0644`, renderDaemonUnit("kwok: simulated nodes and pods", "kwok", kwokFlags(a), "network-online.target"))}
 systemctl daemon-reload
 systemctl enable --quiet kwok

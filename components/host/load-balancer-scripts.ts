@@ -3,7 +3,8 @@
  * Several load balancers may share hosts: each owns one file in /etc/haproxy/conf.d and one in
  * /etc/keepalived/conf.d, beside a shared base written by the packages step.
  */
-import { heredoc, script, shellQuote } from "./bash";
+import { Failback } from "../../config/spec";
+import { READ_SECRETS, heredoc, script, shellQuote } from "./bash";
 
 export interface LbBackend {
   readonly name: string;
@@ -106,12 +107,23 @@ export interface KeepalivedArgs {
   readonly priority: number;
   readonly self: LbBackend;
   readonly peers: readonly LbBackend[];
-  /** VRRP PASS authentication, at most 8 characters (a secret). */
-  readonly authPassword: string;
+  /** "never" (nopreempt), "immediate", or seconds of preempt_delay. */
+  readonly failback: Failback;
+}
+
+/** keepalived's preemption lines for a failback; every host starts as BACKUP, which both options require. */
+function renderPreemption(failback: Failback): string {
+  if (failback === "never") return "    # A recovered host leaves the VIP where it is: every move resets the connections held through it.\n    nopreempt\n";
+  if (failback === "immediate") return "";
+  return `    preempt_delay ${failback}\n`;
 }
 
 // The interface name differs per host; the script fills it in from the host's own address.
 export const INTERFACE_PLACEHOLDER = "@INTERFACE@";
+// The VRRP password is a secret: the script fills it in from its secret file.
+const AUTH_PASS_PLACEHOLDER = "@AUTH_PASS@";
+/** The secret file of a load balancer's config step: the VRRP PASS password. */
+export const VRRP_PASSWORD_SECRET = "vrrp-password";
 
 /** VRRP over unicast between the pair; the VIP follows the healthy haproxy with the highest priority. */
 export function renderKeepalivedConfig(a: KeepalivedArgs): string {
@@ -121,10 +133,10 @@ vrrp_instance ${a.name} {
     interface ${INTERFACE_PLACEHOLDER}
     virtual_router_id ${a.virtualRouterId}
     priority ${a.priority}
-    advert_int 1
+${renderPreemption(a.failback)}    advert_int 1
     authentication {
         auth_type PASS
-        auth_pass ${a.authPassword}
+        auth_pass ${AUTH_PASS_PLACEHOLDER}
     }
     unicast_src_ip ${a.self.address}
     unicast_peer {
@@ -179,6 +191,7 @@ export interface LbConfigScriptArgs {
 export function renderLbConfig(a: LbConfigScriptArgs): string {
   return script(
     `load balancer ${a.name}`,
+    READ_SECRETS,
     `${LOCK}
 iface=$(ip -o -4 addr show | awk -v a=${shellQuote(a.address)} '{split($4, p, "/")} p[1] == a {print $2; exit}')
 [[ -n $iface ]] || fail "no interface has address ${a.address}"
@@ -187,7 +200,8 @@ haproxy_changed=$CHANGED
 CHANGED=0
 ${heredoc("keepalived_conf=$(cat", a.keepalived)}
 )
-put_file ${KEEPALIVED_DIR}/${a.name}.conf 0600 <<<"\${keepalived_conf//${INTERFACE_PLACEHOLDER}/$iface}"
+keepalived_conf=\${keepalived_conf//${INTERFACE_PLACEHOLDER}/$iface}
+put_file ${KEEPALIVED_DIR}/${a.name}.conf 0600 <<<"\${keepalived_conf//${AUTH_PASS_PLACEHOLDER}/$(<"$SECRETS/${VRRP_PASSWORD_SECRET}")}"
 keepalived_changed=$CHANGED
 if ! haproxy -c -q -f ${HAPROXY_DIR}; then restore_files; fail "haproxy rejected the new config; the previous one is restored"; fi
 if ! keepalived -t -f /etc/keepalived/keepalived.conf 2>/dev/null; then restore_files; fail "keepalived rejected the new config; the previous one is restored"; fi

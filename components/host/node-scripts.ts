@@ -3,7 +3,7 @@
  * config, and containerd's when onprem-k8s installs it) and the scripts that apply them on a host and remove them.
  * Pure functions of their inputs.
  */
-import { APPLY_DAEMON_FUNCTION, FileSpec, heredoc, putFiles, releaseComment, script } from "./bash";
+import { APPLY_DAEMON_FUNCTION, FileSpec, READ_SECRETS, heredoc, putFiles, releaseComment, script, secretFile } from "./bash";
 import { renderDaemonUnit, renderKubeconfig } from "./control-plane-scripts";
 
 /** Kept out of /etc/kubernetes: a host that is also a master must not lose its node files with its master files. */
@@ -52,25 +52,49 @@ export interface NodeSettings {
   readonly releaseSha256: string;
 }
 
-/** PEM texts a node needs; keys are secrets. */
-export interface NodePki {
+/** The certificates (PEM) a node's script carries; the keys come as secret files (NODE_SECRETS). */
+export interface NodeCerts {
   /** The cluster CA: it signs the apiserver's certificate and every client the kubelet accepts. */
   readonly caCert: string;
   /** CN system:node:NAME, O system:nodes. */
   readonly kubeletClientCert: string;
-  readonly kubeletClientKey: string;
   /** The kubelet's serving certificate (SANs: name and address). */
   readonly kubeletServingCert: string;
-  readonly kubeletServingKey: string;
   /** CN system:kube-proxy. */
   readonly kubeProxyCert: string;
+}
+
+/** The private keys (PEM) of a node: secrets. */
+export interface NodeKeys {
+  readonly kubeletClientKey: string;
+  readonly kubeletServingKey: string;
   readonly kubeProxyKey: string;
 }
 
 export interface NodeScriptArgs {
   readonly host: NodeHost;
   readonly settings: NodeSettings;
-  readonly pki: NodePki;
+  readonly pki: NodeCerts;
+}
+
+/** The secret files of a node's step, by name: keys, and the kubeconfigs that embed them. */
+export const NODE_SECRETS = {
+  kubeletClientKey: "kubelet-client.key",
+  kubeletServingKey: "kubelet-serving.key",
+  kubeletKubeconfig: "kubelet.conf",
+  kubeProxyKubeconfig: "kube-proxy.conf",
+} as const;
+
+/** The contents of a node's secret files (NODE_SECRETS), by name. */
+export function renderNodeSecrets(a: { host: NodeHost; settings: Pick<NodeSettings, "clusterName" | "server">; pki: NodeCerts & NodeKeys }): Record<string, string> {
+  const { host, settings: s, pki } = a;
+  const kubeconfig = (user: string, clientCert: string, clientKey: string) => renderKubeconfig({ clusterName: s.clusterName, server: s.server, caCert: pki.caCert, user, clientCert, clientKey });
+  return {
+    [NODE_SECRETS.kubeletClientKey]: pki.kubeletClientKey,
+    [NODE_SECRETS.kubeletServingKey]: pki.kubeletServingKey,
+    [NODE_SECRETS.kubeletKubeconfig]: kubeconfig(`system:node:${host.name}`, pki.kubeletClientCert, pki.kubeletClientKey),
+    [NODE_SECRETS.kubeProxyKubeconfig]: kubeconfig("system:kube-proxy", pki.kubeProxyCert, pki.kubeProxyKey),
+  };
 }
 
 /**
@@ -211,7 +235,6 @@ const SYSCTLS = "net.ipv4.ip_forward = 1\nnet.bridge.bridge-nf-call-iptables = 1
  */
 export function renderNode(a: NodeScriptArgs): string {
   const { host, settings: s, pki } = a;
-  const kubeconfig = (user: string, cert: string, key: string) => renderKubeconfig({ clusterName: s.clusterName, server: s.server, caCert: pki.caCert, user, clientCert: cert, clientKey: key });
   const containerd: FileSpec[] = s.manageContainerd
     ? [
         [CONTAINERD_CONFIG, "0644", renderContainerdConfig()],
@@ -221,16 +244,16 @@ export function renderNode(a: NodeScriptArgs): string {
   const kubelet: FileSpec[] = [
     [`${KUBELET_PKI}/ca.crt`, "0644", pki.caCert],
     [`${KUBELET_PKI}/kubelet-serving.crt`, "0644", pki.kubeletServingCert],
-    [`${KUBELET_PKI}/kubelet-serving.key`, "0600", pki.kubeletServingKey],
+    [`${KUBELET_PKI}/kubelet-serving.key`, "0600", secretFile(NODE_SECRETS.kubeletServingKey)],
     // The same client certificate as in the kubeconfig, for this script's own check of the registration.
     [`${KUBELET_PKI}/kubelet-client.crt`, "0644", pki.kubeletClientCert],
-    [`${KUBELET_PKI}/kubelet-client.key`, "0600", pki.kubeletClientKey],
-    [KUBELET_KUBECONFIG, "0600", kubeconfig(`system:node:${host.name}`, pki.kubeletClientCert, pki.kubeletClientKey)],
+    [`${KUBELET_PKI}/kubelet-client.key`, "0600", secretFile(NODE_SECRETS.kubeletClientKey)],
+    [KUBELET_KUBECONFIG, "0600", secretFile(NODE_SECRETS.kubeletKubeconfig)],
     [KUBELET_CONFIG, "0644", renderKubeletConfig(s)],
     [`${UNIT_DIR}/kubelet.service`, "0644", renderKubeletUnit(host, s.releaseSha256)],
   ];
   const kubeProxy: FileSpec[] = [
-    [KUBE_PROXY_KUBECONFIG, "0600", kubeconfig("system:kube-proxy", pki.kubeProxyCert, pki.kubeProxyKey)],
+    [KUBE_PROXY_KUBECONFIG, "0600", secretFile(NODE_SECRETS.kubeProxyKubeconfig)],
     [KUBE_PROXY_CONFIG, "0644", renderKubeProxyConfig(host, s)],
     [`${UNIT_DIR}/kube-proxy.service`, "0644", renderKubeProxyUnit(s.releaseSha256)],
   ];
@@ -246,6 +269,7 @@ retry 30 2 containerd_up || give_up "containerd does not answer on ${CONTAINERD_
     : `containerd="the host's own"`;
   return script(
     `node ${host.name}`,
+    READ_SECRETS,
     `for binary in kubelet kube-proxy curl iptables${s.manageContainerd ? ` ${CONTAINERD_BINARIES.join(" ")}` : ""}; do
   command -v "$binary" >/dev/null || fail "$binary is not installed"
 done

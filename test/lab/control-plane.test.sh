@@ -3,7 +3,7 @@
 # `pulumi up --stack lab` from bare hosts to an HA control plane behind the API VIP, kwok-simulated nodes, the
 # addons (CoreDNS, flannel, Traefik behind the edge VIP, the Ceph RBD class) and the seed apps; then the API and its
 # leases, Secrets encrypted in etcd, a no-op up, one app's image change in the preview, a rolling apiserver flag
-# change under a /readyz poller, a stopped apiserver, a stopped MASTER load balancer, and destroy. Prints timings per
+# change under a /readyz poller, a stopped apiserver, a stopped MASTER load balancer and its recovery, an up that a failover interrupts, and destroy. Prints timings per
 # phase. Run as root; it resets the lab in LAB_DIR
 # and the lab stack's state. Ends with "N passed, M failed"; non-zero on failure.
 set -euo pipefail
@@ -60,6 +60,22 @@ traefik_routes() {
 }
 # The lab host that holds a VIP, or nothing.
 vip_holder() { for h in "${HOSTS[@]}"; do on "$h" ip -o -4 addr show | grep -q " $1/" && echo "$h" && return 0; done; }
+# vip_moved_from VIP HOST: prints the host that holds VIP when that is not HOST.
+vip_moved_from() { local h; h=$(vip_holder "$1"); [[ -n $h && $h != "$2" ]] && echo "$h"; }
+# The host that has held VIP for 3 checks in a row, 1 s apart (at most 30 s), or nothing.
+stable_vip_holder() {
+  local last="" h count=0 i
+  for ((i = 0; i < 30; i++)); do
+    h=$(vip_holder "$1")
+    if [[ -n $h && $h == "$last" ]]; then count=$((count + 1)); else count=1; fi
+    last=$h
+    ((count >= 3)) && [[ -n $h ]] && echo "$h" && return 0
+    sleep 1
+  done
+  return 1
+}
+# vrrp_state HOST INSTANCE STATE: keepalived on HOST last logged that INSTANCE entered STATE.
+vrrp_state() { [[ $(on "$1" "journalctl -u keepalived -o cat --no-pager | grep -o '($2) Entering [A-Z]* STATE' | tail -n 1") == "($2) Entering $3 STATE" ]]; }
 edge_vip_held() { [[ -n $(vip_holder "$EDGE_VIP") ]]; }
 pvc_bound() { [[ $(k get pvc go2cloud-api-pvc -o jsonpath='{.status.phase}/{.spec.volumeName}' 2>>"$LOG") == Bound/go2cloud-shared ]]; }
 # Namespaces of the pods on the tainted edge node other than Traefik's and flannel's.
@@ -176,19 +192,49 @@ check "kubectl through the VIP works with one apiserver down" k get nodes
 back() { for ((i = 0; i < 30; i++)); do on "${HOSTS[1]}" systemctl is-active --quiet kube-apiserver && return 0; sleep 2; done; return 1; }
 check "the stopped apiserver is started again by its timer" back
 
-# --- 6. the API VIP's MASTER load balancer stopped -----------------------------------------------------
-holder=$(vip_holder "$API_VIP")
+# --- 6. the API VIP's MASTER load balancer stopped, then started again ------------------------------------
+# Each phase starts from a VIP that has stayed on one host for 3 s: a move left over from the last one would cut it.
+holder=$(stable_vip_holder "$API_VIP")
+verdict "the API VIP is held by one host (${holder:-none})" test -n "$holder"
 start_poller
-on "$holder" systemctl stop keepalived
-sleep 8
-moved_to=$(vip_holder "$API_VIP")
+check "keepalived stops on $holder" on "$holder" systemctl stop keepalived
+moved_to=$(retry 20 0.5 vip_moved_from "$API_VIP" "$holder" || true)
+sleep 3
 stop_poller
-verdict "with keepalived stopped on $holder, the API VIP moved to ${moved_to:-no host}" test -n "$moved_to" -a "$moved_to" != "$holder"
-verdict "and /readyz through the VIP stayed ok ($(cat "$WORK/polls") polls, $(wc -l <"$WORK/poll-failures") failed)" test ! -s "$WORK/poll-failures"
+verdict "with keepalived stopped on $holder, the API VIP moved to ${moved_to:-no host}" test -n "$moved_to"
+verdict "and /readyz through the VIP stayed ok during the failover ($(cat "$WORK/polls") polls, $(wc -l <"$WORK/poll-failures") failed)" test ! -s "$WORK/poll-failures"
 head -n 5 "$WORK/poll-failures" >>"$LOG"
-on "$holder" systemctl start keepalived
+start_poller
+check "keepalived starts again on $holder" on "$holder" systemctl start keepalived
+check "$holder's keepalived is back as BACKUP" retry 20 0.5 vrrp_state "$holder" api BACKUP
+# failback "never" (the default): the recovered host, with the higher priority, leaves the VIP where it is.
+sleep 5
+stop_poller
+verdict "the recovered host leaves the VIP on $moved_to (failback never: $(vip_holder "$API_VIP"))" test "$(vip_holder "$API_VIP")" = "$moved_to"
+verdict "and /readyz through the VIP stayed ok during the recovery ($(cat "$WORK/polls") polls, $(wc -l <"$WORK/poll-failures") failed)" test ! -s "$WORK/poll-failures"
+head -n 5 "$WORK/poll-failures" >>"$LOG"
 
-# --- 7. destroy -----------------------------------------------------------------------------------------
+# --- 7. an up that a failover interrupts converges on the next up -----------------------------------------
+holder=$(stable_vip_holder "$API_VIP")
+pulumi config set --path 'apps[0].image' flaskapp:0.0.3 --stack "$STACK" >>"$LOG"
+pulumi up --yes --skip-preview --stack "$STACK" --non-interactive >"$WORK/interrupted-up.log" 2>&1 &
+up_pid=$!
+# The failover lands while the provider is awaiting flaskapp's rollout through the VIP.
+retry 120 0.5 grep -qE 'Deployment flaskapp[^ ]* updating' "$WORK/interrupted-up.log" || true
+check "keepalived stops on $holder while flaskapp's Deployment is updating" on "$holder" systemctl stop keepalived
+if wait "$up_pid"; then interrupted_rc=0; else interrupted_rc=$?; fi
+cat "$WORK/interrupted-up.log" >>"$LOG"
+moved_to=$(vip_holder "$API_VIP")
+verdict "the VIP moved from $holder to ${moved_to:-no host} during the up" test -n "$moved_to" -a "$moved_to" != "$holder"
+verdict "the up during the failover finished (exit $interrupted_rc): the provider sent the cut requests again" test "$interrupted_rc" -eq 0
+check "keepalived starts again on $holder" on "$holder" systemctl start keepalived
+check "the next up converges" up
+check "and a preview after it shows no change" pulumi preview --stack "$STACK" --non-interactive --expect-no-changes
+verdict "flaskapp runs the new image" test "$(k -n docker2istio get deployment flaskapp -o jsonpath='{.spec.template.spec.containers[0].image}' 2>>"$LOG")" = flaskapp:0.0.3
+pulumi config set --path 'apps[0].image' flaskapp:0.0.2 --stack "$STACK" >>"$LOG"
+stable_vip_holder "$API_VIP" >/dev/null
+
+# --- 8. destroy -----------------------------------------------------------------------------------------
 t0=$(now)
 check "pulumi destroy" pulumi destroy --yes --skip-preview --stack "$STACK" --non-interactive
 info "destroy took $(since "$t0")s"

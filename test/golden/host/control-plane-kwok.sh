@@ -34,32 +34,25 @@ retry() {
   return 1
 }
 
+SECRETS=$(umask 077 && mktemp -d /run/onprem-k8s-secrets.XXXXXX)
+trap 'rm -rf "$SECRETS"' EXIT
+secret_name=
+while IFS= read -r line || [[ -n $line ]]; do
+  if [[ $line == "@@secret "* ]]; then
+    secret_name=${line#"@@secret "}
+    : >"$SECRETS/$secret_name"
+  elif [[ -n $secret_name ]]; then
+    printf '%s\n' "$line" >>"$SECRETS/$secret_name"
+  fi
+done
+
 command -v kwok >/dev/null || fail "kwok is not installed"
 # The stages that match the binary ship in its release (eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee): <release>/…/share/kwok/stages-fast.yaml.
 release=$(dirname "$(dirname "$(readlink -f "$(command -v kwok)")")")
 stages=$(find "$release" -path '*/share/kwok/stages-fast.yaml' -type f | head -n 1)
 [[ -n $stages ]] || fail "the kwok release in $release has no share/kwok/stages-fast.yaml"
 put_file /etc/kwok/stages.yaml 0644 <"$stages"
-put_file /etc/kwok/kubeconfig 0600 <<'ONPREM_K8S_EOF'
-apiVersion: v1
-kind: Config
-clusters:
-- name: lab
-  cluster:
-    server: https://172.31.250.101:6443
-    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJmYWtlQ0VSVElGSUNBVEUKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=
-users:
-- name: kwok
-  user:
-    client-certificate-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJmYWtlQ0VSVElGSUNBVEUKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=
-    client-key-data: LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0tCk1JSUJmYWtlRUNQUklWQVRFS0VZCi0tLS0tRU5EIEVDIFBSSVZBVEUgS0VZLS0tLS0K
-contexts:
-- name: kwok@lab
-  context:
-    cluster: lab
-    user: kwok
-current-context: kwok@lab
-ONPREM_K8S_EOF
+put_file /etc/kwok/kubeconfig 0600 <"$SECRETS/kubeconfig"
 put_file /etc/systemd/system/kwok.service 0644 <<'ONPREM_K8S_EOF'
 [Unit]
 Description=kwok: simulated nodes and pods (onprem-k8s)

@@ -34,6 +34,18 @@ retry() {
   return 1
 }
 
+SECRETS=$(umask 077 && mktemp -d /run/onprem-k8s-secrets.XXXXXX)
+trap 'rm -rf "$SECRETS"' EXIT
+secret_name=
+while IFS= read -r line || [[ -n $line ]]; do
+  if [[ $line == "@@secret "* ]]; then
+    secret_name=${line#"@@secret "}
+    : >"$SECRETS/$secret_name"
+  elif [[ -n $secret_name ]]; then
+    printf '%s\n' "$line" >>"$SECRETS/$secret_name"
+  fi
+done
+
 for binary in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
   command -v "$binary" >/dev/null || fail "$binary is not installed"
 done
@@ -43,11 +55,7 @@ put_file /etc/kubernetes/pki/ca.crt 0644 <<'ONPREM_K8S_EOF'
 MIIBfakeCERTIFICATE
 -----END CERTIFICATE-----
 ONPREM_K8S_EOF
-put_file /etc/kubernetes/pki/sa.key 0600 <<'ONPREM_K8S_EOF'
------BEGIN RSA PRIVATE KEY-----
-MIIBfakeRSAPRIVATEKEY
------END RSA PRIVATE KEY-----
-ONPREM_K8S_EOF
+put_file /etc/kubernetes/pki/sa.key 0600 <"$SECRETS/sa.key"
 put_file /etc/kubernetes/pki/front-proxy-ca.crt 0644 <<'ONPREM_K8S_EOF'
 -----BEGIN CERTIFICATE-----
 MIIBfakeCERTIFICATE
@@ -60,11 +68,7 @@ put_file /etc/kubernetes/pki/apiserver.crt 0644 <<'ONPREM_K8S_EOF'
 MIIBfakeCERTIFICATE
 -----END CERTIFICATE-----
 ONPREM_K8S_EOF
-put_file /etc/kubernetes/pki/apiserver.key 0600 <<'ONPREM_K8S_EOF'
------BEGIN EC PRIVATE KEY-----
-MIIBfakeECPRIVATEKEY
------END EC PRIVATE KEY-----
-ONPREM_K8S_EOF
+put_file /etc/kubernetes/pki/apiserver.key 0600 <"$SECRETS/apiserver.key"
 put_file /etc/kubernetes/pki/etcd-ca.crt 0644 <<'ONPREM_K8S_EOF'
 -----BEGIN CERTIFICATE-----
 MIIBfakeCERTIFICATE
@@ -75,50 +79,25 @@ put_file /etc/kubernetes/pki/apiserver-etcd-client.crt 0644 <<'ONPREM_K8S_EOF'
 MIIBfakeCERTIFICATE
 -----END CERTIFICATE-----
 ONPREM_K8S_EOF
-put_file /etc/kubernetes/pki/apiserver-etcd-client.key 0600 <<'ONPREM_K8S_EOF'
------BEGIN EC PRIVATE KEY-----
-MIIBfakeECPRIVATEKEY
------END EC PRIVATE KEY-----
-ONPREM_K8S_EOF
+put_file /etc/kubernetes/pki/apiserver-etcd-client.key 0600 <"$SECRETS/apiserver-etcd-client.key"
 put_file /etc/kubernetes/pki/apiserver-kubelet-client.crt 0644 <<'ONPREM_K8S_EOF'
 -----BEGIN CERTIFICATE-----
 MIIBfakeCERTIFICATE
 -----END CERTIFICATE-----
 ONPREM_K8S_EOF
-put_file /etc/kubernetes/pki/apiserver-kubelet-client.key 0600 <<'ONPREM_K8S_EOF'
------BEGIN EC PRIVATE KEY-----
-MIIBfakeECPRIVATEKEY
------END EC PRIVATE KEY-----
-ONPREM_K8S_EOF
+put_file /etc/kubernetes/pki/apiserver-kubelet-client.key 0600 <"$SECRETS/apiserver-kubelet-client.key"
 put_file /etc/kubernetes/pki/front-proxy-client.crt 0644 <<'ONPREM_K8S_EOF'
 -----BEGIN CERTIFICATE-----
 MIIBfakeCERTIFICATE
 -----END CERTIFICATE-----
 ONPREM_K8S_EOF
-put_file /etc/kubernetes/pki/front-proxy-client.key 0600 <<'ONPREM_K8S_EOF'
------BEGIN EC PRIVATE KEY-----
-MIIBfakeECPRIVATEKEY
------END EC PRIVATE KEY-----
-ONPREM_K8S_EOF
+put_file /etc/kubernetes/pki/front-proxy-client.key 0600 <"$SECRETS/front-proxy-client.key"
 put_file /etc/kubernetes/pki/sa.pub 0644 <<'ONPREM_K8S_EOF'
 -----BEGIN PUBLIC KEY-----
 MIIBfakePUBLICKEY
 -----END PUBLIC KEY-----
 ONPREM_K8S_EOF
-put_file /etc/kubernetes/encryption-config.yaml 0600 <<'ONPREM_K8S_EOF'
-# Rendered by onprem-k8s; changes here are overwritten.
-apiVersion: apiserver.config.k8s.io/v1
-kind: EncryptionConfiguration
-resources:
-  - resources:
-      - secrets
-    providers:
-      - secretbox:
-          keys:
-            - name: key-c57cc3b5
-              secret: AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=
-      - identity: {}
-ONPREM_K8S_EOF
+put_file /etc/kubernetes/encryption-config.yaml 0600 <"$SECRETS/encryption-config.yaml"
 put_file /etc/kubernetes/audit-policy.yaml 0644 <<'ONPREM_K8S_EOF'
 # Rendered by onprem-k8s; changes here are overwritten.
 apiVersion: audit.k8s.io/v1
@@ -212,31 +191,8 @@ WantedBy=multi-user.target
 ONPREM_K8S_EOF
 apiserver_changed=$((CHANGED | shared_changed))
 CHANGED=0
-put_file /etc/kubernetes/pki/ca.key 0600 <<'ONPREM_K8S_EOF'
------BEGIN EC PRIVATE KEY-----
-MIIBfakeECPRIVATEKEY
------END EC PRIVATE KEY-----
-ONPREM_K8S_EOF
-put_file /etc/kubernetes/controller-manager.conf 0600 <<'ONPREM_K8S_EOF'
-apiVersion: v1
-kind: Config
-clusters:
-- name: lab
-  cluster:
-    server: https://172.31.250.11:6443
-    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJmYWtlQ0VSVElGSUNBVEUKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=
-users:
-- name: system:kube-controller-manager
-  user:
-    client-certificate-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJmYWtlQ0VSVElGSUNBVEUKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=
-    client-key-data: LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0tCk1JSUJmYWtlRUNQUklWQVRFS0VZCi0tLS0tRU5EIEVDIFBSSVZBVEUgS0VZLS0tLS0K
-contexts:
-- name: system:kube-controller-manager@lab
-  context:
-    cluster: lab
-    user: system:kube-controller-manager
-current-context: system:kube-controller-manager@lab
-ONPREM_K8S_EOF
+put_file /etc/kubernetes/pki/ca.key 0600 <"$SECRETS/ca.key"
+put_file /etc/kubernetes/controller-manager.conf 0600 <"$SECRETS/controller-manager.conf"
 put_file /etc/systemd/system/kube-controller-manager.service 0644 <<'ONPREM_K8S_EOF'
 # kubernetes-server release aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 [Unit]
@@ -273,26 +229,7 @@ WantedBy=multi-user.target
 ONPREM_K8S_EOF
 controller_manager_changed=$((CHANGED | shared_changed))
 CHANGED=0
-put_file /etc/kubernetes/scheduler.conf 0600 <<'ONPREM_K8S_EOF'
-apiVersion: v1
-kind: Config
-clusters:
-- name: lab
-  cluster:
-    server: https://172.31.250.11:6443
-    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJmYWtlQ0VSVElGSUNBVEUKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=
-users:
-- name: system:kube-scheduler
-  user:
-    client-certificate-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJmYWtlQ0VSVElGSUNBVEUKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=
-    client-key-data: LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0tCk1JSUJmYWtlRUNQUklWQVRFS0VZCi0tLS0tRU5EIEVDIFBSSVZBVEUgS0VZLS0tLS0K
-contexts:
-- name: system:kube-scheduler@lab
-  context:
-    cluster: lab
-    user: system:kube-scheduler
-current-context: system:kube-scheduler@lab
-ONPREM_K8S_EOF
+put_file /etc/kubernetes/scheduler.conf 0600 <"$SECRETS/scheduler.conf"
 put_file /etc/systemd/system/kube-scheduler.service 0644 <<'ONPREM_K8S_EOF'
 # kubernetes-server release aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 [Unit]
@@ -342,26 +279,7 @@ StandardOutput=socket
 LogLevelMax=notice
 ONPREM_K8S_EOF
 agent_changed=$CHANGED
-put_file /etc/kubernetes/admin.conf 0600 <<'ONPREM_K8S_EOF'
-apiVersion: v1
-kind: Config
-clusters:
-- name: lab
-  cluster:
-    server: https://172.31.250.11:6443
-    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJmYWtlQ0VSVElGSUNBVEUKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=
-users:
-- name: admin
-  user:
-    client-certificate-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJmYWtlQ0VSVElGSUNBVEUKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=
-    client-key-data: LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0tCk1JSUJmYWtlRUNQUklWQVRFS0VZCi0tLS0tRU5EIEVDIFBSSVZBVEUgS0VZLS0tLS0K
-contexts:
-- name: admin@lab
-  context:
-    cluster: lab
-    user: admin
-current-context: admin@lab
-ONPREM_K8S_EOF
+put_file /etc/kubernetes/admin.conf 0600 <"$SECRETS/admin.conf"
 put_file /etc/systemd/system/kube-control-plane-ensure.service 0644 <<'ONPREM_K8S_EOF'
 [Unit]
 Description=Start the control plane daemons again if they were stopped (onprem-k8s; mask one to keep it down)

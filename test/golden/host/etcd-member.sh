@@ -34,6 +34,18 @@ retry() {
   return 1
 }
 
+SECRETS=$(umask 077 && mktemp -d /run/onprem-k8s-secrets.XXXXXX)
+trap 'rm -rf "$SECRETS"' EXIT
+secret_name=
+while IFS= read -r line || [[ -n $line ]]; do
+  if [[ $line == "@@secret "* ]]; then
+    secret_name=${line#"@@secret "}
+    : >"$SECRETS/$secret_name"
+  elif [[ -n $secret_name ]]; then
+    printf '%s\n' "$line" >>"$SECRETS/$secret_name"
+  fi
+done
+
 command -v etcd >/dev/null || fail "etcd is not installed"
 put_file /etc/etcd/pki/ca.crt 0644 <<'ONPREM_K8S_EOF'
 -----BEGIN CERTIFICATE-----
@@ -45,21 +57,13 @@ put_file /etc/etcd/pki/server.crt 0644 <<'ONPREM_K8S_EOF'
 MIIBfakeCERTIFICATE
 -----END CERTIFICATE-----
 ONPREM_K8S_EOF
-put_file /etc/etcd/pki/server.key 0600 <<'ONPREM_K8S_EOF'
------BEGIN EC PRIVATE KEY-----
-MIIBfakeECPRIVATEKEY
------END EC PRIVATE KEY-----
-ONPREM_K8S_EOF
+put_file /etc/etcd/pki/server.key 0600 <"$SECRETS/server.key"
 put_file /etc/etcd/pki/peer.crt 0644 <<'ONPREM_K8S_EOF'
 -----BEGIN CERTIFICATE-----
 MIIBfakeCERTIFICATE
 -----END CERTIFICATE-----
 ONPREM_K8S_EOF
-put_file /etc/etcd/pki/peer.key 0600 <<'ONPREM_K8S_EOF'
------BEGIN EC PRIVATE KEY-----
-MIIBfakeECPRIVATEKEY
------END EC PRIVATE KEY-----
-ONPREM_K8S_EOF
+put_file /etc/etcd/pki/peer.key 0600 <"$SECRETS/peer.key"
 put_file /etc/etcd/etcd.conf.yml 0644 <<'ONPREM_K8S_EOF'
 # Rendered by onprem-k8s; changes here are overwritten.
 name: lab1

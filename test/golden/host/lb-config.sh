@@ -34,6 +34,18 @@ retry() {
   return 1
 }
 
+SECRETS=$(umask 077 && mktemp -d /run/onprem-k8s-secrets.XXXXXX)
+trap 'rm -rf "$SECRETS"' EXIT
+secret_name=
+while IFS= read -r line || [[ -n $line ]]; do
+  if [[ $line == "@@secret "* ]]; then
+    secret_name=${line#"@@secret "}
+    : >"$SECRETS/$secret_name"
+  elif [[ -n $secret_name ]]; then
+    printf '%s\n' "$line" >>"$SECRETS/$secret_name"
+  fi
+done
+
 exec 9>/run/onprem-k8s-lb.lock
 flock 9
 iface=$(ip -o -4 addr show | awk -v a=172.31.250.11 '{split($4, p, "/")} p[1] == a {print $2; exit}')
@@ -61,10 +73,12 @@ vrrp_instance etcd {
     interface @INTERFACE@
     virtual_router_id 71
     priority 150
+    # A recovered host leaves the VIP where it is: every move resets the connections held through it.
+    nopreempt
     advert_int 1
     authentication {
         auth_type PASS
-        auth_pass s3cret
+        auth_pass @AUTH_PASS@
     }
     unicast_src_ip 172.31.250.11
     unicast_peer {
@@ -80,7 +94,8 @@ vrrp_instance etcd {
 }
 ONPREM_K8S_EOF
 )
-put_file /etc/keepalived/conf.d/etcd.conf 0600 <<<"${keepalived_conf//@INTERFACE@/$iface}"
+keepalived_conf=${keepalived_conf//@INTERFACE@/$iface}
+put_file /etc/keepalived/conf.d/etcd.conf 0600 <<<"${keepalived_conf//@AUTH_PASS@/$(<"$SECRETS/vrrp-password")}"
 keepalived_changed=$CHANGED
 if ! haproxy -c -q -f /etc/haproxy/conf.d; then restore_files; fail "haproxy rejected the new config; the previous one is restored"; fi
 if ! keepalived -t -f /etc/keepalived/keepalived.conf 2>/dev/null; then restore_files; fail "keepalived rejected the new config; the previous one is restored"; fi

@@ -34,6 +34,18 @@ retry() {
   return 1
 }
 
+SECRETS=$(umask 077 && mktemp -d /run/onprem-k8s-secrets.XXXXXX)
+trap 'rm -rf "$SECRETS"' EXIT
+secret_name=
+while IFS= read -r line || [[ -n $line ]]; do
+  if [[ $line == "@@secret "* ]]; then
+    secret_name=${line#"@@secret "}
+    : >"$SECRETS/$secret_name"
+  elif [[ -n $secret_name ]]; then
+    printf '%s\n' "$line" >>"$SECRETS/$secret_name"
+  fi
+done
+
 for binary in kubelet kube-proxy curl iptables containerd containerd-shim-runc-v2 ctr runc; do
   command -v "$binary" >/dev/null || fail "$binary is not installed"
 done
@@ -120,41 +132,14 @@ put_file /var/lib/kubelet/pki/kubelet-serving.crt 0644 <<'ONPREM_K8S_EOF'
 MIIBfakeCERTIFICATE
 -----END CERTIFICATE-----
 ONPREM_K8S_EOF
-put_file /var/lib/kubelet/pki/kubelet-serving.key 0600 <<'ONPREM_K8S_EOF'
------BEGIN EC PRIVATE KEY-----
-MIIBfakeECPRIVATEKEY
------END EC PRIVATE KEY-----
-ONPREM_K8S_EOF
+put_file /var/lib/kubelet/pki/kubelet-serving.key 0600 <"$SECRETS/kubelet-serving.key"
 put_file /var/lib/kubelet/pki/kubelet-client.crt 0644 <<'ONPREM_K8S_EOF'
 -----BEGIN CERTIFICATE-----
 MIIBfakeCERTIFICATE
 -----END CERTIFICATE-----
 ONPREM_K8S_EOF
-put_file /var/lib/kubelet/pki/kubelet-client.key 0600 <<'ONPREM_K8S_EOF'
------BEGIN EC PRIVATE KEY-----
-MIIBfakeECPRIVATEKEY
------END EC PRIVATE KEY-----
-ONPREM_K8S_EOF
-put_file /var/lib/kubelet/kubeconfig 0600 <<'ONPREM_K8S_EOF'
-apiVersion: v1
-kind: Config
-clusters:
-- name: lab
-  cluster:
-    server: https://172.31.250.101:6443
-    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJmYWtlQ0VSVElGSUNBVEUKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=
-users:
-- name: system:node:lab-w1
-  user:
-    client-certificate-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJmYWtlQ0VSVElGSUNBVEUKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=
-    client-key-data: LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0tCk1JSUJmYWtlRUNQUklWQVRFS0VZCi0tLS0tRU5EIEVDIFBSSVZBVEUgS0VZLS0tLS0K
-contexts:
-- name: system:node:lab-w1@lab
-  context:
-    cluster: lab
-    user: system:node:lab-w1
-current-context: system:node:lab-w1@lab
-ONPREM_K8S_EOF
+put_file /var/lib/kubelet/pki/kubelet-client.key 0600 <"$SECRETS/kubelet-client.key"
+put_file /var/lib/kubelet/kubeconfig 0600 <"$SECRETS/kubelet.conf"
 put_file /var/lib/kubelet/config.yaml 0644 <<'ONPREM_K8S_EOF'
 # Rendered by onprem-k8s; changes here are overwritten.
 apiVersion: kubelet.config.k8s.io/v1beta1
@@ -205,26 +190,7 @@ WantedBy=multi-user.target
 ONPREM_K8S_EOF
 kubelet_changed=$CHANGED
 CHANGED=0
-put_file /var/lib/kube-proxy/kubeconfig 0600 <<'ONPREM_K8S_EOF'
-apiVersion: v1
-kind: Config
-clusters:
-- name: lab
-  cluster:
-    server: https://172.31.250.101:6443
-    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJmYWtlQ0VSVElGSUNBVEUKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=
-users:
-- name: system:kube-proxy
-  user:
-    client-certificate-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJmYWtlQ0VSVElGSUNBVEUKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=
-    client-key-data: LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0tCk1JSUJmYWtlRUNQUklWQVRFS0VZCi0tLS0tRU5EIEVDIFBSSVZBVEUgS0VZLS0tLS0K
-contexts:
-- name: system:kube-proxy@lab
-  context:
-    cluster: lab
-    user: system:kube-proxy
-current-context: system:kube-proxy@lab
-ONPREM_K8S_EOF
+put_file /var/lib/kube-proxy/kubeconfig 0600 <"$SECRETS/kube-proxy.conf"
 put_file /var/lib/kube-proxy/config.yaml 0644 <<'ONPREM_K8S_EOF'
 # Rendered by onprem-k8s; changes here are overwritten.
 apiVersion: kubeproxy.config.k8s.io/v1alpha1

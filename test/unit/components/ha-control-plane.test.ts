@@ -8,7 +8,8 @@ interface Registered {
   name: string;
   inputs: Record<string, any>;
   dependsOn: string[];
-  secretInputs: boolean;
+  /** The top-level inputs that arrived as Pulumi secrets (wholly or in part). */
+  secretInputs: string[];
 }
 const registered: Registered[] = [];
 // Secrets arrive wrapped at any depth; the tests read the values.
@@ -21,7 +22,7 @@ beforeAll(() =>
     {
       newResource: (args) => {
         const inputs = unwrap(args.inputs) as Record<string, any>;
-        registered.push({ type: args.type, name: args.name, inputs, dependsOn: dependsOnByName.get(args.name) ?? [], secretInputs: JSON.stringify(args.inputs).includes(pulumi.runtime.specialSecretSig) });
+        registered.push({ type: args.type, name: args.name, inputs, dependsOn: dependsOnByName.get(args.name) ?? [], secretInputs: Object.keys(args.inputs).filter((k) => JSON.stringify(args.inputs[k] ?? null).includes(pulumi.runtime.specialSecretSig)) });
         const outputs: Record<string, string> = {};
         if (args.type === "tls:index/privateKey:PrivateKey") Object.assign(outputs, { privateKeyPem: `KEY ${args.name}`, publicKeyPem: `PUB ${args.name}` });
         if (args.type === "tls:index/certRequest:CertRequest") outputs.certRequestPem = `CSR ${args.name}`;
@@ -139,11 +140,14 @@ describe("HaControlPlane", () => {
     expect(ready.inputs.connection.host).toBe("172.31.250.11");
   });
 
-  test("master scripts are secrets that carry keys, the encryption key and the extra flag; they are removed on delete", () => {
+  test("master scripts are plain and carry the extra flag; keys and the encryption key come on a secret stdin; removed on delete", () => {
     const step = get("control-plane-lab2-master");
-    expect(step.secretInputs).toBe(true);
-    expect(step.inputs.create).toContain("KEY pki-apiserver-key");
-    expect(step.inputs.create).toContain(`secret: ${Buffer.alloc(32, 7).toString("base64")}`);
+    expect(step.secretInputs.sort()).toEqual(["connection", "stdin"]);
+    expect(step.inputs.create).not.toContain("KEY pki-");
+    expect(step.inputs.create).not.toContain(Buffer.alloc(32, 7).toString("base64"));
+    expect(step.inputs.create).toContain("CERT pki-apiserver");
+    expect(step.inputs.stdin).toContain("@@secret apiserver.key\nKEY pki-apiserver-key\n");
+    expect(step.inputs.stdin).toContain(`secret: ${Buffer.alloc(32, 7).toString("base64")}`);
     expect(step.inputs.create).toContain("--event-ttl=2h");
     expect(step.inputs.create).toContain("--bind-address=172.31.250.12");
     expect(step.inputs.delete).toContain("systemctl disable --now kube-control-plane-ensure.timer kube-apiserver kube-controller-manager kube-scheduler");

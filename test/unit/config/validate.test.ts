@@ -15,6 +15,15 @@ describe("validateClusterConfig", () => {
     expect(spec.network.nodePortRange).toEqual({ min: 30000, max: 32767 });
     expect(spec.network.clusterDomain).toBe("cluster.local");
     expect(spec.pki).toEqual({ validityDays: 3650, expiryWarningDays: 30 });
+    expect(spec.loadBalancers[0].failback).toBe("never");
+  });
+
+  test.each(["immediate", 30] as const)("keeps a load balancer's failback %s", (failback) => {
+    const raw = validRawConfig();
+    raw.loadBalancers[0].failback = failback;
+    const { spec, problems } = validateClusterConfig(raw, SECRET_KEYS, NS);
+    expect(problems).toEqual([]);
+    expect(spec.loadBalancers[0].failback).toBe(failback);
   });
 
   test("versions.traefik pins Traefik's image unless traefik.image names one", () => {
@@ -59,6 +68,10 @@ describe("validateClusterConfig", () => {
       "onprem-k8s:loadBalancers[1].virtualRouterId: 51 is also used by onprem-k8s:loadBalancers[0]; give every load balancer its own virtualRouterId"],
     ["a VRRP router id out of range", (r) => (r.loadBalancers[0].virtualRouterId = 256),
       "onprem-k8s:loadBalancers[0].virtualRouterId: 256 is not a VRRP router id; give a number from 1 to 255, unique on the host network"],
+    ["a failback that keepalived cannot take", (r) => (r.loadBalancers[0].failback = 0),
+      'onprem-k8s:loadBalancers[0].failback: 0 is not a failback; give "never" (the default: the VIP stays until the next failure), "immediate", or a delay in seconds from 1 to 1000'],
+    ["a failback given as a word it does not know", (r) => (r.loadBalancers[0].failback = "later"),
+      'onprem-k8s:loadBalancers[0].failback: "later" is not a failback; give "never" (the default: the VIP stays until the next failure), "immediate", or a delay in seconds from 1 to 1000'],
     ["an even number of etcd members", (r) => (r.hosts[2].roles = ["master"]),
       'onprem-k8s:hosts: 2 hosts have role "etcd"; give the etcd role to an odd number of hosts (1, 3 or 5) so the cluster keeps a quorum'],
     ["zero etcd members", (r) => r.hosts.forEach((h: any) => (h.roles = h.roles.filter((x: string) => x !== "etcd"))),

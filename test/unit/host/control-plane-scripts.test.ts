@@ -2,10 +2,12 @@
 // properties the rolling chain relies on.
 import {
   ControlPlaneSettings,
+  MASTER_SECRETS,
   MasterPki,
   apiServerFlags,
   encryptionKeyName,
   renderControlPlaneMaster,
+  renderControlPlaneMasterSecrets,
   renderControlPlaneReady,
   renderControlPlaneRemove,
   renderDaemonUnit,
@@ -47,18 +49,14 @@ const settings: ControlPlaneSettings = {
 };
 // 32 bytes of 0x01, base64: a stand-in, never a real key.
 const encryptionKey = Buffer.alloc(32, 1).toString("base64");
-const master = (s: ControlPlaneSettings = settings, m = masters[0]) => renderControlPlaneMaster({ master: m, settings: s, pki, encryptionKey });
+const master = (s: ControlPlaneSettings = settings, m = masters[0]) => renderControlPlaneMaster({ master: m, settings: s, pki });
+const masterSecrets = (m = masters[0]) => renderControlPlaneMasterSecrets({ master: m, clusterName: "lab", pki, encryptionKey });
 
 const scripts: Record<string, string> = {
   "control-plane-master.sh": master(),
   "control-plane-ready.sh": renderControlPlaneReady({ server: "https://172.31.250.101:6443", masters }),
   "control-plane-remove.sh": renderControlPlaneRemove("lab1"),
-  "control-plane-kwok.sh": renderKwok({
-    host: masters[0],
-    releaseSha256: "e".repeat(64),
-    kubeconfig: renderKubeconfig({ clusterName: "lab", server: "https://172.31.250.101:6443", caCert: cert, user: "kwok", clientCert: cert, clientKey: key }),
-    podCidr: "10.244.0.0/16",
-  }),
+  "control-plane-kwok.sh": renderKwok({ host: masters[0], releaseSha256: "e".repeat(64), podCidr: "10.244.0.0/16" }),
   "control-plane-kwok-remove.sh": renderKwokRemove("lab1"),
 };
 
@@ -144,9 +142,20 @@ describe("control plane host scripts", () => {
   });
 
   test("controller-manager and scheduler kubeconfigs point at their own master; the gate at the VIP", () => {
-    const text = master(settings, masters[2]);
-    expect(text.match(/server: https:\/\/172\.31\.250\.13:6443/g)).toHaveLength(3);
+    const kubeconfigs = Object.values(masterSecrets(masters[2])).join("\n");
+    expect(kubeconfigs.match(/server: https:\/\/172\.31\.250\.13:6443/g)).toHaveLength(3);
     expect(scripts["control-plane-ready.sh"]).toContain("--server https://172.31.250.101:6443");
+  });
+
+  test("the script carries certificates, never a key: every key and every file that embeds one is a secret file", () => {
+    const text = master();
+    expect(text).toContain(cert.trim());
+    for (const secret of [key, pki.serviceAccountKey, encryptionKey, Buffer.from(key).toString("base64")]) expect(text).not.toContain(secret.trim());
+    const secrets = masterSecrets();
+    expect(Object.keys(secrets).sort()).toEqual(Object.values(MASTER_SECRETS).sort());
+    for (const name of Object.values(MASTER_SECRETS)) expect(text).toContain(`<"$SECRETS/${name}"`);
+    expect(secrets[MASTER_SECRETS.encryptionConfig]).toBe(renderEncryptionConfig(encryptionKey));
+    expect(secrets[MASTER_SECRETS.adminKubeconfig]).toBe(renderKubeconfig({ clusterName: "lab", server: "https://172.31.250.11:6443", caCert: cert, user: "admin", clientCert: cert, clientKey: key }));
   });
 
   test("every failure is one line naming the step", () => {

@@ -1,7 +1,8 @@
 // A real node's host files and scripts as text: a golden file each, shellcheck over the scripts, and the properties
 // the kubelet, kube-proxy and the API rely on.
 import {
-  NodePki,
+  NODE_SECRETS,
+  NodeCerts,
   NodeSettings,
   kubeletFlags,
   FLANNEL_CNI_CONF,
@@ -11,6 +12,7 @@ import {
   renderKubeProxyUnit,
   renderNode,
   renderNodeRemove,
+  renderNodeSecrets,
 } from "../../../components/host/node-scripts";
 import { renderArtifactInstall } from "../../../components/host/artifact-script";
 import { flannelManifests } from "../../../components/flannel";
@@ -21,7 +23,7 @@ const host = { name: "lab-w1", address: "172.31.250.21" };
 const pem = (what: string) => `-----BEGIN ${what}-----\nMIIBfake${what.replace(/ /g, "")}\n-----END ${what}-----\n`;
 const cert = pem("CERTIFICATE");
 const key = pem("EC PRIVATE KEY");
-const pki: NodePki = { caCert: cert, kubeletClientCert: cert, kubeletClientKey: key, kubeletServingCert: cert, kubeletServingKey: key, kubeProxyCert: cert, kubeProxyKey: key };
+const pki: NodeCerts = { caCert: cert, kubeletClientCert: cert, kubeletServingCert: cert, kubeProxyCert: cert };
 const settings: NodeSettings = {
   clusterName: "lab",
   server: "https://172.31.250.101:6443",
@@ -85,8 +87,13 @@ describe("node host files and scripts", () => {
     expect(node()).not.toContain("node-role.kubernetes.io");
   });
 
-  test("the kubelet's and kube-proxy's kubeconfigs name their users and point at the VIP", () => {
-    const text = node();
+  test("the kubelet's and kube-proxy's kubeconfigs name their users and point at the VIP; they and the keys are secret files", () => {
+    const secrets = renderNodeSecrets({ host, settings, pki: { ...pki, kubeletClientKey: key, kubeletServingKey: key, kubeProxyKey: key } });
+    expect(Object.keys(secrets).sort()).toEqual(Object.values(NODE_SECRETS).sort());
+    for (const name of Object.values(NODE_SECRETS)) expect(node()).toContain(`<"$SECRETS/${name}"`);
+    expect(node()).not.toContain(key.trim());
+    expect(node()).not.toContain(Buffer.from(key).toString("base64"));
+    const text = Object.values(secrets).join("\n");
     expect(text).toContain("- name: system:node:lab-w1\n  user:\n");
     expect(text).toContain("current-context: system:node:lab-w1@lab\n");
     expect(text).toContain("- name: system:kube-proxy\n  user:\n");

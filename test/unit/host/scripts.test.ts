@@ -14,7 +14,7 @@ const peers = [
 const pem = (what: string) => `-----BEGIN ${what}-----\nMIIBfake${what.replace(/ /g, "")}\n-----END ${what}-----\n`;
 const settings = { heartbeatIntervalMs: 100, electionTimeoutMs: 1000, snapshotCount: 10000, quotaBackendBytes: 2147483648 };
 const haproxy = renderHaproxyConfig({ name: "etcd", vip: "172.31.250.100", ports: [2379], backends: peers });
-const keepalived = renderKeepalivedConfig({ name: "etcd", vip: "172.31.250.100", prefix: 24, virtualRouterId: 71, priority: 150, self: peers[0], peers: peers.slice(1), authPassword: "s3cret" });
+const keepalived = renderKeepalivedConfig({ name: "etcd", vip: "172.31.250.100", prefix: 24, virtualRouterId: 71, priority: 150, self: peers[0], peers: peers.slice(1), failback: "never" });
 
 const releaseSha256 = "a".repeat(64);
 const scripts: Record<string, string> = {
@@ -25,7 +25,7 @@ const scripts: Record<string, string> = {
     member: peers[0],
     peers,
     settings,
-    pki: { caCert: pem("CERTIFICATE"), serverCert: pem("CERTIFICATE"), serverKey: pem("EC PRIVATE KEY"), peerCert: pem("CERTIFICATE"), peerKey: pem("EC PRIVATE KEY") },
+    pki: { caCert: pem("CERTIFICATE"), serverCert: pem("CERTIFICATE"), peerCert: pem("CERTIFICATE") },
     releaseSha256,
   }),
   "etcd-cluster-health.sh": renderEtcdClusterHealth(peers),
@@ -37,6 +37,17 @@ const scripts: Record<string, string> = {
 };
 
 describe("host scripts", () => {
+  test.each([
+    ["never", /\n    nopreempt\n/],
+    ["immediate", /priority 150\n    advert_int 1\n/],
+    [30, /\n    preempt_delay 30\n/],
+  ] as const)("keepalived's preemption for failback %s", (failback, expected) => {
+    const rendered = renderKeepalivedConfig({ name: "api", vip: "172.31.250.101", prefix: 24, virtualRouterId: 72, priority: 150, self: peers[0], peers: peers.slice(1), failback });
+    expect(rendered).toMatch(expected);
+    expect(rendered).toContain("state BACKUP");
+    expect((rendered.match(/preempt/g) ?? []).length).toBe(failback === "immediate" ? 0 : 1);
+  });
+
   test.each(Object.keys(scripts))("%s matches its golden file", (name) => {
     expectGolden(`host/${name}`, scripts[name]);
   });
@@ -47,13 +58,13 @@ describe("host scripts", () => {
 
   test("etcd member config lists every peer in the same order on every member", () => {
     const initialCluster = (member: (typeof peers)[number]) =>
-      /initial-cluster: (.*)/.exec(renderEtcdMember({ clusterToken: "t", member, peers, settings, pki: { caCert: "", serverCert: "", serverKey: "", peerCert: "", peerKey: "" }, releaseSha256 }))![1];
+      /initial-cluster: (.*)/.exec(renderEtcdMember({ clusterToken: "t", member, peers, settings, pki: { caCert: "", serverCert: "", peerCert: "" }, releaseSha256 }))![1];
     expect(new Set(peers.map(initialCluster))).toEqual(new Set(["lab1=https://172.31.250.11:2380,lab2=https://172.31.250.12:2380,lab3=https://172.31.250.13:2380"]));
   });
 
   test("a changed etcd setting changes the member script, and nothing else does", () => {
     const render = (heartbeatIntervalMs: number) =>
-      renderEtcdMember({ clusterToken: "t", member: peers[1], peers, settings: { ...settings, heartbeatIntervalMs }, pki: { caCert: "c", serverCert: "s", serverKey: "k", peerCert: "p", peerKey: "q" }, releaseSha256 });
+      renderEtcdMember({ clusterToken: "t", member: peers[1], peers, settings: { ...settings, heartbeatIntervalMs }, pki: { caCert: "c", serverCert: "s", peerCert: "p" }, releaseSha256 });
     expect(render(100)).toBe(render(100));
     expect(render(150)).not.toBe(render(100));
     expect(render(150)).toContain("heartbeat-interval: 150");

@@ -8,8 +8,6 @@ type Resources = Map<string, RecordedResource>;
 const NODES = ["lab-w1", "lab-w2", "lab-e1"];
 const PATCH = "kubernetes:core/v1:NodePatch";
 const step = (resources: Resources, name: string) => resources.get(`command:remote:Command::${name}`)!;
-/** A secret input arrives wrapped in the engine's secret marker; its value is what the host sees. */
-const plain = (value: any) => (value !== null && typeof value === "object" && "value" in value ? value.value : value);
 const patch = (resources: Resources, node: string) => resources.get(`${PATCH}::node-bootstrap-${node}`)!;
 
 /** Three masters behind an API VIP, two real workers and a real edge node, and a simulated worker. */
@@ -66,8 +64,8 @@ describe("real worker and edge nodes", () => {
   test("one kubelet step per real node, on its own address; none for masters or simulated nodes", () => {
     const steps = [...baseline.values()].filter((r) => r.type === "command:remote:Command" && r.name.startsWith("node-bootstrap-"));
     expect(steps.map((s) => s.name).sort()).toEqual([...NODES.map((n) => `node-bootstrap-${n}-kubelet`), ...NODES.map((n) => `node-bootstrap-${n}-kubernetes-node-install`)].sort());
-    expect(plain(step(baseline, "node-bootstrap-lab-w2-kubelet").inputs.connection).host).toBe("172.31.250.22");
-    expect(plain(step(baseline, "node-bootstrap-lab-w1-kubernetes-node-install").inputs.create)).toContain("for binary in kubelet kube-proxy; do");
+    expect(step(baseline, "node-bootstrap-lab-w2-kubelet").inputs.connection.host).toBe("172.31.250.22");
+    expect(step(baseline, "node-bootstrap-lab-w1-kubernetes-node-install").inputs.create).toContain("for binary in kubelet kube-proxy; do");
   });
 
   test("the kubelet steps form a chain, one node at a time, after the control plane's gate", () => {
@@ -78,13 +76,17 @@ describe("real worker and edge nodes", () => {
   });
 
   test("each kubelet step carries the node's own certificates, the VIP and a remove script", () => {
-    const w1 = { create: plain(step(baseline, "node-bootstrap-lab-w1-kubelet").inputs.create), delete: plain(step(baseline, "node-bootstrap-lab-w1-kubelet").inputs.delete) };
+    const kubelet = step(baseline, "node-bootstrap-lab-w1-kubelet");
+    const w1 = { create: kubelet.inputs.create, stdin: kubelet.inputs.stdin, delete: kubelet.inputs.delete };
     expect(w1.create).toContain("STEP='node lab-w1'");
-    expect(w1.create).toContain("server: https://172.31.250.101:6443");
     expect(w1.create).toContain("--node-ip=172.31.250.21");
-    expect(w1.create).toContain(Buffer.from("KEY pki-kubelet-client-lab-w1-key").toString("base64"));
-    expect(w1.create).toContain("KEY pki-kubelet-serving-lab-w1-key");
-    expect(w1.create).not.toContain("pki-kubelet-serving-lab-w2");
+    expect(w1.create).toContain("CERT pki-kubelet-serving-lab-w1");
+    expect(w1.create).not.toContain("KEY pki-");
+    expect(kubelet.secretInputs.sort()).toEqual(["connection", "stdin"]);
+    expect(w1.stdin).toContain("server: https://172.31.250.101:6443");
+    expect(w1.stdin).toContain(Buffer.from("KEY pki-kubelet-client-lab-w1-key").toString("base64"));
+    expect(w1.stdin).toContain("KEY pki-kubelet-serving-lab-w1-key");
+    expect(w1.stdin).not.toContain("pki-kubelet-serving-lab-w2");
     expect(w1.delete).toContain("STEP='remove node lab-w1'");
   });
 
@@ -147,7 +149,7 @@ describe("real worker and edge nodes", () => {
       "node-bootstrap-lab-w2-cni-plugins-install",
       "node-bootstrap-lab-w1-kubelet",
     ]);
-    expect(plain(step(after, "node-bootstrap-lab-w2-cni-plugins-install").inputs.create)).toContain('"/opt/cni/bin/$binary"');
-    expect(plain(step(after, "node-bootstrap-lab-w2-kubelet").inputs.create)).toContain("put_file /etc/containerd/config.toml 0644");
+    expect(step(after, "node-bootstrap-lab-w2-cni-plugins-install").inputs.create).toContain('"/opt/cni/bin/$binary"');
+    expect(step(after, "node-bootstrap-lab-w2-kubelet").inputs.create).toContain("put_file /etc/containerd/config.toml 0644");
   });
 });

@@ -8,7 +8,20 @@ export interface RecordedResource {
   readonly inputs: Record<string, any>;
   /** Names of the resources this one was told to depend on. */
   readonly dependsOn: string[];
+  /** The top-level inputs that arrived as Pulumi secrets (wholly or in part). */
+  readonly secretInputs: string[];
 }
+
+const isSecret = (value: unknown) => JSON.stringify(value ?? null).includes(pulumi.runtime.specialSecretSig);
+// Secrets arrive wrapped at any depth; the recorded inputs are the values (secretInputs says which were secret).
+const unwrap = (v: any): any =>
+  Array.isArray(v)
+    ? v.map(unwrap)
+    : v && typeof v === "object"
+      ? v[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig
+        ? unwrap(v.value)
+        : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)]))
+      : v;
 
 const NS = "onprem-k8s";
 let recording = new Map<string, RecordedResource>();
@@ -28,8 +41,9 @@ export async function installMocks(): Promise<void> {
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        const unwrapped = pulumi.runtime.unwrapRpcSecret(args.inputs) as Record<string, any>;
-        recording.set(`${args.type}::${args.name}`, { type: args.type, name: args.name, inputs: unwrapped, dependsOn: dependsOnByName.get(`${args.type}::${args.name}`) ?? [] });
+        const unwrapped = unwrap(args.inputs) as Record<string, any>;
+        const secretInputs = Object.keys(args.inputs).filter((k) => isSecret(args.inputs[k]));
+        recording.set(`${args.type}::${args.name}`, { type: args.type, name: args.name, inputs: unwrapped, dependsOn: dependsOnByName.get(`${args.type}::${args.name}`) ?? [], secretInputs });
         lastRegistration = Date.now();
         return { id: `${args.name}-id`, state: { ...args.inputs, ...fakeTlsOutputs(args.type, args.name, unwrapped) } };
       },

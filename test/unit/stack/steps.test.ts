@@ -23,10 +23,13 @@ function labConfig(): { raw: Record<string, any>; secretKeys: string[] } {
 const resource = (resources: Resources, type: string, name: string) => resources.get(`${type}::${name}`)!;
 
 /** Host steps whose script differs between two runs: exactly the steps a real `up` would re-run. */
+// What makes a step run again: its script, its secrets on stdin, or the file it copies.
+const runInputs = (r: RecordedResource | undefined) => JSON.stringify([r?.inputs.create, r?.inputs.stdin, r?.inputs.source]);
+
 function rerunSteps(before: Resources, after: Resources): string[] {
   return [...after.values()]
     .filter((r) => r.type.startsWith("command:"))
-    .filter((r) => JSON.stringify(r.inputs.create ?? r.inputs.source) !== JSON.stringify(before.get(`${r.type}::${r.name}`)?.inputs.create ?? before.get(`${r.type}::${r.name}`)?.inputs.source))
+    .filter((r) => runInputs(r) !== runInputs(before.get(`${r.type}::${r.name}`)))
     .map((r) => r.name)
     .sort();
 }
@@ -123,9 +126,18 @@ describe("lab stack step order", () => {
     expect(types).toContain("kubernetes:core/v1:PersistentVolume");
   });
 
-  test("the member scripts carry their certificates as secrets: no PEM key in any plain input", () => {
+  test("every key travels on a secret stdin, never in a script, so the scripts stay plain", () => {
+    const steps = [...baseline.values()].filter((r) => r.type === "command:remote:Command");
+    for (const s of steps) {
+      expect([s.name, JSON.stringify(s.inputs.create)]).not.toEqual([s.name, expect.stringContaining("KEY pki-")]);
+      expect([s.name, s.secretInputs.filter((k) => k !== "connection" && k !== "stdin")]).toEqual([s.name, []]);
+      if (s.inputs.stdin !== undefined) expect([s.name, s.secretInputs]).toEqual([s.name, expect.arrayContaining(["stdin"])]);
+    }
     const member = step(baseline, "etcd-lab1-member");
-    expect(member.inputs.create).toContain("KEY pki-etcd-server-lab1-key");
+    expect(member.inputs.stdin).toContain("@@secret server.key\nKEY pki-etcd-server-lab1-key\n");
+    expect(member.inputs.create).toContain("CERT pki-etcd-server-lab1");
+    const withSecrets = steps.filter((s) => s.inputs.stdin !== undefined).map((s) => s.name).sort();
+    expect(withSecrets).toEqual([...each("api-HOST-config"), ...each("control-plane-HOST-master"), ...each("edge-HOST-config"), ...each("etcd-HOST-config"), ...each("etcd-HOST-member"), "nodes-lab1-kwok"].sort());
   });
 });
 

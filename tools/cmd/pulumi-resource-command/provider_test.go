@@ -292,21 +292,49 @@ func TestLocalRunAndExitError(t *testing.T) {
 	stdin := "from-stdin"
 	a := &commandArgs{Environment: map[string]string{"FOO": "bar"}, Stdin: &stdin}
 	res, err := p.execute(context.Background(), "", tLocalCommand, a, `echo "$FOO"; cat; echo; echo "prev=$PULUMI_COMMAND_STDOUT"`,
-		&runResult{Stdout: "old"}, false)
+		&runResult{Stdout: "old"}, secrecy{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Stdout != "bar\nfrom-stdin\nprev=old" {
 		t.Errorf("stdout %q", res.Stdout)
 	}
-	_, err = p.execute(context.Background(), "", tLocalCommand, &commandArgs{}, "echo e1 >&2; echo e2 >&2; exit 3", nil, false)
+	_, err = p.execute(context.Background(), "", tLocalCommand, &commandArgs{}, "echo e1 >&2; echo e2 >&2; exit 3", nil, secrecy{})
 	if err == nil || !strings.Contains(err.Error(), "status 3") || !strings.Contains(err.Error(), "e2") ||
 		!strings.Contains(err.Error(), `running "echo e1`) {
 		t.Errorf("exit error not descriptive: %v", err)
 	}
-	_, err = p.execute(context.Background(), "", tLocalCommand, &commandArgs{}, "echo TOPSECRET >&2; exit 4", nil, true)
+	_, err = p.execute(context.Background(), "", tLocalCommand, &commandArgs{}, "echo TOPSECRET >&2; exit 4", nil, secrecy{output: true, command: true})
 	if err == nil || strings.Contains(err.Error(), "TOPSECRET") || !strings.Contains(err.Error(), "status 4") {
 		t.Errorf("secret command leaked or lost status: %v", err)
+	}
+}
+
+// A plain script that reads its secrets from stdin: its failure shows the script's own reason, and
+// no line of the secret, even when the script prints it.
+func TestPlainCommandWithSecretStdinShowsItsReasonRedacted(t *testing.T) {
+	p := newProvider(nil)
+	stdin := "@@secret key\n-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBs3cr3tK3yL1ne\n-----END EC PRIVATE KEY-----\n"
+	news := resource.PropertyMap{
+		"create": resource.NewStringProperty("x"),
+		"stdin":  resource.MakeSecret(resource.NewStringProperty(stdin)),
+	}
+	a := &commandArgs{Stdin: &stdin}
+	sec := secrecyOf(news, a, stdioSecret(news), "create", "update")
+	if !sec.output || sec.command {
+		t.Fatalf("secret stdin: output secret, command plain; got %+v", sec)
+	}
+	script := "#!/bin/sh\nset -eu\ncat >&2\necho 'onprem-k8s: etcd member lab1 on lab1: another cluster' >&2\nexit 1"
+	_, err := p.execute(context.Background(), "", tLocalCommand, a, script, nil, sec)
+	if err == nil {
+		t.Fatal("want the script's failure")
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "onprem-k8s: etcd member lab1 on lab1: another cluster") || !strings.Contains(msg, `running "cat >&2"`) {
+		t.Errorf("the reason is missing: %v", msg)
+	}
+	if strings.Contains(msg, "MHcCAQEEIBs3cr3tK3yL1ne") || strings.Contains(msg, "BEGIN EC PRIVATE KEY") || !strings.Contains(msg, "[secret]") {
+		t.Errorf("a secret line was shown: %v", msg)
 	}
 }
 

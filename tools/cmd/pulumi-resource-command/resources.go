@@ -196,7 +196,7 @@ func (p *provider) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*e
 	ctx, cancel := p.opContext(ctx, req.GetTimeout())
 	defer cancel()
 	prev := &runResult{Stdout: a.Stdout, Stderr: a.Stderr, Secret: anySecret(olds, "stdout", "stderr")}
-	_, err = p.execute(ctx, req.GetUrn(), typ, &a, *a.Delete, prev, anySecret(olds, "delete", "environment", "stdin", "stdout"))
+	_, err = p.execute(ctx, req.GetUrn(), typ, &a, *a.Delete, prev, secrecyOf(olds, &a, anySecret(olds, "delete", "environment", "stdin", "stdout"), "delete"))
 	if err != nil {
 		return nil, err
 	}
@@ -248,7 +248,7 @@ func (p *provider) Invoke(ctx context.Context, req *pulumirpc.InvokeRequest) (*p
 	ctx, cancel := p.opContext(ctx, 0)
 	defer cancel()
 	secret := stdioSecret(args)
-	res, err := p.execute(ctx, "", tLocalCommand, &a, *a.Command, nil, secret)
+	res, err := p.execute(ctx, "", tLocalCommand, &a, *a.Command, nil, secrecyOf(args, &a, secret, "command"))
 	if err != nil {
 		return nil, err
 	}
@@ -295,7 +295,7 @@ func (p *provider) apply(ctx context.Context, urn, typ, op string, news, olds re
 	res := runResult{}
 	if cmd != nil && strings.TrimSpace(*cmd) != "" {
 		var err error
-		if res, err = p.execute(ctx, urn, typ, &a, *cmd, prev, secret); err != nil {
+		if res, err = p.execute(ctx, urn, typ, &a, *cmd, prev, secrecyOf(news, &a, secret, "create", "update")); err != nil {
 			return nil, err
 		}
 	}
@@ -337,8 +337,9 @@ func (p *provider) copy(ctx context.Context, typ string, news resource.PropertyM
 // execute runs one command (remote or local), streaming output lines to the engine
 // unless `logging` or secrecy says otherwise, and returns the trimmed stdout/stderr.
 func (p *provider) execute(ctx context.Context, urn, typ string, a *commandArgs, cmd string,
-	prev *runResult, secret bool,
+	prev *runResult, sec secrecy,
 ) (runResult, error) {
+	secret := sec.output
 	env := map[string]string{}
 	for k, v := range a.Environment {
 		env[k] = v
@@ -411,14 +412,11 @@ func (p *provider) execute(ctx context.Context, urn, typ string, a *commandArgs,
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
-		// Identify the command and show why it failed, unless that would reveal a secret.
-		if !secret {
-			first := strings.SplitN(strings.TrimSpace(cmd), "\n", 2)[0]
-			if len(first) > 120 {
-				first = first[:120] + "..."
-			}
-			ee.what = fmt.Sprintf("running %q", first)
-			ee.stderr = tailLines(res.Stderr, 20)
+		// Identify the command and show why it failed. A secret command hides both; a plain command
+		// that gets secrets (stdin, environment) shows its output with those values redacted.
+		if !sec.command {
+			ee.what = fmt.Sprintf("running %q", firstLine(cmd))
+			ee.stderr = sec.redact(tailLines(res.Stderr, 20))
 		} else {
 			ee.what = "(command and output are secret)"
 		}

@@ -101,7 +101,7 @@ func TestRemoteCommandOverSSH(t *testing.T) {
 	stdin := "in"
 	a := &commandArgs{Connection: conn, Environment: map[string]string{"FOO": "it's"}, Stdin: &stdin}
 	res, err := p.execute(context.Background(), "", tRemoteCommand, a,
-		`echo "$FOO"; cat; echo; echo "prev=$PULUMI_COMMAND_STDOUT"; echo warn >&2`, &runResult{Stdout: "old"}, false)
+		`echo "$FOO"; cat; echo; echo "prev=$PULUMI_COMMAND_STDOUT"; echo warn >&2`, &runResult{Stdout: "old"}, secrecy{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,14 +110,21 @@ func TestRemoteCommandOverSSH(t *testing.T) {
 	}
 	// Secret previous output is not inlined into the command line.
 	res, err = p.execute(context.Background(), "", tRemoteCommand, &commandArgs{Connection: conn},
-		`echo "prev=$PULUMI_COMMAND_STDOUT"`, &runResult{Stdout: "hidden", Secret: true}, true)
+		`echo "prev=$PULUMI_COMMAND_STDOUT"`, &runResult{Stdout: "hidden", Secret: true}, secrecy{output: true, command: true})
 	if err != nil || res.Stdout != "prev=" {
 		t.Errorf("secret prev inlined: %q %v", res.Stdout, err)
 	}
 	_, err = p.execute(context.Background(), "", tRemoteCommand, &commandArgs{Connection: conn},
-		"echo nope >&2; exit 3", nil, false)
+		"echo nope >&2; exit 3", nil, secrecy{})
 	if err == nil || !strings.Contains(err.Error(), "status 3") || !strings.Contains(err.Error(), "nope") {
 		t.Errorf("want exit status 3 with stderr, got %v", err)
+	}
+	// A plain script given a secret on stdin: its reason shows over SSH too, the secret does not.
+	secretIn := "hunter2-the-password\n"
+	_, err = p.execute(context.Background(), "", tRemoteCommand, &commandArgs{Connection: conn, Stdin: &secretIn},
+		`read -r pw; echo "onprem-k8s: test on host: rejected $pw" >&2; exit 1`, nil, secrecy{output: true, values: []string{secretIn}})
+	if err == nil || !strings.Contains(err.Error(), "onprem-k8s: test on host: rejected [secret]") || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("want the reason with the secret redacted, got %v", err)
 	}
 	limit := 1
 	bad := &connection{Host: "127.0.0.1", Port: port, PrivateKey: key, User: "x", DialErrorLimit: &limit, Password: ""}

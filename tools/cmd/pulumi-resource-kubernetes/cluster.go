@@ -94,7 +94,7 @@ func newKubeClusterFromREST(rc *rest.Config) (cluster, error) {
 func (c *kubeCluster) mapping(ctx context.Context, gvk schema.GroupVersionKind, wait time.Duration) (*meta.RESTMapping, error) {
 	deadline := time.Now().Add(wait)
 	for first := true; ; first = false {
-		m, err := c.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		m, err := withRetry(ctx, func() (*meta.RESTMapping, error) { return c.mapper.RESTMapping(gvk.GroupKind(), gvk.Version) })
 		if err == nil {
 			return m, nil
 		}
@@ -142,8 +142,10 @@ func (c *kubeCluster) apply(ctx context.Context, gvk schema.GroupVersionKind, ob
 		return nil, err
 	}
 	force := opts.force
-	return c.resource(m, obj.GetNamespace()).Patch(ctx, obj.GetName(), types.ApplyPatchType, body, metav1.PatchOptions{
-		FieldManager: opts.manager, Force: &force, FieldValidation: "Strict",
+	return withRetry(ctx, func() (*unstructured.Unstructured, error) {
+		return c.resource(m, obj.GetNamespace()).Patch(ctx, obj.GetName(), types.ApplyPatchType, body, metav1.PatchOptions{
+			FieldManager: opts.manager, Force: &force, FieldValidation: "Strict",
+		})
 	})
 }
 
@@ -152,7 +154,9 @@ func (c *kubeCluster) get(ctx context.Context, gvk schema.GroupVersionKind, name
 	if err != nil {
 		return nil, err
 	}
-	return c.resource(m, namespace).Get(ctx, name, metav1.GetOptions{})
+	return withRetry(ctx, func() (*unstructured.Unstructured, error) {
+		return c.resource(m, namespace).Get(ctx, name, metav1.GetOptions{})
+	})
 }
 
 // remove deletes in the background: dependents (ReplicaSets, Pods) are collected afterwards.
@@ -162,5 +166,8 @@ func (c *kubeCluster) remove(ctx context.Context, gvk schema.GroupVersionKind, n
 		return err
 	}
 	policy := metav1.DeletePropagationBackground
-	return c.resource(m, namespace).Delete(ctx, name, metav1.DeleteOptions{PropagationPolicy: &policy})
+	_, err = withRetry(ctx, func() (struct{}, error) {
+		return struct{}{}, c.resource(m, namespace).Delete(ctx, name, metav1.DeleteOptions{PropagationPolicy: &policy})
+	})
+	return err
 }
