@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { cidrHost, hasControlPlane, hasWorkloads, hostsWithRole, loadClusterSpec, parseCidr, realNodeHosts, simulatedHosts } from "./config";
 import { apiLoadBalancer, edgeLoadBalancer } from "./config/parse-kubernetes";
-import { ClusterPki, ClusterWorkloads, CoreDns, EtcdCluster, Flannel, HaControlPlane, KWOK_USER, LoadBalancerPair, NodeBootstrap, NodePool } from "./components";
+import { ClusterPki, ClusterPreflight, ClusterWorkloads, CoreDns, EtcdCluster, Flannel, HaControlPlane, KWOK_USER, LoadBalancerPair, NodeBootstrap, NodePool } from "./components";
 import { API_SERVER_AGENT_PORT } from "./components/host/control-plane-scripts";
 
 const spec = loadClusterSpec();
@@ -34,6 +34,16 @@ const pki = new ClusterPki("pki", {
     : undefined,
 });
 
+// Before any member or daemon is touched: a host that holds another cluster stops the update with one line.
+const preflight = new ClusterPreflight("preflight", {
+  stack: pulumi.getStack(),
+  etcdMembers: etcdHosts,
+  etcdCaCert: pki.etcdCaCert,
+  masters: ownControlPlane ? masters : [],
+  kubernetesCaCert: pki.kubernetes?.caCert,
+  sshPrivateKey: spec.sshPrivateKey,
+});
+
 const etcd = new EtcdCluster("etcd", {
   clusterName: spec.clusterName,
   members: etcdHosts,
@@ -44,7 +54,7 @@ const etcd = new EtcdCluster("etcd", {
   clientCert: pki.etcdClient,
   settings: spec.etcd,
   backup: { intervalMinutes: spec.etcd.backupIntervalMinutes, retention: spec.etcd.backupRetention, directory: spec.etcd.backupDirectory },
-});
+}, { dependsOn: preflight.passed });
 
 const loadBalancers = spec.loadBalancers.map(
   (lb) =>

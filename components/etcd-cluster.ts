@@ -4,11 +4,12 @@ import * as command from "@pulumi/command";
 import { ArtifactSpec, HostSpec } from "../config/spec";
 import { HostArtifact } from "./host-artifact";
 import { hostStep } from "./host/connection";
-import { ETCD_MEMBER_SECRETS, EtcdBackupArgs, EtcdSettings, renderEtcdBackup, renderEtcdClusterHealth, renderEtcdMember } from "./host/etcd-scripts";
+import { ETCD_MEMBER_SECRETS, EtcdBackupArgs, EtcdSettings, etcdClusterToken, renderEtcdBackup, renderEtcdClusterHealth, renderEtcdMember, renderEtcdMemberRemove } from "./host/etcd-scripts";
+import { dependsOnList } from "./k8s-objects";
 import { CertKeyPair } from "./cluster-pki";
 
 export interface EtcdClusterArgs {
-  /** Makes the cluster token unique per cluster. */
+  /** With a digest of the CA, makes the cluster token unique per cluster and per generation of it. */
   readonly clusterName: string;
   /** The member hosts; an odd number, in a fixed order (changes roll in this order). */
   readonly members: readonly HostSpec[];
@@ -48,23 +49,24 @@ export class EtcdCluster extends pulumi.ComponentResource {
 
     // Each member's step waits for the previous one: a change restarts one member at a time, and each
     // step only finishes once its member is healthy again.
-    let previous: pulumi.Resource | undefined;
+    // The component's own dependsOn (the preflight) holds for the first member, and so for every one after it.
+    let previous: pulumi.Resource[] = dependsOnList(opts);
     const memberSteps = members.map((host) => {
       const binaries = new HostArtifact(`${name}-${host.name}-etcd`, { host, sshPrivateKey, name: "etcd", artifact: args.artifact, binaries: ["etcd", "etcdctl"] }, { parent: this });
       const certs = args.memberCerts[host.name];
       const memberScript = pulumi
         .all([args.caCert, certs.server.cert, certs.peer.cert])
         .apply(([caCert, serverCert, peerCert]) =>
-          renderEtcdMember({ clusterToken: `${args.clusterName}-etcd`, member: { name: host.name, address: host.address }, peers, settings: args.settings, pki: { caCert, serverCert, peerCert }, releaseSha256: args.artifact.sha256 }),
+          renderEtcdMember({ clusterToken: etcdClusterToken(args.clusterName, caCert), member: { name: host.name, address: host.address }, peers, settings: args.settings, pki: { caCert, serverCert, peerCert }, releaseSha256: args.artifact.sha256 }),
         );
       const secrets = pulumi.all([certs.server.key, certs.peer.key]).apply(([serverKey, peerKey]) => ({ [ETCD_MEMBER_SECRETS.serverKey]: serverKey, [ETCD_MEMBER_SECRETS.peerKey]: peerKey }));
       const step = hostStep(`${name}-${host.name}-member`, host, sshPrivateKey, memberScript, {
         secrets,
         parent: this,
-        dependsOn: [binaries.installed, ...(previous ? [previous] : [])],
-        deleteScript: "systemctl disable --now etcd-ensure.timer etcd etcd-backup.timer 2>/dev/null || true; rm -rf /etc/systemd/system/etcd.service /etc/systemd/system/etcd-ensure.* /etc/systemd/system/etcd-backup.* /usr/local/sbin/etcd-backup /etc/etcd /var/lib/etcd; systemctl daemon-reload",
+        dependsOn: [binaries.installed, ...previous],
+        deleteScript: renderEtcdMemberRemove(host.name),
       });
-      previous = step;
+      previous = [step];
       return step;
     });
 

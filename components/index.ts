@@ -3,6 +3,7 @@ export * from "./traefik-ingress";
 export * from "./ceph-storage-class";
 export * from "./cluster-pki";
 export * from "./host-artifact";
+export * from "./cluster-preflight";
 export * from "./etcd-cluster";
 export * from "./load-balancer-pair";
 export * from "./ha-control-plane";

@@ -10,11 +10,25 @@ bash scripts/build-kubernetes.sh >/dev/null
 source scripts/env.sh
 bash scripts/lab/up.sh
 bash scripts/lab/stack-config.sh
+# shellcheck source=scripts/lab/lib.sh
+source scripts/lab/lib.sh
+
+# The lab belongs to the project and holds only lab data: hosts whose etcd CA is not the one this clone's state knows
+# (another clone's cluster, a failed run's, or a purged lab under an old state) are reset, and the stack starts anew,
+# instead of failing at the preflight.
+stack_ca=$(pulumi stack output etcdCaCert --stack lab 2>/dev/null || true)
+stale=()
+for host in $LAB_HOSTS; do
+  host_ca=$(bash scripts/lab/ssh.sh "$host" cat /etc/etcd/pki/ca.crt 2>/dev/null </dev/null || true)
+  [[ $host_ca == "$stack_ca" ]] || stale+=("$host")
+done
+if ((${#stale[@]} > 0)); then
+  echo "main: lab hosts ${stale[*]} hold a cluster that this clone's lab stack does not know (or lost one it knew); resetting the lab hosts and the lab stack's state"
+  bash scripts/reset.sh --stack lab --yes
+fi
 pulumi up --yes --stack lab --non-interactive
 
 # Client credentials from the stack outputs, the key readable by root only.
-# shellcheck source=scripts/lab/lib.sh
-source scripts/lab/lib.sh
 client="$LAB_DIR/etcd-client"
 mkdir -p "$client"
 pulumi stack output etcdCaCert --stack lab >"$client/ca.crt"

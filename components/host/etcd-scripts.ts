@@ -1,12 +1,41 @@
 /** Renders etcd's config, systemd units and the member and cluster-health scripts. Pure functions of their inputs. */
+import { createHash } from "crypto";
 import { FileSpec, READ_SECRETS, heredoc, putFiles, releaseComment, script, secretFile, shellQuote } from "./bash";
 
-export const ETCD_PKI = "/etc/etcd/pki";
-const CONFIG = "/etc/etcd/etcd.conf.yml";
+export const ETCD_DIR = "/etc/etcd";
+export const ETCD_PKI = `${ETCD_DIR}/pki`;
+const CONFIG = `${ETCD_DIR}/etcd.conf.yml`;
 const UNIT = "/etc/systemd/system/etcd.service";
-const DATA_DIR = "/var/lib/etcd";
+export const ETCD_DATA_DIR = "/var/lib/etcd";
+const DATA_DIR = ETCD_DATA_DIR;
 const ENSURE_SERVICE = "/etc/systemd/system/etcd-ensure.service";
 const ENSURE_TIMER = "/etc/systemd/system/etcd-ensure.timer";
+const BACKUP_SCRIPT = "/usr/local/sbin/etcd-backup";
+/** How long a changed member may take to answer healthy, and the whole cluster after a start: 2 s apart. */
+export const ETCD_MEMBER_WAIT_SECONDS = 60;
+export const ETCD_CLUSTER_WAIT_SECONDS = 120;
+
+/**
+ * What etcd says when its peers belong to another cluster: waiting longer cannot help, so a wait that sees one of
+ * these fails at once, quoting it.
+ */
+export const ETCD_KNOWN_FAILURES = [
+  "certificate signed by unknown authority",
+  "remote error: tls: bad certificate",
+  "cluster ID mismatch",
+  "member count is unequal",
+];
+
+/**
+ * The cluster token of one generation of a cluster: the cluster's name and a digest of its CA. A new stack, or a
+ * cluster made anew, has a new CA and so a new token, and two clusters can never take each other's members for theirs.
+ */
+export function etcdClusterToken(clusterName: string, caCert: string): string {
+  return `${clusterName}-etcd-${createHash("sha256").update(caCert).digest("hex").slice(0, 12)}`;
+}
+
+/** known_failure TEXT...: prints the first of ETCD_KNOWN_FAILURES found in the arguments' text or on stdin. */
+const KNOWN_FAILURE_FUNCTION = `known_failure() { grep -m 1 -o -E ${shellQuote(ETCD_KNOWN_FAILURES.join("|"))} || true; }`;
 
 export interface EtcdPeer {
   readonly name: string;
@@ -144,7 +173,23 @@ export function renderEtcdMember(a: EtcdMemberScriptArgs): string {
     `command -v etcd >/dev/null || fail "etcd is not installed"
 ${putFiles(files)}
 local_etcdctl() { ${etcdctl("https://127.0.0.1:2379")} "$@"; }
-healthy() { local_etcdctl endpoint health >/dev/null 2>&1; }
+${KNOWN_FAILURE_FUNCTION}
+since=$(date +%s)
+# Healthy, or a cause that waiting cannot mend: its peers belong to another cluster.
+healthy() {
+  local cause
+  local_etcdctl endpoint health >/dev/null 2>&1 && return 0
+  cause=$(journalctl -u etcd --since "@$since" -o cat --no-pager 2>/dev/null | known_failure)
+  [[ -z $cause ]] || { give_up_on_member "its peers belong to another cluster (etcd: $cause)"; }
+  return 1
+}
+# give_up_on_member WHY: the previous files come back, and the step fails.
+give_up_on_member() {
+  restore_files
+  systemctl daemon-reload
+  systemctl restart etcd || true
+  fail "member ${a.member.name} is not healthy after the change: $1; its previous files are restored"
+}
 systemctl daemon-reload
 systemctl enable --quiet etcd etcd-ensure.timer
 systemctl start etcd-ensure.timer
@@ -168,12 +213,7 @@ else
   echo "etcd ${a.member.name}: unchanged"
   exit 0
 fi
-if ! retry 30 2 healthy; then
-  restore_files
-  systemctl daemon-reload
-  systemctl restart etcd || true
-  fail "member ${a.member.name} is not healthy after the change; its previous files are restored"
-fi
+retry ${ETCD_MEMBER_WAIT_SECONDS / 2} 2 healthy || give_up_on_member "no answer within ${ETCD_MEMBER_WAIT_SECONDS} s"
 echo "etcd ${a.member.name}: healthy"`,
   );
 }
@@ -183,10 +223,31 @@ export function renderEtcdClusterHealth(peers: readonly EtcdPeer[]): string {
   const endpoints = peers.map((p) => `https://${p.address}:2379`).join(",");
   return script(
     "etcd cluster health",
-    `if ! retry 60 2 ${etcdctl(endpoints)} endpoint health >/dev/null 2>&1; then
-  fail "etcd cluster is not healthy: $(${etcdctl(endpoints)} endpoint health 2>&1 | tr '\\n' ' ')"
+    `${KNOWN_FAILURE_FUNCTION}
+since=$(date +%s)
+# Healthy, or a cause that waiting cannot mend: a member answers for another cluster, or rejects this one.
+healthy() {
+  local out cause
+  out=$(${etcdctl(endpoints)} endpoint health 2>&1) && return 0
+  cause=$({ echo "$out"; journalctl -u etcd --since "@$since" -o cat --no-pager 2>/dev/null; } | known_failure)
+  [[ -z $cause ]] || fail "etcd cluster is not healthy: its members belong to different clusters (etcd: $cause); reset the hosts that hold another cluster (scripts/reset.sh) or destroy the stack that made it"
+  return 1
+}
+if ! retry ${ETCD_CLUSTER_WAIT_SECONDS / 2} 2 healthy; then
+  fail "etcd cluster is not healthy within ${ETCD_CLUSTER_WAIT_SECONDS} s: $(${etcdctl(endpoints)} endpoint health 2>&1 | tr '\\n' ' ')"
 fi
 echo "etcd cluster healthy: ${peers.map((p) => p.name).join(" ")}"`,
+  );
+}
+
+/** Stops a member and removes its units, config, certificates and data; the binaries belong to their artifact step. */
+export function renderEtcdMemberRemove(member: string): string {
+  return script(
+    `remove etcd member ${member}`,
+    `systemctl disable --now etcd-ensure.timer etcd etcd-backup.timer 2>/dev/null || true
+rm -rf ${UNIT} ${ENSURE_SERVICE} ${ENSURE_TIMER} /etc/systemd/system/etcd-backup.service /etc/systemd/system/etcd-backup.timer ${BACKUP_SCRIPT} ${ETCD_DIR} ${DATA_DIR}
+systemctl daemon-reload
+echo "etcd member ${member} removed"`,
   );
 }
 
@@ -216,7 +277,7 @@ After=etcd.service
 
 [Service]
 Type=oneshot
-ExecStart=/usr/local/sbin/etcd-backup
+ExecStart=${BACKUP_SCRIPT}
 `;
   const timer = `[Unit]
 Description=etcd snapshot every ${b.intervalMinutes} minutes (onprem-k8s)
@@ -230,7 +291,7 @@ WantedBy=timers.target
 `;
   return script(
     "etcd backup timer",
-    `${heredoc("put_file /usr/local/sbin/etcd-backup 0755", backup)}
+    `${heredoc(`put_file ${BACKUP_SCRIPT} 0755`, backup)}
 ${heredoc("put_file /etc/systemd/system/etcd-backup.service 0644", service)}
 ${heredoc("put_file /etc/systemd/system/etcd-backup.timer 0644", timer)}
 systemctl daemon-reload

@@ -219,6 +219,10 @@ echo "load balancer ${a.name} on $iface: haproxy and keepalived running"`,
   );
 }
 
+// Stops both daemons and removes every file the packages step wrote; the packages stay installed.
+const LB_TEARDOWN = `systemctl disable --now keepalived haproxy 2>/dev/null || true
+  rm -rf ${KEEPALIVED_DIR} /etc/keepalived/keepalived.conf ${HAPROXY_DIR} /etc/default/haproxy /etc/sysctl.d/60-onprem-k8s-lb.conf /etc/apt/sources.list.d/onprem-k8s.list`;
+
 /** Removes one load balancer's files; the daemons stop when no load balancer is left on the host. */
 export function renderLbRemove(name: string): string {
   return script(
@@ -228,9 +232,20 @@ rm -f ${HAPROXY_DIR}/50-${name}.cfg ${HAPROXY_DIR}/50-${name}.cfg.bak ${KEEPALIV
 if compgen -G "${KEEPALIVED_DIR}/*.conf" >/dev/null; then
   systemctl reload-or-restart haproxy keepalived
 else
-  systemctl disable --now keepalived haproxy 2>/dev/null || true
-  rm -rf ${KEEPALIVED_DIR} /etc/keepalived/keepalived.conf ${HAPROXY_DIR} /etc/default/haproxy /etc/sysctl.d/60-onprem-k8s-lb.conf
+  ${LB_TEARDOWN}
 fi
 echo "load balancer ${name} removed"`,
+  );
+}
+
+/** Removes every load balancer on the host, whichever stack made them. */
+export function renderLbRemoveAll(): string {
+  return script(
+    "remove every load balancer",
+    `${LOCK}
+if [[ -d ${HAPROXY_DIR} || -d ${KEEPALIVED_DIR} ]]; then
+  ${LB_TEARDOWN}
+fi
+echo "every load balancer removed"`,
   );
 }

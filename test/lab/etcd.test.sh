@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end test of the etcd + load balancer slice on freshly booted lab hosts, through the real pulumi CLI:
-# first up, no-op up, rolling change under writes, VIP failover, a stopped member, a bad artifact checksum,
-# the backup timer and destroy. Run as root; it resets the lab in LAB_DIR and the lab stack's state.
+# first up, no-op up, rolling change under writes, VIP failover, a stopped member, a bad artifact checksum, a failing
+# step's reason, the backup timer, hosts that hold another cluster (preflight, reset, the main job) and destroy. Run as root; it resets the lab in LAB_DIR and the lab stack's state.
 # Ends with "N passed, M failed"; non-zero on failure.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -121,6 +121,20 @@ check "switching the etcd artifact to an upload from a local path converges" up
 verdict "the uploaded release has the same checksum, so no member restarted" test "$(member_started_at "${HOSTS[0]}")" = "$started"
 check "and then nothing changes" up --expect-no-changes
 
+# --- 5c. a failing host step shows its one-line reason, and no secret ----------------------------------------
+# The member step gets the member's keys on its secret stdin; its script is plain, so its reason can be shown.
+on "${HOSTS[0]}" mv /usr/local/bin/etcd /usr/local/bin/etcd.away
+pulumi config set --path etcd.snapshotCount "$(($(pulumi config get --path etcd.snapshotCount --stack "$STACK") + 1000))" --stack "$STACK" >>"$LOG"
+if pulumi up --yes --skip-preview --stack "$STACK" --non-interactive >"$WORK/failed-step.log" 2>&1; then bad "up with etcd missing on ${HOSTS[0]} fails"; else ok "up with etcd missing on ${HOSTS[0]} fails"; fi
+cat "$WORK/failed-step.log" >>"$LOG"
+verdict "the failure shows the step's own line" grep -q "onprem-k8s: etcd member ${HOSTS[0]} on ${HOSTS[0]}: etcd is not installed" "$WORK/failed-step.log"
+verdict "and not that the command and output are secret" bash -c "! grep -q 'command and output are secret' '$WORK/failed-step.log'"
+member_key_line=$(on "${HOSTS[0]}" sed -n 2p /etc/etcd/pki/server.key)
+verdict "and no line of the member's key" bash -c "[[ -n '$member_key_line' ]] && ! grep -qF -- '$member_key_line' '$WORK/failed-step.log' && ! grep -q 'PRIVATE KEY' '$WORK/failed-step.log'"
+on "${HOSTS[0]}" mv /usr/local/bin/etcd.away /usr/local/bin/etcd
+check "with etcd back, the next up converges" up
+check "and then nothing changes" up --expect-no-changes
+
 # --- 6. backups -----------------------------------------------------------------------------------------
 for ((i = 0; i < 40; i++)); do
   snapshot=$(on "${HOSTS[0]}" "ls -1 /var/backups/etcd/snapshot-*.db 2>/dev/null | tail -n 1" || true)
@@ -130,8 +144,32 @@ done
 verdict "the backup timer wrote a snapshot (${snapshot:-none})" test -n "$snapshot"
 check "etcdctl snapshot status accepts it" on "${HOSTS[0]}" etcdctl snapshot status "$snapshot"
 
-# --- 7. destroy -----------------------------------------------------------------------------------------
+# --- 7. hosts that hold another cluster ---------------------------------------------------------------
+# The state is lost; the hosts keep the cluster. To a new state, with its new CA, it is another cluster.
+pulumi stack rm --yes --force --preserve-config "$STACK" >>"$LOG" 2>&1
+t0=$(now)
+if pulumi up --yes --skip-preview --stack "$STACK" --non-interactive >"$WORK/foreign-up.log" 2>&1; then bad "up onto hosts that hold another cluster fails"; else ok "up onto hosts that hold another cluster fails"; fi
+info "it failed after $(since "$t0")s"
+cat "$WORK/foreign-up.log" >>"$LOG"
+verdict "at the preflight, with one line naming the host, what it holds and the fix" grep -q "onprem-k8s: preflight on ${HOSTS[0]} on ${HOSTS[0]}: holds an etcd member of another cluster (/etc/etcd/pki/ca.crt is another CA, sha256 [0-9a-f]*); if nothing on it is needed, wipe it with 'bash scripts/reset.sh --stack $STACK --yes'" "$WORK/foreign-up.log"
+verdict "before any member step ran" bash -c "! grep -q 'etcd-lab[0-9]-member' '$WORK/foreign-up.log'"
+check "the other cluster still runs, untouched" ectl endpoint health --cluster
+if bash scripts/reset.sh --stack "$STACK" >"$WORK/reset-refused.log" 2>&1; then bad "reset without --yes refuses"; else ok "reset without --yes refuses"; fi
+verdict "and says how to confirm" grep -q "refusing without --yes: bash scripts/reset.sh --stack $STACK --yes" "$WORK/reset-refused.log"
+check "and touched nothing" ectl endpoint health --cluster
+# The main job knows the lab is the project's: it resets hosts that hold a cluster its state does not know.
+if bash scripts/main.sh >"$WORK/main.log" 2>&1; then ok "the main job onto lab hosts that hold another cluster ends green"; else bad "the main job onto lab hosts that hold another cluster ends green"; fi
+cat "$WORK/main.log" >>"$LOG"
+verdict "after saying it reset them" grep -q "hold a cluster that this clone's lab stack does not know" "$WORK/main.log"
+pulumi stack output etcdCaCert --stack "$STACK" >"$WORK/ca.crt"
+pulumi stack output etcdClientCert --stack "$STACK" >"$WORK/client.crt"
+(umask 077 && pulumi stack output etcdClientKey --show-secrets --stack "$STACK" >"$WORK/client.key")
+check "the new cluster answers healthy with the new CA" ectl endpoint health --cluster
+verdict "its cluster token names the cluster and its CA" on "${HOSTS[0]}" grep -qE '^initial-cluster-token: lab-etcd-[0-9a-f]{12}$' /etc/etcd/etcd.conf.yml
+
+# --- 8. destroy -----------------------------------------------------------------------------------------
 check "pulumi destroy" pulumi destroy --yes --skip-preview --stack "$STACK" --non-interactive
 for h in "${HOSTS[@]}"; do
   verdict "$h: no etcd, etcd data or load balancer config left" on "$h" "! systemctl is-active --quiet etcd && test ! -e /usr/local/bin/etcd -a ! -e /var/lib/etcd -a ! -e /etc/keepalived/keepalived.conf"
 done
+check "a reset of bare hosts does nothing and succeeds" bash scripts/reset.sh --stack "$STACK" --yes

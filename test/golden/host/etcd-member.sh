@@ -129,7 +129,23 @@ OnUnitActiveSec=30s
 WantedBy=timers.target
 ONPREM_K8S_EOF
 local_etcdctl() { etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/server.crt --key=/etc/etcd/pki/server.key --command-timeout=3s "$@"; }
-healthy() { local_etcdctl endpoint health >/dev/null 2>&1; }
+known_failure() { grep -m 1 -o -E 'certificate signed by unknown authority|remote error: tls: bad certificate|cluster ID mismatch|member count is unequal' || true; }
+since=$(date +%s)
+# Healthy, or a cause that waiting cannot mend: its peers belong to another cluster.
+healthy() {
+  local cause
+  local_etcdctl endpoint health >/dev/null 2>&1 && return 0
+  cause=$(journalctl -u etcd --since "@$since" -o cat --no-pager 2>/dev/null | known_failure)
+  [[ -z $cause ]] || { give_up_on_member "its peers belong to another cluster (etcd: $cause)"; }
+  return 1
+}
+# give_up_on_member WHY: the previous files come back, and the step fails.
+give_up_on_member() {
+  restore_files
+  systemctl daemon-reload
+  systemctl restart etcd || true
+  fail "member lab1 is not healthy after the change: $1; its previous files are restored"
+}
 systemctl daemon-reload
 systemctl enable --quiet etcd etcd-ensure.timer
 systemctl start etcd-ensure.timer
@@ -153,10 +169,5 @@ else
   echo "etcd lab1: unchanged"
   exit 0
 fi
-if ! retry 30 2 healthy; then
-  restore_files
-  systemctl daemon-reload
-  systemctl restart etcd || true
-  fail "member lab1 is not healthy after the change; its previous files are restored"
-fi
+retry 30 2 healthy || give_up_on_member "no answer within 60 s"
 echo "etcd lab1: healthy"

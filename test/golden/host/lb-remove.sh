@@ -41,6 +41,6 @@ if compgen -G "/etc/keepalived/conf.d/*.conf" >/dev/null; then
   systemctl reload-or-restart haproxy keepalived
 else
   systemctl disable --now keepalived haproxy 2>/dev/null || true
-  rm -rf /etc/keepalived/conf.d /etc/keepalived/keepalived.conf /etc/haproxy/conf.d /etc/default/haproxy /etc/sysctl.d/60-onprem-k8s-lb.conf
+  rm -rf /etc/keepalived/conf.d /etc/keepalived/keepalived.conf /etc/haproxy/conf.d /etc/default/haproxy /etc/sysctl.d/60-onprem-k8s-lb.conf /etc/apt/sources.list.d/onprem-k8s.list
 fi
 echo "load balancer etcd removed"

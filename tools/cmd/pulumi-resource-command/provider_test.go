@@ -330,7 +330,7 @@ func TestPlainCommandWithSecretStdinShowsItsReasonRedacted(t *testing.T) {
 		t.Fatal("want the script's failure")
 	}
 	msg := err.Error()
-	if !strings.Contains(msg, "onprem-k8s: etcd member lab1 on lab1: another cluster") || !strings.Contains(msg, `running "cat >&2"`) {
+	if !strings.Contains(msg, "onprem-k8s: etcd member lab1 on lab1: another cluster") || !strings.Contains(msg, "running a 5-line script") {
 		t.Errorf("the reason is missing: %v", msg)
 	}
 	if strings.Contains(msg, "MHcCAQEEIBs3cr3tK3yL1ne") || strings.Contains(msg, "BEGIN EC PRIVATE KEY") || !strings.Contains(msg, "[secret]") {

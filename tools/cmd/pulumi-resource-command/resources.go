@@ -415,7 +415,7 @@ func (p *provider) execute(ctx context.Context, urn, typ string, a *commandArgs,
 		// Identify the command and show why it failed. A secret command hides both; a plain command
 		// that gets secrets (stdin, environment) shows its output with those values redacted.
 		if !sec.command {
-			ee.what = fmt.Sprintf("running %q", firstLine(cmd))
+			ee.what = describeCommand(cmd)
 			ee.stderr = sec.redact(tailLines(res.Stderr, 20))
 		} else {
 			ee.what = "(command and output are secret)"

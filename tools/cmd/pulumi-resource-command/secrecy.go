@@ -4,6 +4,7 @@ package main
 // text itself is secret, with every secret value it was given (stdin, environment) redacted.
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -51,20 +52,16 @@ func (s secrecy) redact(text string) string {
 	return text
 }
 
-// firstLine names a command in an error: its first line that is not a shebang, a comment or a
-// shell option, cut at 120 characters.
-func firstLine(cmd string) string {
+// describeCommand names a command in an error: a one-line command quoted (cut at 120 characters),
+// a script by its length, since its first line says nothing of where it failed; its stderr does.
+func describeCommand(cmd string) string {
 	lines := strings.Split(strings.TrimSpace(cmd), "\n")
-	first := lines[0]
-	for _, l := range lines {
-		l = strings.TrimSpace(l)
-		if l != "" && !strings.HasPrefix(l, "#") && !strings.HasPrefix(l, "set -") {
-			first = l
-			break
-		}
+	if len(lines) > 1 {
+		return fmt.Sprintf("running a %d-line script", len(lines))
 	}
+	first := lines[0]
 	if len(first) > 120 {
 		first = first[:120] + "..."
 	}
-	return first
+	return fmt.Sprintf("running %q", first)
 }
