@@ -36,7 +36,8 @@ export class ClusterPreflight extends pulumi.ComponentResource {
       const preflight = pulumi
         .all([isMember ? args.etcdCaCert : undefined, isMaster ? args.kubernetesCaCert : undefined])
         .apply(([etcdCaCert, kubernetesCaCert]) => renderPreflight({ host: { name: host.name, address: host.address }, stack: args.stack, etcdCaCert, kubernetesCaCert }));
-      return hostStep(`${name}-${host.name}`, host, args.sshPrivateKey, preflight, { parent: this });
+      // Once, when the host enters the stack: a new CA of this stack's own (a rotation) must not fail it later.
+      return hostStep(`${name}-${host.name}`, host, args.sshPrivateKey, preflight, { parent: this, ignoreChanges: ["create"] });
     });
     this.registerOutputs({});
   }

@@ -10,6 +10,8 @@ export interface RecordedResource {
   readonly dependsOn: string[];
   /** The top-level inputs that arrived as Pulumi secrets (wholly or in part). */
   readonly secretInputs: string[];
+  /** The resource's ignoreChanges option: changes of these inputs do nothing. */
+  readonly ignoreChanges: string[];
 }
 
 const isSecret = (value: unknown) => JSON.stringify(value ?? null).includes(pulumi.runtime.specialSecretSig);
@@ -26,6 +28,7 @@ const unwrap = (v: any): any =>
 const NS = "onprem-k8s";
 let recording = new Map<string, RecordedResource>();
 let dependsOnByName = new Map<string, string[]>();
+let ignoreChangesByName = new Map<string, string[]>();
 let lastRegistration = 0;
 
 // tls outputs that stand in for real PEMs: they change whenever their inputs do, as real certificates would.
@@ -43,7 +46,7 @@ export async function installMocks(): Promise<void> {
       newResource: (args) => {
         const unwrapped = unwrap(args.inputs) as Record<string, any>;
         const secretInputs = Object.keys(args.inputs).filter((k) => isSecret(args.inputs[k]));
-        recording.set(`${args.type}::${args.name}`, { type: args.type, name: args.name, inputs: unwrapped, dependsOn: dependsOnByName.get(`${args.type}::${args.name}`) ?? [], secretInputs });
+        recording.set(`${args.type}::${args.name}`, { type: args.type, name: args.name, inputs: unwrapped, dependsOn: dependsOnByName.get(`${args.type}::${args.name}`) ?? [], secretInputs, ignoreChanges: ignoreChangesByName.get(`${args.type}::${args.name}`) ?? [] });
         lastRegistration = Date.now();
         return { id: `${args.name}-id`, state: { ...args.inputs, ...fakeTlsOutputs(args.type, args.name, unwrapped) } };
       },
@@ -55,8 +58,9 @@ export async function installMocks(): Promise<void> {
   );
 }
 
-// Records the dependsOn option of every resource: mocks see inputs, not options.
+// Records the dependsOn and ignoreChanges options of every resource: mocks see inputs, not options.
 function recordDependsOn(args: pulumi.ResourceTransformationArgs): undefined {
+  ignoreChangesByName.set(`${args.type}::${args.name}`, args.opts.ignoreChanges ?? []);
   const deps = args.opts.dependsOn;
   const list = deps === undefined ? [] : Array.isArray(deps) ? deps : [deps];
   dependsOnByName.set(`${args.type}::${args.name}`, (list as pulumi.Resource[]).map((r) => (r as unknown as { __name: string }).__name));
@@ -67,6 +71,7 @@ function recordDependsOn(args: pulumi.ResourceTransformationArgs): undefined {
 export async function runStack(raw: Record<string, unknown>, secretKeys: string[]): Promise<Map<string, RecordedResource>> {
   recording = new Map();
   dependsOnByName = new Map();
+  ignoreChangesByName = new Map();
   const all = Object.fromEntries(Object.entries(raw).map(([k, v]) => [`${NS}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
   pulumi.runtime.setAllConfig(all, secretKeys.map((k) => `${NS}:${k}`));
   // A root stack, as the CLI's run script makes one, so that stack transformations apply.

@@ -23,8 +23,9 @@ function labConfig(): { raw: Record<string, any>; secretKeys: string[] } {
 const resource = (resources: Resources, type: string, name: string) => resources.get(`${type}::${name}`)!;
 
 /** Host steps whose script differs between two runs: exactly the steps a real `up` would re-run. */
-// What makes a step run again: its script, its secrets on stdin, or the file it copies.
-const runInputs = (r: RecordedResource | undefined) => JSON.stringify([r?.inputs.create, r?.inputs.stdin, r?.inputs.source]);
+// What makes a step run again: its script, its secrets on stdin, or the file it copies, unless the step ignores it.
+const runInputs = (r: RecordedResource | undefined) =>
+  JSON.stringify((["create", "stdin", "source"] as const).map((k) => (r?.ignoreChanges.includes(k) ? "ignored" : r?.inputs[k])));
 
 function rerunSteps(before: Resources, after: Resources): string[] {
   return [...after.values()]
@@ -47,7 +48,7 @@ describe("lab stack step order", () => {
     const steps = [...baseline.values()].filter((r) => r.type === "command:remote:Command").map((r) => r.name).sort();
     expect(steps).toEqual(
       [
-        ...each("etcd-HOST-etcd-install"), ...each("etcd-HOST-member"), ...each("etcd-HOST-backup"), "etcd-health",
+        ...each("preflight-HOST"), ...each("etcd-HOST-etcd-install"), ...each("etcd-HOST-member"), ...each("etcd-HOST-backup"), "etcd-health",
         ...each("etcd-HOST-packages"), ...each("etcd-HOST-config"), ...each("api-HOST-packages"), ...each("api-HOST-config"),
         ...each("edge-HOST-packages"), ...each("edge-HOST-config"),
         ...each("control-plane-HOST-kubernetes-install"), ...each("control-plane-HOST-master"), "control-plane-ready",
@@ -60,8 +61,13 @@ describe("lab stack step order", () => {
     HOSTS.forEach((h) => expect(step(baseline, `etcd-${h}-member`).dependsOn).toContain(`etcd-${h}-etcd-install`));
   });
 
-  test("member steps form a rolling chain, one host at a time", () => {
-    expect(step(baseline, "etcd-lab1-member").dependsOn).toEqual(["etcd-lab1-etcd-install"]);
+  test("each host's preflight runs once, when the host enters the stack: a new CA of the stack's own does not run it again", () => {
+    HOSTS.forEach((h) => expect(step(baseline, `preflight-${h}`).ignoreChanges).toEqual(["create"]));
+    expect(step(baseline, "preflight-lab1").inputs.create).toContain("etcd_ca=$(cat <<'ONPREM_K8S_EOF'\nCERT pki-etcd-ca");
+  });
+
+  test("member steps form a rolling chain, one host at a time, after every host's preflight", () => {
+    expect(step(baseline, "etcd-lab1-member").dependsOn).toEqual(["etcd-lab1-etcd-install", ...each("preflight-HOST")]);
     expect(step(baseline, "etcd-lab2-member").dependsOn).toEqual(["etcd-lab2-etcd-install", "etcd-lab1-member"]);
     expect(step(baseline, "etcd-lab3-member").dependsOn).toEqual(["etcd-lab3-etcd-install", "etcd-lab2-member"]);
   });
