@@ -146,9 +146,11 @@ check "etcdctl snapshot status accepts it" on "${HOSTS[0]}" etcdctl snapshot sta
 
 # --- 7. hosts that hold another cluster ---------------------------------------------------------------
 # The state is lost; the hosts keep the cluster. To a new state, with its new CA, it is another cluster.
-pulumi config rm --path artifacts.etcd.path --stack "$STACK" >>"$LOG"
-pulumi stack rm --yes --force --preserve-config "$STACK" >>"$LOG" 2>&1
-"$LABS/stack-config.sh" >>"$LOG" 2>&1
+{
+  pulumi config rm --path artifacts.etcd.path --stack "$STACK"
+  pulumi stack rm --yes --force --preserve-config "$STACK"
+  "$LABS/stack-config.sh"
+} >>"$LOG" 2>&1
 t0=$(now)
 if pulumi up --yes --skip-preview --stack "$STACK" --non-interactive >"$WORK/foreign-up.log" 2>&1; then bad "up onto hosts that hold another cluster fails"; else ok "up onto hosts that hold another cluster fails"; fi
 info "it failed after $(since "$t0")s"
