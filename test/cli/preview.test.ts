@@ -30,7 +30,13 @@ describe("pulumi preview with invalid config", () => {
   const env = { PULUMI_BACKEND_URL: `file://${backend}` };
   const configFile = path.join(backend, "Pulumi.invalid.yaml");
 
-  afterAll(() => fs.rmSync(backend, { recursive: true, force: true }));
+  // `stack init` writes the stack's config file (its encryption salt) beside Pulumi.yaml: it goes with the stack.
+  const initFile = path.join(__dirname, "../../Pulumi.invalid.yaml");
+
+  afterAll(() => {
+    fs.rmSync(backend, { recursive: true, force: true });
+    fs.rmSync(initFile, { force: true });
+  });
 
   test("fails before any resource, listing every problem with its key", () => {
     expect(pulumi(["stack", "init", "invalid"], env).code).toBe(0);
