@@ -7,7 +7,6 @@ export const ETCD_PKI = `${ETCD_DIR}/pki`;
 const CONFIG = `${ETCD_DIR}/etcd.conf.yml`;
 const UNIT = "/etc/systemd/system/etcd.service";
 export const ETCD_DATA_DIR = "/var/lib/etcd";
-const DATA_DIR = ETCD_DATA_DIR;
 const ENSURE_SERVICE = "/etc/systemd/system/etcd-ensure.service";
 const ENSURE_TIMER = "/etc/systemd/system/etcd-ensure.timer";
 const BACKUP_SCRIPT = "/usr/local/sbin/etcd-backup";
@@ -34,8 +33,14 @@ export function etcdClusterToken(clusterName: string, caCert: string): string {
   return `${clusterName}-etcd-${createHash("sha256").update(caCert).digest("hex").slice(0, 12)}`;
 }
 
-/** known_failure TEXT...: prints the first of ETCD_KNOWN_FAILURES found in the arguments' text or on stdin. */
-const KNOWN_FAILURE_FUNCTION = `known_failure() { grep -m 1 -o -E ${shellQuote(ETCD_KNOWN_FAILURES.join("|"))} || true; }`;
+/**
+ * known_failure TEXT: prints the first of ETCD_KNOWN_FAILURES found in TEXT (an etcdctl answer, or "") or in etcd's
+ * journal since this step started.
+ */
+const KNOWN_FAILURE_FUNCTION = `since=$(date +%s)
+known_failure() {
+  { printf '%s\\n' "$1"; journalctl -u etcd --since "@$since" -o cat --no-pager 2>/dev/null; } | grep -m 1 -o -E ${shellQuote(ETCD_KNOWN_FAILURES.join("|"))} || true
+}`;
 
 export interface EtcdPeer {
   readonly name: string;
@@ -79,7 +84,7 @@ export function renderEtcdConfig(a: Omit<EtcdMemberScriptArgs, "pki">): string {
   client-cert-auth: true`;
   return `# Rendered by onprem-k8s; changes here are overwritten.
 name: ${member.name}
-data-dir: ${DATA_DIR}
+data-dir: ${ETCD_DATA_DIR}
 listen-peer-urls: https://${member.address}:2380
 # Not 0.0.0.0: a load balancer may bind the VIP's port 2379 on this host.
 listen-client-urls: https://${member.address}:2379,https://127.0.0.1:2379
@@ -174,13 +179,12 @@ export function renderEtcdMember(a: EtcdMemberScriptArgs): string {
 ${putFiles(files)}
 local_etcdctl() { ${etcdctl("https://127.0.0.1:2379")} "$@"; }
 ${KNOWN_FAILURE_FUNCTION}
-since=$(date +%s)
 # Healthy, or a cause that waiting cannot mend: its peers belong to another cluster.
 healthy() {
   local cause
   local_etcdctl endpoint health >/dev/null 2>&1 && return 0
-  cause=$(journalctl -u etcd --since "@$since" -o cat --no-pager 2>/dev/null | known_failure)
-  [[ -z $cause ]] || { give_up_on_member "its peers belong to another cluster (etcd: $cause)"; }
+  cause=$(known_failure "")
+  [[ -z $cause ]] || give_up_on_member "its peers belong to another cluster (etcd: $cause)"
   return 1
 }
 # give_up_on_member WHY: the previous files come back, and the step fails.
@@ -194,7 +198,7 @@ systemctl daemon-reload
 systemctl enable --quiet etcd etcd-ensure.timer
 systemctl start etcd-ensure.timer
 if ! systemctl is-active --quiet etcd; then
-  if [[ ! -d ${DATA_DIR}/member ]]; then
+  if [[ ! -d ${ETCD_DATA_DIR}/member ]]; then
     systemctl start --no-block etcd
     echo "etcd ${a.member.name}: started a new member"
     exit 0
@@ -224,12 +228,11 @@ export function renderEtcdClusterHealth(peers: readonly EtcdPeer[]): string {
   return script(
     "etcd cluster health",
     `${KNOWN_FAILURE_FUNCTION}
-since=$(date +%s)
 # Healthy, or a cause that waiting cannot mend: a member answers for another cluster, or rejects this one.
 healthy() {
   local out cause
   out=$(${etcdctl(endpoints)} endpoint health 2>&1) && return 0
-  cause=$({ echo "$out"; journalctl -u etcd --since "@$since" -o cat --no-pager 2>/dev/null; } | known_failure)
+  cause=$(known_failure "$out")
   [[ -z $cause ]] || fail "etcd cluster is not healthy: its members belong to different clusters (etcd: $cause); reset the hosts that hold another cluster (scripts/reset.sh) or destroy the stack that made it"
   return 1
 }
@@ -245,7 +248,7 @@ export function renderEtcdMemberRemove(member: string): string {
   return script(
     `remove etcd member ${member}`,
     `systemctl disable --now etcd-ensure.timer etcd etcd-backup.timer 2>/dev/null || true
-rm -rf ${UNIT} ${ENSURE_SERVICE} ${ENSURE_TIMER} /etc/systemd/system/etcd-backup.service /etc/systemd/system/etcd-backup.timer ${BACKUP_SCRIPT} ${ETCD_DIR} ${DATA_DIR}
+rm -rf ${UNIT} ${ENSURE_SERVICE} ${ENSURE_TIMER} /etc/systemd/system/etcd-backup.service /etc/systemd/system/etcd-backup.timer ${BACKUP_SCRIPT} ${ETCD_DIR} ${ETCD_DATA_DIR}
 systemctl daemon-reload
 echo "etcd member ${member} removed"`,
   );

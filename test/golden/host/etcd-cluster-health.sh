@@ -34,13 +34,15 @@ retry() {
   return 1
 }
 
-known_failure() { grep -m 1 -o -E 'certificate signed by unknown authority|remote error: tls: bad certificate|cluster ID mismatch|member count is unequal' || true; }
 since=$(date +%s)
+known_failure() {
+  { printf '%s\n' "$1"; journalctl -u etcd --since "@$since" -o cat --no-pager 2>/dev/null; } | grep -m 1 -o -E 'certificate signed by unknown authority|remote error: tls: bad certificate|cluster ID mismatch|member count is unequal' || true
+}
 # Healthy, or a cause that waiting cannot mend: a member answers for another cluster, or rejects this one.
 healthy() {
   local out cause
   out=$(etcdctl --endpoints=https://172.31.250.11:2379,https://172.31.250.12:2379,https://172.31.250.13:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/server.crt --key=/etc/etcd/pki/server.key --command-timeout=3s endpoint health 2>&1) && return 0
-  cause=$({ echo "$out"; journalctl -u etcd --since "@$since" -o cat --no-pager 2>/dev/null; } | known_failure)
+  cause=$(known_failure "$out")
   [[ -z $cause ]] || fail "etcd cluster is not healthy: its members belong to different clusters (etcd: $cause); reset the hosts that hold another cluster (scripts/reset.sh) or destroy the stack that made it"
   return 1
 }

@@ -129,14 +129,16 @@ OnUnitActiveSec=30s
 WantedBy=timers.target
 ONPREM_K8S_EOF
 local_etcdctl() { etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/server.crt --key=/etc/etcd/pki/server.key --command-timeout=3s "$@"; }
-known_failure() { grep -m 1 -o -E 'certificate signed by unknown authority|remote error: tls: bad certificate|cluster ID mismatch|member count is unequal' || true; }
 since=$(date +%s)
+known_failure() {
+  { printf '%s\n' "$1"; journalctl -u etcd --since "@$since" -o cat --no-pager 2>/dev/null; } | grep -m 1 -o -E 'certificate signed by unknown authority|remote error: tls: bad certificate|cluster ID mismatch|member count is unequal' || true
+}
 # Healthy, or a cause that waiting cannot mend: its peers belong to another cluster.
 healthy() {
   local cause
   local_etcdctl endpoint health >/dev/null 2>&1 && return 0
-  cause=$(journalctl -u etcd --since "@$since" -o cat --no-pager 2>/dev/null | known_failure)
-  [[ -z $cause ]] || { give_up_on_member "its peers belong to another cluster (etcd: $cause)"; }
+  cause=$(known_failure "")
+  [[ -z $cause ]] || give_up_on_member "its peers belong to another cluster (etcd: $cause)"
   return 1
 }
 # give_up_on_member WHY: the previous files come back, and the step fails.
