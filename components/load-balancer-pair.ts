@@ -50,6 +50,7 @@ export class LoadBalancerPair extends pulumi.ComponentResource {
     const haproxy = renderHaproxyConfig({ name: args.name, vip: args.vip, ports: args.ports, backends, httpsCheckPath: args.httpsCheckPath, agentPort: args.agentPort });
 
     // One host at a time: a bad config stops at the first host while the other still serves the VIP.
+    const secrets = pulumi.output(args.authPassword).apply((password) => ({ [VRRP_PASSWORD_SECRET]: password }));
     let previous: pulumi.Resource | undefined;
     args.hosts.forEach((host, i) => {
       const packages = hostStep(`${name}-${host.name}-packages`, host, args.sshPrivateKey, renderLbPackages(args.aptSource, host.name), { parent: this });
@@ -64,7 +65,7 @@ export class LoadBalancerPair extends pulumi.ComponentResource {
         failback: args.failback ?? "never",
       });
       previous = hostStep(`${name}-${host.name}-config`, host, args.sshPrivateKey, renderLbConfig({ name: args.name, haproxy, keepalived, address: host.address }), {
-        secrets: pulumi.output(args.authPassword).apply((password) => ({ [VRRP_PASSWORD_SECRET]: password })),
+        secrets,
         parent: this,
         dependsOn: [packages, ...(previous ? [previous] : [])],
         deleteScript: renderLbRemove(args.name),
