@@ -2,6 +2,7 @@
 // the rolling chain of master steps, the gates, and that keys only travel as secrets.
 import * as pulumi from "@pulumi/pulumi";
 import { HostSpec } from "../../../config/spec";
+import { secretInputKeys, unwrap } from "../stack/stack-harness";
 
 interface Registered {
   type: string;
@@ -12,9 +13,6 @@ interface Registered {
   secretInputs: string[];
 }
 const registered: Registered[] = [];
-// Secrets arrive wrapped at any depth; the tests read the values.
-const unwrap = (v: any): any =>
-  Array.isArray(v) ? v.map(unwrap) : v && typeof v === "object" ? (v[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig ? unwrap(v.value) : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)]))) : v;
 const dependsOnByName = new Map<string, string[]>();
 
 beforeAll(() =>
@@ -22,7 +20,7 @@ beforeAll(() =>
     {
       newResource: (args) => {
         const inputs = unwrap(args.inputs) as Record<string, any>;
-        registered.push({ type: args.type, name: args.name, inputs, dependsOn: dependsOnByName.get(args.name) ?? [], secretInputs: Object.keys(args.inputs).filter((k) => JSON.stringify(args.inputs[k] ?? null).includes(pulumi.runtime.specialSecretSig)) });
+        registered.push({ type: args.type, name: args.name, inputs, dependsOn: dependsOnByName.get(args.name) ?? [], secretInputs: secretInputKeys(args.inputs) });
         const outputs: Record<string, string> = {};
         if (args.type === "tls:index/privateKey:PrivateKey") Object.assign(outputs, { privateKeyPem: `KEY ${args.name}`, publicKeyPem: `PUB ${args.name}` });
         if (args.type === "tls:index/certRequest:CertRequest") outputs.certRequestPem = `CSR ${args.name}`;

@@ -14,9 +14,10 @@ export interface RecordedResource {
   readonly ignoreChanges: string[];
 }
 
-const isSecret = (value: unknown) => JSON.stringify(value ?? null).includes(pulumi.runtime.specialSecretSig);
-// Secrets arrive wrapped at any depth; the recorded inputs are the values (secretInputs says which were secret).
-const unwrap = (v: any): any =>
+/** The top-level inputs that arrived as Pulumi secrets, wholly or in part. */
+export const secretInputKeys = (inputs: Record<string, unknown>) => Object.keys(inputs).filter((k) => JSON.stringify(inputs[k] ?? null).includes(pulumi.runtime.specialSecretSig));
+/** Secrets arrive wrapped at any depth; the recorded inputs are the values (secretInputKeys says which were secret). */
+export const unwrap = (v: any): any =>
   Array.isArray(v)
     ? v.map(unwrap)
     : v && typeof v === "object"
@@ -45,7 +46,7 @@ export async function installMocks(): Promise<void> {
     {
       newResource: (args) => {
         const unwrapped = unwrap(args.inputs) as Record<string, any>;
-        const secretInputs = Object.keys(args.inputs).filter((k) => isSecret(args.inputs[k]));
+        const secretInputs = secretInputKeys(args.inputs);
         recording.set(`${args.type}::${args.name}`, { type: args.type, name: args.name, inputs: unwrapped, dependsOn: dependsOnByName.get(`${args.type}::${args.name}`) ?? [], secretInputs, ignoreChanges: ignoreChangesByName.get(`${args.type}::${args.name}`) ?? [] });
         lastRegistration = Date.now();
         return { id: `${args.name}-id`, state: { ...args.inputs, ...fakeTlsOutputs(args.type, args.name, unwrapped) } };
