@@ -336,6 +336,12 @@ func TestPlainCommandWithSecretStdinShowsItsReasonRedacted(t *testing.T) {
 	if strings.Contains(msg, "MHcCAQEEIBs3cr3tK3yL1ne") || strings.Contains(msg, "BEGIN EC PRIVATE KEY") || !strings.Contains(msg, "[secret]") {
 		t.Errorf("a secret line was shown: %v", msg)
 	}
+	// A secret previous output, handed to the command in its environment, is redacted too.
+	_, err = p.execute(context.Background(), "", tLocalCommand, a, "echo \"$PULUMI_COMMAND_STDOUT\" >&2; exit 1",
+		&runResult{Stdout: "previous-secret-output", Secret: true}, sec)
+	if err == nil || strings.Contains(err.Error(), "previous-secret-output") || !strings.Contains(err.Error(), "[secret]") {
+		t.Errorf("a secret previous output was shown: %v", err)
+	}
 }
 
 func TestDialRetriesThenFails(t *testing.T) {

@@ -340,6 +340,10 @@ func (p *provider) execute(ctx context.Context, urn, typ string, a *commandArgs,
 	prev *runResult, sec secrecy,
 ) (runResult, error) {
 	secret := sec.output
+	// A secret previous output reaches the command through its environment: redact it as well.
+	if prev != nil && prev.Secret {
+		sec.values = append(sec.values, prev.Stdout, prev.Stderr)
+	}
 	env := map[string]string{}
 	for k, v := range a.Environment {
 		env[k] = v
