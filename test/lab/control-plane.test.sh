@@ -220,8 +220,9 @@ pulumi config set --path 'apps[0].image' flaskapp:0.0.3 --stack "$STACK" >>"$LOG
 pulumi up --yes --skip-preview --stack "$STACK" --non-interactive >"$WORK/interrupted-up.log" 2>&1 &
 up_pid=$!
 # The failover lands while the provider is awaiting flaskapp's rollout through the VIP.
-retry 120 0.5 grep -qE 'Deployment flaskapp[^ ]* updating' "$WORK/interrupted-up.log" || true
-check "keepalived stops on $holder while flaskapp's Deployment is updating" on "$holder" systemctl stop keepalived
+check "the up reaches flaskapp's Deployment" retry 120 0.5 grep -qE 'Deployment flaskapp[^ ]* updating' "$WORK/interrupted-up.log"
+verdict "and is still running" kill -0 "$up_pid"
+check "keepalived stops on $holder while the up runs" on "$holder" systemctl stop keepalived
 if wait "$up_pid"; then interrupted_rc=0; else interrupted_rc=$?; fi
 cat "$WORK/interrupted-up.log" >>"$LOG"
 moved_to=$(vip_holder "$API_VIP")
