@@ -11,6 +11,7 @@ const etcdHosts = hostsWithRole(spec, "etcd");
 const masters = hostsWithRole(spec, "master");
 const simulated = simulatedHosts(spec);
 const kubeletHosts = realNodeHosts(spec);
+const edgeHosts = hostsWithRole(spec, "edge");
 // The stack installs the control plane itself when it has the kubernetes-server artifact; otherwise its Kubernetes
 // provider uses the `kubeconfig` secret of a cluster made elsewhere.
 const ownControlPlane = hasControlPlane(spec);
@@ -101,11 +102,15 @@ const controlPlane = ownControlPlane
     )
   : undefined;
 
+// Every ConfigMap and Secret the components make has a fixed name that other objects refer to. Upstream's default
+// replaces one on a data change, which for a fixed name means delete, then create: a window in which pods that start
+// fail. In place is safer; WebApp rolls its pods on a change of its config files (docs/engine.md).
+const providerSettings = { enableConfigMapMutable: true, enableSecretMutable: true };
 // With its own control plane the provider takes the admin kubeconfig from it, so a new stack's preview needs no cluster.
 const provider = controlPlane
-  ? new k8s.Provider("cluster", { kubeconfig: controlPlane.adminKubeconfig }, { dependsOn: [controlPlane.ready] })
+  ? new k8s.Provider("cluster", { kubeconfig: controlPlane.adminKubeconfig, ...providerSettings }, { dependsOn: [controlPlane.ready] })
   : hasWorkloads(spec)
-    ? new k8s.Provider("cluster", { kubeconfig: spec.kubeconfig })
+    ? new k8s.Provider("cluster", { kubeconfig: spec.kubeconfig, ...providerSettings })
     : undefined;
 
 const nodePool =
@@ -166,6 +171,7 @@ const workloads =
         edgeVip: edgeLoadBalancer(spec.loadBalancers)?.vip,
         nodePortRange: spec.network.nodePortRange,
         clusterDomain: spec.network.clusterDomain,
+        edgeNodesRun: !(edgeHosts.length > 0 && edgeHosts.every((h) => h.simulated === true)),
       })
     : undefined;
 

@@ -22,6 +22,8 @@ export interface ClusterWorkloadsArgs {
   readonly nodePortRange: PortRange;
   /** Cluster DNS domain. */
   readonly clusterDomain: string;
+  /** Whether Traefik really runs on the edge nodes; when they are all simulated, nothing publishes an Ingress's address. */
+  readonly edgeNodesRun: boolean;
 }
 
 export class ClusterWorkloads extends pulumi.ComponentResource {
@@ -33,7 +35,7 @@ export class ClusterWorkloads extends pulumi.ComponentResource {
     const { provider, addons } = args;
     const dependsOn: pulumi.Resource[] = [];
     if (addons.traefik && args.edgeVip) {
-      dependsOn.push(new TraefikIngress(`${name}-traefik`, { ...addons.traefik, provider, edgeVip: args.edgeVip }, { parent: this }));
+      dependsOn.push(new TraefikIngress(`${name}-traefik`, { ...addons.traefik, publishedAddress: args.edgeVip, provider, edgeVip: args.edgeVip }, { parent: this }));
     }
     if (addons.ceph) {
       const ceph = { ...addons.ceph, provider, adminKey: args.secretValue("cephAdminKey"), userKey: args.secretValue("cephUserKey") };
@@ -46,6 +48,7 @@ export class ClusterWorkloads extends pulumi.ComponentResource {
         app.spec.name,
         {
           ...app.spec,
+          ingress: app.spec.ingress && (args.edgeNodesRun ? app.spec.ingress : { ...app.spec.ingress, awaitAddress: false }),
           provider,
           secretEnv: Object.keys(app.secretEnvKeys).length === 0 ? undefined : Object.fromEntries(Object.entries(app.secretEnvKeys).map(([variable, key]) => [variable, args.secretValue(key)])),
           registryCredential: app.registry && { ...app.registry, password: args.secretValue(app.registry.passwordKey) },

@@ -23,6 +23,11 @@ export interface TraefikSpec {
    * instead of host ports 80/443 mapped to unprivileged container ports. @default false
    */
   readonly hostNetwork?: boolean;
+  /**
+   * Address Traefik writes into the status of every Ingress it serves (normally the edge VIP), which is what an
+   * Ingress's await waits for. @default none: Ingresses get no address
+   */
+  readonly publishedAddress?: string;
   /** IngressClass served by this Traefik. @default "traefik" */
   readonly ingressClassName?: string;
   /** Make the IngressClass the cluster default. @default false */
@@ -115,6 +120,7 @@ function traefikArgs(spec: TraefikSpec, web: number, websecure: number): string[
     "--providers.kubernetescrd=true",
     "--providers.kubernetesingress=true",
     `--providers.kubernetesingress.ingressClass=${spec.ingressClassName ?? traefikDefaults.ingressClassName}`,
+    ...(spec.publishedAddress ? [`--providers.kubernetesingress.ingressEndpoint.ip=${spec.publishedAddress}`] : []),
     // On-prem clusters are often air-gapped: no update checks or usage reports.
     "--global.checkNewVersion=false",
     "--global.sendAnonymousUsage=false",

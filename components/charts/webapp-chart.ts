@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { ApiObject, Chart, JsonPatch } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
 import { ManifestObject, newChart, renderChart } from "./chart-app";
@@ -7,12 +8,19 @@ import { namespaceOf, serviceNameOf, servicePortsOf, WebAppSecretShapes, WebAppS
 
 const kube = kplus.k8s;
 
+/**
+ * Pod-template annotation holding a digest of the app's config files. The ConfigMap is updated in place, and a file
+ * mounted by subPath never sees that, so a change of a file rolls the pods through the Deployment's own strategy.
+ */
+export const CONFIG_DIGEST_ANNOTATION = "onprem-k8s/config-sha256";
+
 /** Pod wiring shared by the stable and the canary track. */
 interface PodWiring {
   readonly envVariables: Record<string, kplus.EnvValue>;
   readonly envFrom: kplus.EnvFrom[];
   readonly volumeMounts: kplus.VolumeMount[];
   readonly imagePullSecrets: string[];
+  readonly podAnnotations: Record<string, string>;
 }
 
 function intOrString(value: number | string): kplus.k8s.IntOrString {
@@ -36,6 +44,7 @@ function addPodInputs(chart: Chart, spec: WebAppSpec, secrets: WebAppSecretShape
       : new kplus.EnvFrom(undefined, source.prefix, kplus.Secret.fromSecretName(chart, `env-from-${i}`, source.secret ?? "")),
   );
   const volumeMounts: kplus.VolumeMount[] = [];
+  const podAnnotations: Record<string, string> = {};
 
   if (secrets.env) {
     // The Secret is declared without data: the values are Pulumi secrets attached at registration.
@@ -57,6 +66,8 @@ function addPodInputs(chart: Chart, spec: WebAppSpec, secrets: WebAppSecretShape
       metadata: { name: files.configMapName ?? `${spec.name}-config`, namespace },
       data: files.files,
     });
+    const sorted = Object.fromEntries(Object.entries(files.files).sort(([a], [b]) => a.localeCompare(b)));
+    podAnnotations[CONFIG_DIGEST_ANNOTATION] = createHash("sha256").update(JSON.stringify(sorted)).digest("hex");
     const wholeMap = kplus.Volume.fromConfigMap(chart, "config-volume", configMap, { name: "config" });
     files.mounts.forEach((mount, i) => {
       if (mount.style === "subPath") {
@@ -88,7 +99,7 @@ function addPodInputs(chart: Chart, spec: WebAppSpec, secrets: WebAppSecretShape
 
   const imagePullSecrets = [...(spec.imagePullSecrets ?? [])];
   if (secrets.registrySecretName) imagePullSecrets.push(secrets.registrySecretName);
-  return { envVariables: env, envFrom, volumeMounts, imagePullSecrets };
+  return { envVariables: env, envFrom, volumeMounts, imagePullSecrets, podAnnotations };
 }
 
 /** One Deployment (track) of the app; the canary differs only in name, image, replicas and label. */
@@ -100,7 +111,7 @@ function addTrack(chart: Chart, spec: WebAppSpec, wiring: PodWiring, track: "sta
     metadata: { name: isCanary ? `${spec.name}-canary` : spec.name, namespace: namespaceOf(spec), labels },
     replicas: isCanary ? (spec.canary!.replicas ?? 1) : (spec.replicas ?? 1),
     select: false,
-    podMetadata: { labels },
+    podMetadata: { labels, annotations: wiring.podAnnotations },
     containers: [toContainerProps(spec.name, container, wiring)],
     strategy: spec.rollingUpdate
       ? kplus.DeploymentStrategy.rollingUpdate({
@@ -145,7 +156,12 @@ function addIngress(chart: Chart, spec: WebAppSpec, service: kplus.Service): voi
   const ingress = spec.ingress!;
   const port = ingress.servicePort ?? servicePortsOf(spec)[0].port;
   new kplus.Ingress(chart, "ingress", {
-    metadata: { name: spec.name, namespace: namespaceOf(spec), labels: { app: spec.name } },
+    metadata: {
+      name: spec.name,
+      namespace: namespaceOf(spec),
+      labels: { app: spec.name },
+      ...(ingress.awaitAddress === false ? { annotations: { "pulumi.com/skipAwait": "true" } } : {}),
+    },
     className: ingress.ingressClassName,
     rules: (ingress.paths ?? ["/"]).map((path) => ({
       host: ingress.host,

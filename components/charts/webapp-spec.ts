@@ -99,6 +99,11 @@ export interface IngressSpec {
   readonly tls?: { readonly secretName: string };
   /** Service port to route to. @default the Service's first port */
   readonly servicePort?: number;
+  /**
+   * Wait on `up` until the ingress controller publishes the Ingress's address (the provider's await). Turn it off
+   * where no controller runs, as on simulated edge nodes. @default true
+   */
+  readonly awaitAddress?: boolean;
 }
 
 /** A HorizontalPodAutoscaler (autoscaling/v2) on CPU utilisation. */

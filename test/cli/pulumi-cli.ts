@@ -20,6 +20,8 @@ export function pulumi(args: string[], env: Record<string, string> = {}): CliRes
     env: { ...process.env, ...env },
     encoding: "utf8",
     timeout: 300_000,
+    // A provider schema is several MB.
+    maxBuffer: 64 * 1024 * 1024,
   });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }

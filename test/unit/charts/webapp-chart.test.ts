@@ -1,5 +1,5 @@
 import { ManifestObject } from "../../../components/charts/chart-app";
-import { webAppManifests } from "../../../components/charts/webapp-chart";
+import { CONFIG_DIGEST_ANNOTATION, webAppManifests } from "../../../components/charts/webapp-chart";
 import { WebAppSpec } from "../../../components/charts/webapp-spec";
 import { flaskapp, go2cloud, go2cloudSecrets, helloWorld, helloWorldHeaderCanary, nginx, redis } from "./fixtures";
 
@@ -70,6 +70,16 @@ describe("seed apps", () => {
     ]);
     expect(pod.volumes).toEqual([{ name: "config", configMap: { name: "nginx-config" } }]);
     expect(find(objects, "ConfigMap", "nginx-config").data["default.conf"]).toContain("proxy_pass http://flaskapp;");
+  });
+
+  test("a change of a config file changes the pod template (the ConfigMap is updated in place), nothing else does", () => {
+    const annotationOf = (spec: WebAppSpec) => find(webAppManifests(spec), "Deployment").spec.template.metadata.annotations?.[CONFIG_DIGEST_ANNOTATION];
+    const digest = annotationOf(nginx);
+    expect(digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(annotationOf({ ...nginx, replicas: 3 })).toBe(digest);
+    const files = nginx.configFiles!.files;
+    expect(annotationOf({ ...nginx, configFiles: { ...nginx.configFiles!, files: { ...files, "default.conf": files["default.conf"] + "\n" } } })).not.toBe(digest);
+    expect(annotationOf(redis)).toBeUndefined();
   });
 
   test("hello-world is a NodePort 31000 Service with an Ingress for its host", () => {

@@ -97,6 +97,23 @@ describe("lab stack step order", () => {
     expect(JSON.stringify(provider.inputs.kubeconfig)).toContain("server: https://172.31.250.101:6443");
   });
 
+  test("the provider updates ConfigMaps and Secrets in place: their fixed names would make a replacement delete first", () => {
+    const provider = resource(baseline, "pulumi:providers:kubernetes", "cluster");
+    expect([String(provider.inputs.enableConfigMapMutable), String(provider.inputs.enableSecretMutable)]).toEqual(["true", "true"]);
+  });
+
+  test("Traefik publishes the edge VIP in its Ingresses' status; with the edge node simulated, an Ingress is not awaited", async () => {
+    const traefik = [...baseline.values()].find((r) => r.type === "kubernetes:apps/v1:DaemonSet" && r.inputs.metadata.name === "traefik")!;
+    expect(traefik.inputs.spec.template.spec.containers[0].args).toContain("--providers.kubernetesingress.ingressEndpoint.ip=172.31.250.102");
+    const { raw, secretKeys } = labConfig();
+    raw.apps = [{ name: "hello", image: "hello:1", ports: [{ containerPort: 80 }], ingress: { host: "hello.local" } }];
+    const ingressOf = (resources: Resources) => [...resources.values()].find((r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress")!.inputs.metadata.annotations;
+    expect(ingressOf(await runStack(raw, secretKeys))).toEqual({ "pulumi.com/skipAwait": "true" });
+    raw.hosts = raw.hosts.map((h: any) => (h.roles.includes("edge") ? { ...h, simulated: false } : h));
+    raw.artifacts.kubernetesNode = { url: "http://172.31.250.1:8080/artifacts/kubernetes-node.tar.gz", sha256: "a".repeat(64) };
+    expect(ingressOf(await runStack(raw, secretKeys))).toBeUndefined();
+  });
+
   test("kwok runs on lab1 once its RBAC binding exists; the simulated nodes wait for it and get their labels and taints", () => {
     expect(step(baseline, "nodes-lab1-kwok").dependsOn).toEqual(["nodes-lab1-kwok-install", "nodes-kwok"]);
     const nodes = [...baseline.values()].filter((r) => r.type === "kubernetes:core/v1:Node");
