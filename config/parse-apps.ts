@@ -4,6 +4,8 @@
  */
 import { WebAppSpec } from "../components/charts/webapp-spec";
 import { webAppSpecProblems } from "../components/charts/webapp-validation";
+import { APP_SHAPE, PROBE_KINDS } from "./app-shape";
+import { checkShape } from "./shape";
 import { PortRange } from "./spec";
 import { Problems, isRecord } from "./problems";
 
@@ -22,22 +24,58 @@ export function parseApps(raw: unknown, key: string, nodePortRange: PortRange, s
     problems.add(key, "is not a list", "give a list of WebApp definitions");
     return [];
   }
-  return raw.flatMap((item, i) => {
+  const apps = raw.flatMap((item, i) => {
     const appKey = `${key}[${i}]`;
-    if (!isRecord(item)) {
-      problems.add(appKey, "is not an object", "give a WebApp definition with at least name and image");
-      return [];
-    }
-    const { secretEnv, registry, ...spec } = item;
-    // The component checks a typed spec; config is plain JSON, so its required shape comes first.
-    if (typeof spec.name !== "string" || typeof spec.image !== "string" || !Array.isArray(spec.ports)) {
-      problems.add(appKey, "needs name, image and ports", 'give at least {name, image, ports: [{containerPort}]}');
-      return [];
-    }
+    if (!checkShape(item, APP_SHAPE, appKey, problems) || !mountsComplete(item, `${appKey}.configFiles.mounts`, problems)) return [];
+    const { secretEnv, registry, ...fields } = item as Record<string, unknown>;
+    const spec = withOwnProbeSpelling(fields) as unknown as WebAppSpec;
     // The component's own lines start with the field name; the prefix says where it sits in the config.
-    webAppSpecProblems(spec as unknown as WebAppSpec, nodePortRange).forEach((line) => problems.addLine(`${appKey}.${line}`));
+    webAppSpecProblems(spec, nodePortRange).forEach((line) => problems.addLine(`${appKey}.${line}`));
     const secretEnvKeys = parseKeyRefs(secretEnv, `${appKey}.secretEnv`, secretKeys, problems);
-    return [{ spec: spec as unknown as WebAppSpec, secretEnvKeys, registry: parseRegistry(registry, `${appKey}.registry`, secretKeys, problems) }];
+    return [{ spec, secretEnvKeys, registry: parseRegistry(registry, `${appKey}.registry`, secretKeys, problems) }];
+  });
+  checkNodePortsUnique(apps.map((app) => app.spec), key, problems);
+  return apps;
+}
+
+/** A subPath mount names its key; an items mount lists its items. */
+function mountsComplete(item: unknown, key: string, problems: Problems): boolean {
+  const mounts = ((item as { configFiles?: { mounts: { style: string; key?: string; items?: unknown[] }[] } }).configFiles?.mounts ?? []);
+  let ok = true;
+  mounts.forEach((mount, i) => {
+    const field = mount.style === "subPath" ? "key" : "items";
+    if (mount[field] === undefined) {
+      problems.add(`${key}[${i}].${field}`, `is not set, but style is ${mount.style}`, mount.style === "subPath" ? "give the file's key in configFiles.files" : "give the items: [{key, path}]");
+      ok = false;
+    }
+  });
+  return ok;
+}
+
+/** Probes as Kubernetes spells them (httpGet, tcpSocket) become the spec's own (http, tcp). */
+function withOwnProbeSpelling(fields: Record<string, unknown>): Record<string, unknown> {
+  const result = { ...fields };
+  for (const name of ["livenessProbe", "readinessProbe", "startupProbe"]) {
+    const probe = fields[name] as Record<string, unknown> | undefined;
+    if (!probe) continue;
+    result[name] = Object.fromEntries(Object.entries(probe).map(([field, value]) => [field in PROBE_KINDS ? PROBE_KINDS[field as keyof typeof PROBE_KINDS] : field, value]));
+  }
+  return result;
+}
+
+/** The API server refuses a node port that another Service holds: two apps must not ask for the same one. */
+function checkNodePortsUnique(specs: readonly WebAppSpec[], key: string, problems: Problems): void {
+  const owners = new Map<number, string>();
+  specs.forEach((spec, i) => {
+    (spec.service?.ports ?? []).forEach((port, j) => {
+      if (port.nodePort === undefined) return;
+      const owner = owners.get(port.nodePort);
+      if (owner !== undefined) {
+        problems.add(`${key}[${i}].service.ports[${j}].nodePort`, `${port.nodePort} is already ${owner}'s node port`, "give each app its own node port");
+      } else {
+        owners.set(port.nodePort, spec.name);
+      }
+    });
   });
 }
 

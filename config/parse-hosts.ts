@@ -1,5 +1,6 @@
 /** Parses `hosts`: names, addresses, SSH settings, roles, labels and taints. */
 import { HostSpec, ROLES, Role, Taint } from "./spec";
+import { checkLabelKey, checkLabelValue } from "../components/charts/names";
 import { Problems, isDns1123Label, isPort, isRecord } from "./problems";
 import { parseIpv4 } from "./cidr";
 
@@ -69,6 +70,8 @@ function parseLabels(raw: unknown, key: string, problems: Problems): Record<stri
     problems.add(key, "is not a map of strings", "give labels as key: value strings");
     return {};
   }
+  const lines = Object.entries(raw as Record<string, string>).flatMap(([name, value]) => [checkLabelKey(`${key}.${name}`, name), checkLabelValue(`${key}.${name}`, value)]);
+  lines.forEach((line) => line && problems.addLine(line));
   return raw as Record<string, string>;
 }
 

@@ -11,6 +11,14 @@ import { parseAddons } from "./parse-addons";
 import { checkControlPlane, edgeLoadBalancer, parseKubernetes } from "./parse-kubernetes";
 import { REQUIRED_SECRET_KEYS, checkPlainTextSecrets } from "./check-secrets";
 import { cidrContains, parseCidr, parseIpv4 } from "./cidr";
+import { CEPH_SECRET_KEYS } from "./parse-addons";
+import { unknownNameFix } from "./shape";
+
+/** Every top-level key the stack reads (Pulumi.yaml declares them), and the Ceph keys. */
+const KNOWN_KEYS = [
+  "clusterName", "hosts", "sshPrivateKey", "network", "loadBalancers", "loadBalancerAuthPassword", "etcd", "versions", "artifacts",
+  "aptSource", "pki", "secretsEncryptionKey", "kubernetes", "kubeconfig", "traefik", "ceph", "apps", ...CEPH_SECRET_KEYS,
+];
 
 /** Everything of ClusterSpec that comes from plain config (secrets are attached by the loader). */
 export type PlainClusterSpec = Omit<ClusterSpec, "sshPrivateKey" | "loadBalancerAuthPassword" | "secretValue" | "kubeconfig" | "secretsEncryptionKey">;
@@ -27,6 +35,7 @@ export interface ValidationResult {
 export function validateClusterConfig(raw: Record<string, unknown>, secretKeys: ReadonlySet<string>, namespace: string): ValidationResult {
   const problems = new Problems();
   const key = (name: string) => `${namespace}:${name}`;
+  checkKnownKeys(raw, key, problems);
 
   const clusterName = String(raw.clusterName ?? "onprem");
   if (!isDns1123Label(clusterName)) {
@@ -77,6 +86,17 @@ export function validateClusterConfig(raw: Record<string, unknown>, secretKeys: 
     kubernetes: parseKubernetes(raw.kubernetes, key("kubernetes"), problems),
   };
   return { spec, problems: problems.all };
+}
+
+/** A misspelt key would be ignored; the keys an app names for its secrets are known too. */
+function checkKnownKeys(raw: Record<string, unknown>, key: (name: string) => string, problems: Problems): void {
+  const apps = Array.isArray(raw.apps) ? raw.apps.filter(isRecord) : [];
+  const named = apps.flatMap((app) => [...(isRecord(app.secretEnv) ? Object.values(app.secretEnv) : []), ...(isRecord(app.registry) ? [app.registry.passwordKey] : [])]);
+  for (const name of Object.keys(raw)) {
+    if (!KNOWN_KEYS.includes(name) && !named.includes(name)) {
+      problems.add(key(name), "is not a key onprem-k8s reads", unknownNameFix(name, KNOWN_KEYS));
+    }
+  }
 }
 
 function checkHostsInNetwork(hosts: readonly HostSpec[], hostCidrText: string, key: string, problems: Problems): void {

@@ -1,4 +1,4 @@
-import { checkDnsLabel, checkDnsSubdomain, checkPort } from "./names";
+import { checkDnsLabel, checkDnsSubdomain, checkImageReference, checkLabelKey, checkLabelValue, checkPort } from "./names";
 import { ProbeSpec } from "./pod-spec";
 import { servicePortsOf, WebAppSpec } from "./webapp-spec";
 
@@ -39,6 +39,12 @@ function nameProblems(spec: WebAppSpec): (string | undefined)[] {
       : checkDnsSubdomain("persistentVolume.claimName", spec.persistentVolume.claimName),
     spec.ingress?.tls === undefined ? undefined : checkDnsSubdomain("ingress.tls.secretName", spec.ingress.tls.secretName),
     ...(spec.imagePullSecrets ?? []).map((name, i) => checkDnsSubdomain(`imagePullSecrets[${i}]`, name)),
+    checkImageReference("image", spec.image),
+    spec.canary === undefined ? undefined : checkImageReference("canary.image", spec.canary.image),
+    ...Object.entries(spec.nodeSelector ?? {}).flatMap(([key, value]) => [
+      checkLabelKey(`nodeSelector.${key}`, key),
+      checkLabelValue(`nodeSelector.${key}`, value),
+    ]),
   ];
 }
 

@@ -1,6 +1,8 @@
 import { validateClusterConfig } from "../../../config";
 import { NS, SECRET_KEYS, validRawConfig } from "./fixture";
 
+const WEB = { name: "web", image: "nginx:1.25", ports: [{ containerPort: 80 }] };
+
 function problemsOf(mutate: (raw: Record<string, any>) => void, secretKeys: ReadonlySet<string> = SECRET_KEYS): readonly string[] {
   const raw = validRawConfig();
   mutate(raw);
@@ -117,7 +119,35 @@ describe("validateClusterConfig", () => {
     ["no SSH key at all", (r) => delete r.sshPrivateKey,
       "onprem-k8s:sshPrivateKey: is not set; set it with `pulumi config set --secret sshPrivateKey < FILE`"],
     ["an app without its required fields", (r) => (r.apps = [{ name: "web" }]),
-      "onprem-k8s:apps[0]: needs name, image and ports; give at least {name, image, ports: [{containerPort}]}"],
+      "onprem-k8s:apps[0].image: is not set; give image"],
+    ["an app field of the wrong type", (r) => (r.apps = [{ name: "web", image: "nginx:1.25", ports: [{ containerPort: "80" }] }]),
+      'onprem-k8s:apps[0].ports[0].containerPort: "80" is not a whole number; give a whole number'],
+    ["service.ports given as one object", (r) => (r.apps = [{ ...WEB, service: { type: "NodePort", ports: { port: 80, nodePort: 30080 } } }]),
+      'onprem-k8s:apps[0].service.ports: {"port":80,"nodePort":30080} is not a list; give a list, in [ ] or as YAML items'],
+    ["configFiles without mounts", (r) => (r.apps = [{ ...WEB, configFiles: { files: { "a.conf": "x" } } }]),
+      "onprem-k8s:apps[0].configFiles.mounts: is not set; give mounts"],
+    ["a subPath mount without its key", (r) => (r.apps = [{ ...WEB, configFiles: { files: { "a.conf": "x" }, mounts: [{ style: "subPath", mountPath: "/etc/a.conf" }] } }]),
+      "onprem-k8s:apps[0].configFiles.mounts[0].key: is not set, but style is subPath; give the file's key in configFiles.files"],
+    ["a misspelt app field", (r) => (r.apps = [{ ...WEB, replicsa: 2 }]),
+      'onprem-k8s:apps[0].replicsa: is not a known field; did you mean "replicas"?'],
+    ["a probe with two kinds", (r) => (r.apps = [{ ...WEB, livenessProbe: { httpGet: { path: "/", port: 80 }, tcpSocket: { port: 80 } } }]),
+      "onprem-k8s:apps[0].livenessProbe: needs exactly one of http, httpGet, tcp, tcpSocket, exec; give one of them"],
+    ["an enumeration outside its values", (r) => (r.apps = [{ ...WEB, imagePullPolicy: "always" }]),
+      'onprem-k8s:apps[0].imagePullPolicy: "always" is not allowed; use one of Always, IfNotPresent, Never'],
+    ["a misspelt top-level key", (r) => (r.etdc = { heartbeatIntervalMs: 100 }),
+      'onprem-k8s:etdc: is not a key onprem-k8s reads; did you mean "etcd"?'],
+    ["a top-level key far from any known one", (r) => (r.colour = "blue"),
+      "onprem-k8s:colour: is not a key onprem-k8s reads; use one of clusterName, hosts, sshPrivateKey, network, loadBalancers, loadBalancerAuthPassword, etcd, versions, artifacts, aptSource, pki, secretsEncryptionKey, kubernetes, kubeconfig, traefik, ceph, apps, cephAdminKey, cephUserKey"],
+    ["a host label value longer than 63 characters", (r) => (r.hosts[3].labels = { storage: "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" }),
+      'onprem-k8s:hosts[3].labels.storage: "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" is not a valid label value (at most 63 letters, digits, \'-\', \'_\' or \'.\', starting and ending with a letter or digit).'],
+    ["an app's nodeSelector key that is no label key", (r) => (r.apps = [{ ...WEB, nodeSelector: { "disk type": "ssd" } }]),
+      'onprem-k8s:apps[0].nodeSelector.disk type: "disk type" is not a valid label key (an optional DNS subdomain and \'/\', then at most 63 letters, digits, \'-\', \'_\' or \'.\', starting and ending with a letter or digit).'],
+    ["an image reference with a space", (r) => (r.apps = [{ ...WEB, image: "nginx: 1.25" }]),
+      'onprem-k8s:apps[0].image: "nginx: 1.25" is not a valid image reference; use [registry/]name[:tag][@sha256:digest] with a lower-case name and no spaces.'],
+    ["one node port asked for by two apps", (r) => (r.apps = [
+      { ...WEB, service: { type: "NodePort", ports: [{ port: 80, nodePort: 31000 }] } },
+      { ...WEB, name: "other", service: { type: "NodePort", ports: [{ port: 80, nodePort: 31000 }] } },
+    ]), "onprem-k8s:apps[1].service.ports[0].nodePort: 31000 is already web's node port; give each app its own node port"],
     ["an app the WebApp component rejects", (r) => (r.apps = [{ name: "Web_App", image: "nginx:1.25", ports: [{ containerPort: 80 }] }]),
       "onprem-k8s:apps[0].name: \"Web_App\" is not a valid DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters); use e.g. \"web-app\"."],
     ["an app secret that is not a secret config key", (r) => (r.apps = [{ name: "web", image: "nginx:1.25", ports: [{ containerPort: 80 }], secretEnv: { DB_PASSWORD: "dbPassword" } }]),
@@ -130,6 +160,14 @@ describe("validateClusterConfig", () => {
 
   test.each(cases)("rejects %s", (_name, mutate, expected, secretKeys = SECRET_KEYS) => {
     expect(problemsOf(mutate, secretKeys)).toContain(expected);
+  });
+
+  test("a probe written the Kubernetes way (httpGet, tcpSocket) is accepted as the spec's own", () => {
+    const raw = validRawConfig();
+    raw.apps = [{ ...WEB, livenessProbe: { httpGet: { path: "/healthz", port: 80 }, periodSeconds: 5 }, readinessProbe: { tcpSocket: { port: 80 } } }];
+    const { spec, problems } = validateClusterConfig(raw, SECRET_KEYS, NS);
+    expect(problems).toEqual([]);
+    expect([spec.apps[0].spec.livenessProbe, spec.apps[0].spec.readinessProbe]).toEqual([{ http: { path: "/healthz", port: 80 }, periodSeconds: 5 }, { tcp: { port: 80 } }]);
   });
 
   test("reports every problem at once, one line each", () => {
