@@ -35,7 +35,7 @@ export interface ValidationResult {
 export function validateClusterConfig(raw: Record<string, unknown>, secretKeys: ReadonlySet<string>, namespace: string): ValidationResult {
   const problems = new Problems();
   const key = (name: string) => `${namespace}:${name}`;
-  checkKnownKeys(raw, key, problems);
+  checkKnownKeys(raw, secretKeys, key, problems);
 
   const clusterName = String(raw.clusterName ?? "onprem");
   if (!isDns1123Label(clusterName)) {
@@ -88,12 +88,10 @@ export function validateClusterConfig(raw: Record<string, unknown>, secretKeys: 
   return { spec, problems: problems.all };
 }
 
-/** A misspelt key would be ignored; the keys an app names for its secrets are known too. */
-function checkKnownKeys(raw: Record<string, unknown>, key: (name: string) => string, problems: Problems): void {
-  const apps = Array.isArray(raw.apps) ? raw.apps.filter(isRecord) : [];
-  const named = apps.flatMap((app) => [...(isRecord(app.secretEnv) ? Object.values(app.secretEnv) : []), ...(isRecord(app.registry) ? [app.registry.passwordKey] : [])]);
+/** A misspelt key would be ignored. Secret keys are the apps' and addons' to name, so only plain keys are checked. */
+function checkKnownKeys(raw: Record<string, unknown>, secretKeys: ReadonlySet<string>, key: (name: string) => string, problems: Problems): void {
   for (const name of Object.keys(raw)) {
-    if (!KNOWN_KEYS.includes(name) && !named.includes(name)) {
+    if (!KNOWN_KEYS.includes(name) && !secretKeys.has(name)) {
       problems.add(key(name), "is not a key onprem-k8s reads", unknownNameFix(name, KNOWN_KEYS));
     }
   }

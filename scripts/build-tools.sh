@@ -46,14 +46,17 @@ kubernetes_key() {
 KUBERNETES_PROVIDER="$ONPREM_CACHE/kubernetes-provider-$(kubernetes_key)/pulumi-resource-kubernetes"
 
 build_kubernetes_provider() {
-  local staging upstream
+  local upstream
   echo "tools: building Pulumi's kubernetes provider v$KUBERNETES_VERSION into $(dirname "$KUBERNETES_PROVIDER") (a cold build takes about 25 minutes)"
   mkdir -p "$ONPREM_CACHE"
+  # Global, so the EXIT trap still sees it after a failing command ends the script.
   staging="$(mktemp -d "$ONPREM_CACHE/staging.XXXXXX")"
   trap 'rm -rf "$staging"' EXIT
   # Built from a copy, so the generated files never land in the clone.
   cp -R "$ONPREM_ROOT/tools/kubernetes-provider" "$staging/src"
   cd "$staging/src"
+  # The module's directory exists once it is downloaded; on a fresh machine it is not yet.
+  go mod download github.com/pulumi/pulumi-kubernetes/provider/v4
   upstream="$(go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)/cmd/pulumi-resource-kubernetes"
   # What upstream's generate.go writes: the schema stamped with the provider's version, and the mapping.
   # shellcheck disable=SC2016 # JavaScript template literals

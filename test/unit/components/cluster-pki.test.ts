@@ -1,5 +1,6 @@
 // ClusterPki under mocks: which certificates it makes, their SANs and uses, and the expiry warning.
 import * as pulumi from "@pulumi/pulumi";
+import { settle } from "./mocks";
 
 const registered: { type: string; name: string; inputs: Record<string, any> }[] = [];
 let validityEndTime = "2999-01-01T00:00:00Z";
@@ -20,9 +21,6 @@ beforeAll(() =>
   ),
 );
 
-async function settle(): Promise<void> {
-  await new Promise((r) => setTimeout(r, 200));
-}
 
 const members = [
   { name: "lab1", address: "172.31.250.11" },

@@ -33,15 +33,12 @@ export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply(resolve));
 }
 
-/** Registrations are asynchronous: waits until no new one has arrived for a few event-loop turns. */
+// The SDK counts every registration it has in flight; its module exports the wait for them (marked internal).
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+
+/** Registrations are asynchronous: waits until every one in flight, and every one those started, has reached the mocks. */
 export async function settle(): Promise<void> {
-  let count = -1;
-  let quietTurns = 0;
-  while (quietTurns < 5) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    quietTurns = recorded.length === count ? quietTurns + 1 : 0;
-    count = recorded.length;
-  }
+  await waitForRPCs();
 }
 
 /** Registrations whose name starts with a component's name, i.e. that component's children. */

@@ -30,7 +30,6 @@ const NS = "onprem-k8s";
 let recording = new Map<string, RecordedResource>();
 let dependsOnByName = new Map<string, string[]>();
 let ignoreChangesByName = new Map<string, string[]>();
-let lastRegistration = 0;
 
 // tls outputs that stand in for real PEMs: they change whenever their inputs do, as real certificates would.
 function fakeTlsOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
@@ -48,7 +47,6 @@ export async function installMocks(): Promise<void> {
         const unwrapped = unwrap(args.inputs) as Record<string, any>;
         const secretInputs = secretInputKeys(args.inputs);
         recording.set(`${args.type}::${args.name}`, { type: args.type, name: args.name, inputs: unwrapped, dependsOn: dependsOnByName.get(`${args.type}::${args.name}`) ?? [], secretInputs, ignoreChanges: ignoreChangesByName.get(`${args.type}::${args.name}`) ?? [] });
-        lastRegistration = Date.now();
         return { id: `${args.name}-id`, state: { ...args.inputs, ...fakeTlsOutputs(args.type, args.name, unwrapped) } };
       },
       call: (args) => args.inputs,
@@ -68,6 +66,9 @@ function recordDependsOn(args: pulumi.ResourceTransformationArgs): undefined {
   return undefined;
 }
 
+// The SDK counts every registration it has in flight; its module exports the wait for them (marked internal).
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+
 /** Runs index.ts with the raw config (secret keys listed) and resolves once registrations have settled; keys are `TYPE::NAME`. */
 export async function runStack(raw: Record<string, unknown>, secretKeys: string[]): Promise<Map<string, RecordedResource>> {
   recording = new Map();
@@ -81,7 +82,6 @@ export async function runStack(raw: Record<string, unknown>, secretKeys: string[
     // require, not import(): the program must load inside the isolated registry, fresh for every run.
     jest.isolateModules(() => require("../../../index"));
   });
-  lastRegistration = Date.now();
-  while (Date.now() - lastRegistration < 300) await new Promise((r) => setTimeout(r, 50));
+  await waitForRPCs();
   return recording;
 }
