@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HostSpec } from "../../../config/spec";
 import { secretInputKeys, unwrap } from "../stack/stack-harness";
+import { settle } from "./mocks";
 
 interface Registered {
   type: string;
@@ -81,7 +82,7 @@ beforeAll(async () => {
     adminKubeconfig = await new Promise((resolve) => pulumi.all([cp.adminKubeconfig, pulumi.isSecret(cp.adminKubeconfig)]).apply(([value, secret]) => resolve({ value, secret })));
     return {};
   });
-  await new Promise((r) => setTimeout(r, 300));
+  await settle();
 });
 
 describe("ClusterPki: the Kubernetes certificates", () => {
