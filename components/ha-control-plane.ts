@@ -5,11 +5,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { ArtifactSpec, HostSpec, NetworkPlan } from "../config/spec";
+import { API_SERVER_PORT, ArtifactSpec, HostSpec, NetworkPlan } from "../config/spec";
 import { HostArtifact } from "./host-artifact";
 import { hostStep } from "./host/connection";
 import {
-  API_SERVER_PORT,
   ControlPlaneSettings,
   MasterCerts,
   MasterKeys,

@@ -3,13 +3,11 @@
  * needs: the Secrets encryption key, an API endpoint for several masters, the node release for real worker and edge
  * hosts, and what simulated (kwok) nodes need.
  */
-import { ArtifactSpec, HostSpec, KubernetesSpec, LoadBalancerSpec, realNodeHosts } from "./spec";
+import { API_SERVER_PORT, ArtifactSpec, HostSpec, KubernetesSpec, LoadBalancerSpec, realNodeHosts } from "./spec";
 import { Problems, isRecord } from "./problems";
 
 const EXTRA_ARGS = ["apiServerExtraArgs", "controllerManagerExtraArgs", "schedulerExtraArgs"] as const;
 const FLAG_NAME = /^[a-z0-9][a-z0-9-]*$/;
-/** The port every kube-apiserver serves on, and that the API load balancer forwards. */
-export const API_SERVER_PORT = 6443;
 
 export function parseKubernetes(raw: unknown, key: string, problems: Problems): KubernetesSpec {
   const empty: KubernetesSpec = { apiServerExtraArgs: {}, controllerManagerExtraArgs: {}, schedulerExtraArgs: {} };

@@ -1,5 +1,5 @@
 /** Parses `network` and checks the address plan: no overlaps, DNS IP in the service network, a sane NodePort range. */
-import { NetworkPlan, PortRange } from "./spec";
+import { API_SERVER_PORT, NetworkPlan, PortRange } from "./spec";
 import { Problems, isRecord } from "./problems";
 import { Ipv4Cidr, cidrContains, cidrsOverlap, parseCidr, parseIpv4, splitsIntoNodeSubnets } from "./cidr";
 
@@ -9,7 +9,7 @@ export const RESERVED_PORTS: Readonly<Record<number, string>> = {
   443: "traefik https",
   2379: "etcd client",
   2380: "etcd peer",
-  6443: "kube-apiserver",
+  [API_SERVER_PORT]: "kube-apiserver",
   10250: "kubelet",
   10256: "kube-proxy health",
   10257: "kube-controller-manager",

@@ -3,6 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AppConfig } from "./parse-apps";
 import type { AddonsConfig } from "./parse-addons";
 
+/** The port every kube-apiserver serves on, and that the API load balancer forwards. */
+export const API_SERVER_PORT = 6443;
+
 /** Every role a host can carry. */
 export const ROLES = ["etcd", "master", "lb", "worker", "edge"] as const;
 export type Role = (typeof ROLES)[number];

@@ -4,6 +4,7 @@
  */
 import { createHash } from "crypto";
 import { APPLY_DAEMON_FUNCTION, FileSpec, READ_SECRETS, heredoc, putFiles, releaseComment, script, secretFile, shellQuote } from "./bash";
+import { API_SERVER_PORT } from "../../config/spec";
 
 export const K8S_DIR = "/etc/kubernetes";
 export const K8S_PKI = `${K8S_DIR}/pki`;
@@ -14,7 +15,6 @@ const ENCRYPTION_CONFIG = `${K8S_DIR}/encryption-config.yaml`;
 const AUDIT_POLICY = `${K8S_DIR}/audit-policy.yaml`;
 const AUDIT_LOG = "/var/log/kubernetes/audit.log";
 const UNIT_DIR = "/etc/systemd/system";
-export const API_SERVER_PORT = 6443;
 /** Each master's drain agent, asked by the API load balancers (HAProxy agent-check). */
 export const API_SERVER_AGENT_PORT = 6445;
 /** While this file exists the drain agent answers `drain`: the apiserver's stop creates it, its start removes it. */
