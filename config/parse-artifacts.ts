@@ -1,6 +1,7 @@
 /** Parses `artifacts` (binaries uploaded from a path or downloaded from a mirror) and `versions`. */
 import { ArtifactSpec } from "./spec";
 import { Problems, isRecord } from "./problems";
+import { unknownNameFix } from "./shape";
 
 export function parseArtifacts(raw: unknown, key: string, problems: Problems): Record<string, ArtifactSpec> {
   if (raw === undefined) return {};
@@ -27,6 +28,10 @@ export function parseArtifacts(raw: unknown, key: string, problems: Problems): R
   return artifacts;
 }
 
+/** The components whose version config pins (their images); the others' versions are those of their artifacts. */
+const VERSIONED = ["coredns", "flannel", "traefik"] as const;
+const ARTIFACT_OF: Record<string, string> = { etcd: "etcd", kubernetes: "kubernetes", kwok: "kwok", containerd: "containerd" };
+
 export function parseVersions(raw: unknown, key: string, problems: Problems): Record<string, string> {
   if (raw === undefined) return {};
   if (!isRecord(raw)) {
@@ -34,7 +39,9 @@ export function parseVersions(raw: unknown, key: string, problems: Problems): Re
     return {};
   }
   for (const [name, version] of Object.entries(raw)) {
-    if (typeof version !== "string" || !/^v?[0-9]+(\.[0-9]+){0,2}([-+][0-9A-Za-z.-]+)?$/.test(version)) {
+    if (!(VERSIONED as readonly string[]).includes(name)) {
+      problems.add(`${key}.${name}`, "is not a version onprem-k8s reads", name in ARTIFACT_OF ? `the release in artifacts.${ARTIFACT_OF[name]} decides it: drop this key` : unknownNameFix(name, VERSIONED));
+    } else if (typeof version !== "string" || !/^v?[0-9]+(\.[0-9]+){0,2}([-+][0-9A-Za-z.-]+)?$/.test(version)) {
       problems.add(`${key}.${name}`, `${JSON.stringify(version)} is not a version`, "give it as MAJOR.MINOR.PATCH, with an optional leading v");
     }
   }

@@ -19,7 +19,7 @@ export function validRawConfig(): Record<string, any> {
       nodePortRange: "30000-32767",
     },
     loadBalancers: [{ name: "api", vip: "10.0.0.100", virtualRouterId: 51, hostRole: "lb", backendRole: "master", ports: [6443] }],
-    versions: { etcd: "3.5.21" },
+    versions: { coredns: "1.11.3" },
     artifacts: { etcd: { url: "http://10.0.0.1:8080/etcd.tar.gz", sha256: "a".repeat(64) } },
   };
 }

@@ -144,6 +144,10 @@ describe("validateClusterConfig", () => {
       'onprem-k8s:apps[0].nodeSelector.disk type: "disk type" is not a valid label key (an optional DNS subdomain and \'/\', then at most 63 letters, digits, \'-\', \'_\' or \'.\', starting and ending with a letter or digit).'],
     ["an image reference with a space", (r) => (r.apps = [{ ...WEB, image: "nginx: 1.25" }]),
       'onprem-k8s:apps[0].image: "nginx: 1.25" is not a valid image reference; use [registry/]name[:tag][@sha256:digest] with a lower-case name and no spaces.'],
+    ["a version that no component reads", (r) => (r.versions = { etcd: "3.5.21" }),
+      "onprem-k8s:versions.etcd: is not a version onprem-k8s reads; the release in artifacts.etcd decides it: drop this key"],
+    ["a misspelt version", (r) => (r.versions = { coreDNS: "1.11.3" }),
+      'onprem-k8s:versions.coreDNS: is not a version onprem-k8s reads; did you mean "coredns"?'],
     ["one node port asked for by two apps", (r) => (r.apps = [
       { ...WEB, service: { type: "NodePort", ports: [{ port: 80, nodePort: 31000 }] } },
       { ...WEB, name: "other", service: { type: "NodePort", ports: [{ port: 80, nodePort: 31000 }] } },
