@@ -283,7 +283,7 @@ helm_applied() {
   # Upstream awaits the Deployment: the up ended with its pod Ready on the kwok node.
   [[ "$(k -n default get deployment greeting-greeting -o jsonpath='{.status.readyReplicas}')" == 1 ]] || return 1
   pl helm up --yes --expect-no-changes && pl helm destroy --yes --skip-preview || return 1
-  ! k -n default get configmap greeting-greeting
+  ! k -n default get configmap greeting-greeting >"$WORK/absent.out" 2>&1 && grep -q NotFound "$WORK/absent.out"
 }
 check "helm.v4.Chart renders a chart archive from a path, applies and awaits its objects, and destroy removes them" helm_applied
 # Upstream's Check converts an object of a built-in kind to its Go type and back, which drops a field the type does
