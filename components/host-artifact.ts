@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { ArtifactSpec, HostSpec } from "../config/spec";
 import { hostStep, sshConnection } from "./host/connection";
-import { ARTIFACT_CACHE, DEFAULT_BIN_DIR, renderArtifactInstall, stagedPath } from "./host/artifact-script";
+import { ARTIFACT_CACHE, renderArtifactInstall, renderArtifactRemove, stagedPath } from "./host/artifact-script";
 import { script } from "./host/bash";
 
 export interface HostArtifactArgs {
@@ -43,7 +43,7 @@ export class HostArtifact extends pulumi.ComponentResource {
     this.installed = hostStep(`${name}-install`, host, sshPrivateKey, renderArtifactInstall({ name: args.name, sha256: artifact.sha256, url: artifact.url, binaries: args.binaries, binDir: args.binDir }), {
       parent: this,
       dependsOn,
-      deleteScript: `rm -f ${args.binaries.map((b) => `${args.binDir ?? DEFAULT_BIN_DIR}/${b}`).join(" ")}; rm -rf /opt/onprem-k8s/${args.name}/${artifact.sha256} ${ARTIFACT_CACHE}/${artifact.sha256}`,
+      deleteScript: renderArtifactRemove({ name: args.name, sha256: artifact.sha256, binaries: args.binaries, binDir: args.binDir }),
     });
     this.registerOutputs({});
   }

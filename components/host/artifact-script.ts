@@ -66,3 +66,13 @@ done
 echo "${a.name} ${a.sha256} installed: ${a.binaries.join(" ")}"`,
   );
 }
+
+/** Removes the binaries' links, the unpacked release and the cached archive: what the install step put on the host. */
+export function renderArtifactRemove(a: Pick<ArtifactInstall, "name" | "sha256" | "binaries" | "binDir">): string {
+  const binDir = a.binDir ?? DEFAULT_BIN_DIR;
+  return script(
+    `remove ${a.name}`,
+    `rm -f ${a.binaries.map((b) => shellQuote(`${binDir}/${b}`)).join(" ")}
+rm -rf ${shellQuote(`/opt/onprem-k8s/${a.name}/${a.sha256}`)} ${shellQuote(`${ARTIFACT_CACHE}/${a.sha256}`)}`,
+  );
+}

@@ -1,5 +1,5 @@
 // Every host script as text: a golden file each, and shellcheck over all of them.
-import { renderArtifactInstall } from "../../../components/host/artifact-script";
+import { renderArtifactInstall, renderArtifactRemove } from "../../../components/host/artifact-script";
 import { renderEtcdBackup, renderEtcdClusterHealth, renderEtcdMember } from "../../../components/host/etcd-scripts";
 import { renderHaproxyConfig, renderKeepalivedBase, renderKeepalivedConfig, renderLbConfig, renderLbPackages, renderLbRemove } from "../../../components/host/load-balancer-scripts";
 import { heredoc, shellQuote } from "../../../components/host/bash";
@@ -20,6 +20,7 @@ const releaseSha256 = "a".repeat(64);
 const scripts: Record<string, string> = {
   "artifact-url.sh": renderArtifactInstall({ name: "etcd", sha256: "a".repeat(64), url: "http://172.31.250.1:8080/artifacts/etcd.tar.gz", binaries: ["etcd", "etcdctl"] }),
   "artifact-upload.sh": renderArtifactInstall({ name: "etcd", sha256: "b".repeat(64), binaries: ["etcd", "etcdctl"] }),
+  "artifact-remove.sh": renderArtifactRemove({ name: "cniPlugins", sha256: "c".repeat(64), binaries: ["bridge", "loopback"], binDir: "/opt/cni/bin" }),
   "etcd-member.sh": renderEtcdMember({
     clusterToken: "lab-etcd",
     member: peers[0],
