@@ -69,3 +69,18 @@ describe("the preview workflow", () => {
     expect(text).not.toMatch(/(PASSPHRASE|TOKEN|PASSWORD)\s*[:=]\s*(?!\$\{\{ secrets\.)\S/);
   });
 });
+
+describe("the checks workflow", () => {
+  const workflow = yaml.load(fs.readFileSync(path.join(ROOT, ".github/workflows/checks.yml"), "utf8")) as { on: Record<string, unknown>; jobs: { checks: { steps: { run?: string }[] } } };
+  const runs = workflow.jobs.checks.steps.map((s) => s.run).filter((r): r is string => r !== undefined);
+
+  test("runs on pull requests: types, the unit tests and the plugins' Go tests", () => {
+    expect(Object.keys(workflow.on)).toContain("pull_request");
+    expect(runs).toEqual(expect.arrayContaining(["npx tsc --noEmit -p tsconfig.json", "npx jest --ci --selectProjects unit", "go test ./cmd/..."]));
+  });
+
+  test("lints the same scripts as the test command", () => {
+    const testCommand = fs.readFileSync(path.join(ROOT, "scripts/test.sh"), "utf8").split("\n").find((line) => line.startsWith("shellcheck "));
+    expect(runs.filter((r) => r.startsWith("shellcheck "))).toEqual([testCommand]);
+  });
+});
