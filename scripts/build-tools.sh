@@ -3,7 +3,7 @@
 # registers each plugin under the version its npm SDK asks for. A second run finds the caches and returns at once.
 #  - tools/: the pulumi CLI, the Node.js language host and the project-built command and tls providers;
 #  - tools/kubernetes-provider/: Pulumi's own kubernetes provider, in a module of its own so its dependency graph
-#    never moves the CLI's, and in a cache of its own since a cold build takes about 25 minutes on 2 cores.
+#    never moves the CLI's, and in a cache of its own since a cold build takes 10 minutes or more on 2 cores.
 set -euo pipefail
 # shellcheck source=scripts/env.sh
 source "$(dirname "$0")/env.sh"
@@ -47,7 +47,7 @@ KUBERNETES_PROVIDER="$ONPREM_CACHE/kubernetes-provider-$(kubernetes_key)/pulumi-
 
 build_kubernetes_provider() {
   local upstream
-  echo "tools: building Pulumi's kubernetes provider v$KUBERNETES_VERSION into $(dirname "$KUBERNETES_PROVIDER") (a cold build takes about 25 minutes)"
+  echo "tools: building Pulumi's kubernetes provider v$KUBERNETES_VERSION into $(dirname "$KUBERNETES_PROVIDER") (a cold build takes 10 minutes or more)"
   mkdir -p "$ONPREM_CACHE"
   # Global, so the EXIT trap still sees it after a failing command ends the script.
   staging="$(mktemp -d "$ONPREM_CACHE/staging.XXXXXX")"
