@@ -1,6 +1,7 @@
 /** Runs the stack program (index.ts) under Pulumi mocks with a given config and records every resource it registers. */
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
+import { settle } from "../components/mocks";
 
 export interface RecordedResource {
   readonly type: string;
@@ -66,9 +67,6 @@ function recordDependsOn(args: pulumi.ResourceTransformationArgs): undefined {
   return undefined;
 }
 
-// The SDK counts every registration it has in flight; its module exports the wait for them (marked internal).
-const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
-
 /** Runs index.ts with the raw config (secret keys listed) and resolves once registrations have settled; keys are `TYPE::NAME`. */
 export async function runStack(raw: Record<string, unknown>, secretKeys: string[]): Promise<Map<string, RecordedResource>> {
   recording = new Map();
@@ -82,6 +80,6 @@ export async function runStack(raw: Record<string, unknown>, secretKeys: string[
     // require, not import(): the program must load inside the isolated registry, fresh for every run.
     jest.isolateModules(() => require("../../../index"));
   });
-  await waitForRPCs();
+  await settle();
   return recording;
 }
