@@ -6,9 +6,11 @@ export const REQUIRED_SECRET_KEYS = ["sshPrivateKey"] as const;
 
 // A name ending in a secret-ish word; a bare "key" (as in taints) is not one. A kubeconfig holds credentials.
 const SECRET_NAME = /(password|passwd|token|secret|credential|privatekey|[a-z]key|kubeconfig)$/i;
+// Public keys, such as a host's pinned SSH key, are not secrets.
+const PUBLIC_KEY_NAME = /(hostkey|publickey)$/i;
 
 export function looksSecret(name: string): boolean {
-  return SECRET_NAME.test(name);
+  return SECRET_NAME.test(name) && !PUBLIC_KEY_NAME.test(name);
 }
 
 /**

@@ -3,8 +3,10 @@ import { HostSpec, ROLES, Role, Taint } from "./spec";
 import { checkLabelKey, checkLabelValue } from "../components/charts/names";
 import { Problems, isDns1123Label, isPort, isRecord } from "./problems";
 import { parseIpv4 } from "./cidr";
+import { unknownNameFix } from "./shape";
 
 const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
+const HOST_FIELDS = ["name", "address", "sshPort", "sshUser", "sshHostKey", "roles", "labels", "taints", "simulated"];
 
 export function parseHosts(raw: unknown, key: string, problems: Problems): HostSpec[] {
   if (!Array.isArray(raw) || raw.length === 0) {
@@ -21,6 +23,9 @@ function parseHost(raw: unknown, key: string, problems: Problems): HostSpec | un
   if (!isRecord(raw)) {
     problems.add(key, "is not an object", "give {name, address, roles}");
     return undefined;
+  }
+  for (const field of Object.keys(raw).filter((f) => !HOST_FIELDS.includes(f))) {
+    problems.add(`${key}.${field}`, "is not a known field", unknownNameFix(field, HOST_FIELDS));
   }
   const name = String(raw.name ?? "");
   if (!isDns1123Label(name)) {
@@ -39,16 +44,49 @@ function parseHost(raw: unknown, key: string, problems: Problems): HostSpec | un
   if (typeof simulated !== "boolean") {
     problems.add(`${key}.simulated`, `${JSON.stringify(simulated)} is not true or false`, "give simulated: true for a node that kwok simulates, or leave it out");
   }
+  const sshHostKey = simulated === true ? undefined : parseHostKey(raw.sshHostKey, `${key}.sshHostKey`, address, sshPort, problems);
   return {
     name,
     address,
     sshPort: sshPort as number,
     sshUser,
+    ...(sshHostKey === undefined ? {} : { sshHostKey }),
     roles: parseRoles(raw.roles, `${key}.roles`, problems),
     labels: parseLabels(raw.labels, `${key}.labels`, problems),
     taints: parseTaints(raw.taints, `${key}.taints`, problems),
     ...(simulated === true ? { simulated: true } : {}),
   };
+}
+
+const HOST_KEY_TYPES = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa"];
+
+/** `TYPE BASE64 [comment]`, where the key blob names the same type; returns `TYPE BASE64`. */
+function parseHostKey(raw: unknown, key: string, address: string, port: unknown, problems: Problems): string | undefined {
+  const scan = `ssh-keyscan -t ed25519 -p ${isPort(port) ? port : 22} ${address}`;
+  if (raw === undefined) {
+    problems.add(key, "is missing: every SSH step would trust whichever machine answers at the address", `pin the host's key: run \`${scan}\`, compare its fingerprint with \`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub\` on the host's console, and give the line without the address`);
+    return undefined;
+  }
+  const fields = typeof raw === "string" ? raw.trim().split(/\s+/) : [];
+  if (fields.length >= 3 && HOST_KEY_TYPES.includes(fields[1]) && !HOST_KEY_TYPES.includes(fields[0])) {
+    problems.add(key, `starts with "${fields[0]}", as ssh-keyscan prints it`, `give the line without that first field: "${fields[1]} ${fields[2].slice(0, 12)}..."`);
+    return undefined;
+  }
+  const [type, blob] = fields;
+  if (!HOST_KEY_TYPES.includes(type) || blob === undefined || blobType(blob) !== type) {
+    problems.add(key, "is not an SSH public key line", `give TYPE BASE64 as in the host's /etc/ssh/ssh_host_ed25519_key.pub, where TYPE is one of ${HOST_KEY_TYPES.join(", ")} (\`${scan}\` prints it after the address)`);
+    return undefined;
+  }
+  return `${type} ${blob}`;
+}
+
+/** The key type a public key blob names in its first field (uint32 length + name), or undefined. */
+function blobType(blob: string): string | undefined {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(blob)) return undefined;
+  const bytes = Buffer.from(blob, "base64");
+  if (bytes.length < 4) return undefined;
+  const length = bytes.readUInt32BE(0);
+  return length > 0 && length <= 64 && bytes.length >= 4 + length ? bytes.subarray(4, 4 + length).toString("latin1") : undefined;
 }
 
 function parseRoles(raw: unknown, key: string, problems: Problems): Role[] {

@@ -25,6 +25,12 @@ export interface HostSpec {
   readonly address: string;
   readonly sshPort: number;
   readonly sshUser: string;
+  /**
+   * The host's own SSH public key, as one line of `/etc/ssh/ssh_host_ed25519_key.pub` (`ssh-ed25519 AAAA...`). Every
+   * step checks it before it authenticates or sends anything; a host that answers with another key fails the step.
+   * Set on every host that is not simulated.
+   */
+  readonly sshHostKey?: string;
   readonly roles: readonly Role[];
   readonly labels: Readonly<Record<string, string>>;
   readonly taints: readonly Taint[];

@@ -20,24 +20,30 @@ while (($#)); do
 done
 [[ -n $stack ]] || usage
 
-# The stack's real hosts, one "name address port user" a line (simulated hosts have nothing to reset).
+# The stack's real hosts, one "name address port user hostkeytype hostkey" a line (simulated hosts have nothing to
+# reset; a host without its pinned key gets "-", and is refused below).
 hosts=$(pulumi config get hosts --json --stack "$stack" | node -e '
   const hosts = JSON.parse(require("fs").readFileSync(0, "utf8")).objectValue ?? [];
-  for (const h of hosts) if (!h.simulated) console.log(h.name, h.address, h.sshPort ?? 22, h.sshUser ?? "root");')
+  for (const h of hosts) if (!h.simulated) console.log(h.name, h.address, h.sshPort ?? 22, h.sshUser ?? "root", (h.sshHostKey ?? "- -").split(/\s+/).slice(0, 2).join(" "));')
 [[ -n $hosts ]] || { echo "reset: stack $stack has no hosts in its config (onprem-k8s:hosts)" >&2; exit 1; }
 if [[ $yes != 1 ]]; then
   echo "reset: would stop and remove everything onprem-k8s installed on these hosts of stack $stack, and empty its state:" >&2
-  while read -r name address _ _; do echo "  $name ($address)" >&2; done <<<"$hosts"
+  while read -r name address _; do echo "  $name ($address)" >&2; done <<<"$hosts"
   echo "reset: refusing without --yes: bash scripts/reset.sh --stack $stack --yes" >&2
   exit 2
 fi
 
-key=$(mktemp)
-trap 'rm -f "$key"' EXIT
+key=$(mktemp) known_hosts=$(mktemp)
+trap 'rm -f "$key" "$known_hosts"' EXIT
 pulumi config get sshPrivateKey --stack "$stack" >"$key"
-while read -r name address port user; do
+# ssh trusts each host's pinned key only, as the stack's steps do.
+while read -r name address port _ type hostkey; do
+  [[ $type != - ]] || { echo "reset: $name has no hosts[].sshHostKey in stack $stack; pin its SSH host key first" >&2; exit 1; }
+  echo "[$address]:$port $type $hostkey" >>"$known_hosts"
+done <<<"$hosts"
+while read -r name address port user _; do
   echo "reset: $name ($address)" >&2
-  ssh -i "$key" -p "$port" -o BatchMode=yes -o ConnectTimeout=10 -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+  ssh -i "$key" -p "$port" -o BatchMode=yes -o ConnectTimeout=10 -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$known_hosts" -o LogLevel=ERROR \
     "$user@$address" bash -s <"$ONPREM_ROOT/scripts/host-reset.sh" ||
     { echo "reset: $name failed; run the reset again once it answers" >&2; exit 1; }
 done <<<"$hosts"

@@ -1,14 +1,19 @@
-/** How host steps reach a host: SSH with the stack's key (a secret). */
+/** How host steps reach a host: SSH with the stack's key (a secret), to the host's pinned host key only. */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { HostSpec } from "../../config/spec";
 import { secretStdin } from "./bash";
 
 export function sshConnection(host: HostSpec, privateKey: pulumi.Input<string>): command.types.input.remote.ConnectionArgs {
+  if (host.sshHostKey === undefined) {
+    // An unpinned host would receive the steps' secrets from whichever machine holds its address.
+    throw new Error(`host ${host.name} (${host.address}) has no sshHostKey: pin its SSH host key before any step reaches it`);
+  }
   return {
     host: host.address,
     port: host.sshPort,
     user: host.sshUser,
+    hostKey: host.sshHostKey,
     privateKey: pulumi.secret(privateKey),
     // Hosts may still be booting when the first step runs.
     dialErrorLimit: 20,

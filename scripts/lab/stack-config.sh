@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Points the lab stack at this machine's lab: its SSH key and the etcd, kubernetes-server and kwok releases on its
+# Points the lab stack at this machine's lab: its SSH key, its hosts' own SSH host keys and the etcd, kubernetes-server and kwok releases on its
 # mirror (the Kubernetes ones built from their Go modules by scripts/build-kubernetes.sh, cached after the first run).
 # Values are written only when they differ, so a second run leaves Pulumi.lab.yaml as it is.
 set -euo pipefail
@@ -29,6 +29,16 @@ if [[ -z "$(current secretsEncryptionKey)" ]]; then
   head -c 32 /dev/urandom | base64 | pulumi config set --secret secretsEncryptionKey --stack "$stack" >/dev/null
   log "stack $stack: set secretsEncryptionKey"
 fi
+# Each lab host's own SSH key, read from its file system (not over the network), pins that host in the stack.
+hosts_json=$(pulumi config get hosts --json --stack "$stack")
+for h in $LAB_HOSTS; do
+  index=$(node -e 'const i = JSON.parse(process.argv[1]).findIndex((h) => h.name === process.argv[2]); if (i >= 0) console.log(i);' "$hosts_json" "$h")
+  [[ -n $index ]] || continue
+  pub=$(host_dir "$h")/root/etc/ssh/ssh_host_ed25519_key.pub
+  [[ -s $pub ]] || die "$h has no SSH host key yet ($pub): run scripts/lab/up.sh first"
+  read -r type key _ <"$pub"
+  set_if_changed "hosts[$index].sshHostKey" "$type $key"
+done
 read -r url sha256 < <(bash "$LAB_SCRIPTS/etcd-artifact.sh")
 set_if_changed artifacts.etcd.url "$url"
 set_if_changed artifacts.etcd.sha256 "$sha256"

@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { pulumi, ROOT } from "./pulumi-cli";
+import { testHostKey } from "../unit/host-key";
 
 jest.setTimeout(900_000);
 
@@ -26,8 +27,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { ClusterPki, EtcdCluster, EtcdClusterArgs, WebApp } from "onprem-k8s";
 
 const config = new pulumi.Config();
+const hostKeys = ${JSON.stringify([1, 2, 3].map((i) => testHostKey(`node${i}`)))};
 const members: EtcdClusterArgs["members"] = [1, 2, 3].map((i) => ({
-  name: \`node\${i}\`, address: \`192.0.2.\${i}\`, sshPort: 22, sshUser: "root", roles: ["etcd"], labels: {}, taints: [],
+  name: \`node\${i}\`, address: \`192.0.2.\${i}\`, sshPort: 22, sshUser: "root", sshHostKey: hostKeys[i - 1], roles: ["etcd"], labels: {}, taints: [],
 }));
 const pki = new ClusterPki("pki", { clusterName: "demo", validityDays: 365, etcdMembers: members });
 const etcd = new EtcdCluster("etcd", {

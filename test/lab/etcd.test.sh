@@ -141,6 +141,26 @@ on "${HOSTS[0]}" mv /usr/local/bin/etcd.away /usr/local/bin/etcd
 check "with etcd back, the next up converges" up
 check "and then nothing changes" up --expect-no-changes
 
+# --- 5d. a host that answers with another SSH key gets nothing -------------------------------------------
+# lab1's pinned key becomes lab2's, as if another machine held lab1's address; a changed setting would re-run lab1's
+# member step, with the member's keys on its stdin.
+own_key=$(pulumi config get --path 'hosts[0].sshHostKey' --stack "$STACK")
+other_key=$(pulumi config get --path 'hosts[1].sshHostKey' --stack "$STACK")
+fingerprint() { ssh-keygen -lf /dev/stdin <<<"$1" | awk '{print $2}'; }
+conf_before=$(on "${HOSTS[0]}" sha256sum /etc/etcd/etcd.conf.yml)
+pulumi config set --path 'hosts[0].sshHostKey' "$other_key" --stack "$STACK" >>"$LOG"
+pulumi config set --path etcd.snapshotCount "$(($(pulumi config get --path etcd.snapshotCount --stack "$STACK") + 1000))" --stack "$STACK" >>"$LOG"
+if pulumi up --yes --skip-preview --stack "$STACK" --non-interactive >"$WORK/host-key.log" 2>&1; then bad "up with another host key pinned for ${HOSTS[0]} fails"; else ok "up with another host key pinned for ${HOSTS[0]} fails"; fi
+cat "$WORK/host-key.log" >>"$LOG"
+address=$(pulumi config get --path 'hosts[0].address' --stack "$STACK")
+verdict "the failure names ${HOSTS[0]}'s address, the key it offered and the pinned one" \
+  grep -qF "host key mismatch: $address:22 answered with ssh-ed25519 $(fingerprint "$own_key"), not the pinned ssh-ed25519 $(fingerprint "$other_key"); nothing was sent to it" "$WORK/host-key.log"
+verdict "and ${HOSTS[0]}'s member step never ran: its etcd.conf.yml is unchanged" test "$(on "${HOSTS[0]}" sha256sum /etc/etcd/etcd.conf.yml)" = "$conf_before"
+pulumi config set --path 'hosts[0].sshHostKey' "$own_key" --stack "$STACK" >>"$LOG"
+check "with ${HOSTS[0]}'s own key pinned again, the next up converges" up
+verdict "and rolls the setting onto ${HOSTS[0]}" test "$(on "${HOSTS[0]}" sha256sum /etc/etcd/etcd.conf.yml)" != "$conf_before"
+check "and then nothing changes" up --expect-no-changes
+
 # --- 6. backups -----------------------------------------------------------------------------------------
 for ((i = 0; i < 40; i++)); do
   snapshot=$(on "${HOSTS[0]}" "ls -1 /var/backups/etcd/snapshot-*.db 2>/dev/null | tail -n 1" || true)

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { HostSpec } from "../../../config/spec";
 import { secretInputKeys, unwrap } from "../stack/stack-harness";
 import { settle } from "./mocks";
+import { testHostKey } from "../host-key";
 
 interface Registered {
   type: string;
@@ -36,7 +37,7 @@ beforeAll(() =>
   ),
 );
 
-const host = (name: string, address: string): HostSpec => ({ name, address, sshPort: 22, sshUser: "root", roles: ["etcd", "master", "lb"], labels: {}, taints: [] });
+const host = (name: string, address: string): HostSpec => ({ name, address, sshPort: 22, sshUser: "root", sshHostKey: testHostKey(name), roles: ["etcd", "master", "lb"], labels: {}, taints: [] });
 const masters = [host("lab1", "172.31.250.11"), host("lab2", "172.31.250.12"), host("lab3", "172.31.250.13")];
 const get = (name: string) => registered.find((r) => r.name === name)!;
 

@@ -1,12 +1,14 @@
 /** A valid raw config (keys without namespace) that each test breaks in one place. */
+import { testHostKey } from "../host-key";
+
 export function validRawConfig(): Record<string, any> {
   return {
     clusterName: "test",
     hosts: [
-      { name: "m1", address: "10.0.0.11", roles: ["etcd", "master", "lb"] },
-      { name: "m2", address: "10.0.0.12", roles: ["etcd", "master", "lb"] },
-      { name: "m3", address: "10.0.0.13", roles: ["etcd", "master"] },
-      { name: "w1", address: "10.0.0.21", roles: ["worker"], labels: { storage: "ssd" }, taints: [{ key: "dedicated", value: "db", effect: "NoSchedule" }] },
+      { name: "m1", address: "10.0.0.11", sshHostKey: testHostKey("m1"), roles: ["etcd", "master", "lb"] },
+      { name: "m2", address: "10.0.0.12", sshHostKey: testHostKey("m2"), roles: ["etcd", "master", "lb"] },
+      { name: "m3", address: "10.0.0.13", sshHostKey: testHostKey("m3"), roles: ["etcd", "master"] },
+      { name: "w1", address: "10.0.0.21", sshHostKey: testHostKey("w1"), roles: ["worker"], labels: { storage: "ssd" }, taints: [{ key: "dedicated", value: "db", effect: "NoSchedule" }] },
     ],
     sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----",
     loadBalancerAuthPassword: "vrrp-pw",

@@ -2,6 +2,7 @@
 import { validateClusterConfig } from "../../../config";
 import { realNodeHosts } from "../../../config/spec";
 import { NS, SECRET_KEY_NAMES, validRawConfig } from "./fixture";
+import { testHostKey } from "../host-key";
 
 const SECRETS = new Set([...SECRET_KEY_NAMES, "secretsEncryptionKey"]);
 const MISSING = "onprem-k8s:artifacts.kubernetesNode: is not set, but the stack installs the control plane (artifacts.kubernetes) and w1, e1 are real worker or edge hosts; give the kubernetes-node release .tar.gz (kubelet, kube-proxy) as {url or path, sha256}, or mark those hosts simulated: true";
@@ -13,7 +14,7 @@ function config(): Record<string, any> {
   raw.artifacts.kwok = { url: "http://10.0.0.1:8080/kwok.tar.gz", sha256: "c".repeat(64) };
   raw.versions.coredns = "1.11.3";
   raw.secretsEncryptionKey = Buffer.alloc(32, 9).toString("base64");
-  raw.hosts.push({ name: "e1", address: "10.0.0.31", roles: ["edge"] }, { name: "sim1", address: "10.0.0.41", roles: ["worker"], simulated: true });
+  raw.hosts.push({ name: "e1", address: "10.0.0.31", sshHostKey: testHostKey("e1"), roles: ["edge"] }, { name: "sim1", address: "10.0.0.41", roles: ["worker"], simulated: true });
   return raw;
 }
 

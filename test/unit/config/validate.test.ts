@@ -1,5 +1,6 @@
 import { validateClusterConfig } from "../../../config";
 import { NS, SECRET_KEYS, validRawConfig } from "./fixture";
+import { testHostKey } from "../host-key";
 
 const WEB = { name: "web", image: "nginx:1.25", ports: [{ containerPort: 80 }] };
 
@@ -10,10 +11,16 @@ function problemsOf(mutate: (raw: Record<string, any>) => void, secretKeys: Read
 }
 
 describe("validateClusterConfig", () => {
+  test("a host key line keeps its type and key, not its comment", () => {
+    const raw = validRawConfig();
+    raw.hosts[0].sshHostKey = `${raw.hosts[0].sshHostKey} root@m1`;
+    expect(validateClusterConfig(raw, SECRET_KEYS, NS).spec.hosts[0].sshHostKey).toBe(testHostKey("m1"));
+  });
+
   test("accepts the valid fixture and types it", () => {
     const { spec, problems } = validateClusterConfig(validRawConfig(), SECRET_KEYS, NS);
     expect(problems).toEqual([]);
-    expect(spec.hosts[3]).toEqual({ name: "w1", address: "10.0.0.21", sshPort: 22, sshUser: "root", roles: ["worker"], labels: { storage: "ssd" }, taints: [{ key: "dedicated", value: "db", effect: "NoSchedule" }] });
+    expect(spec.hosts[3]).toEqual({ name: "w1", address: "10.0.0.21", sshPort: 22, sshUser: "root", sshHostKey: testHostKey("w1"), roles: ["worker"], labels: { storage: "ssd" }, taints: [{ key: "dedicated", value: "db", effect: "NoSchedule" }] });
     expect(spec.network.nodePortRange).toEqual({ min: 30000, max: 32767 });
     expect(spec.network.clusterDomain).toBe("cluster.local");
     expect(spec.pki).toEqual({ validityDays: 3650, expiryWarningDays: 30 });
@@ -33,7 +40,7 @@ describe("validateClusterConfig", () => {
       const raw = validRawConfig();
       raw.versions = { ...raw.versions, traefik: "3.1.7" };
       raw.traefik = traefik;
-      raw.hosts.push({ name: "e1", address: "10.0.0.31", roles: ["edge"] }, { name: "e2", address: "10.0.0.32", roles: ["edge"] });
+      raw.hosts.push({ name: "e1", address: "10.0.0.31", sshHostKey: testHostKey("e1"), roles: ["edge"] }, { name: "e2", address: "10.0.0.32", sshHostKey: testHostKey("e2"), roles: ["edge"] });
       raw.loadBalancers.push({ name: "edge", vip: "10.0.0.200", virtualRouterId: 52, hostRole: "edge", backendRole: "edge", ports: [80, 443] });
       const { spec, problems } = validateClusterConfig(raw, SECRET_KEYS, NS);
       expect(problems).toEqual([]);
@@ -44,6 +51,16 @@ describe("validateClusterConfig", () => {
   });
 
   const cases: [string, (raw: Record<string, any>) => void, string, ReadonlySet<string>?][] = [
+    ["a host without its SSH host key", (r) => { delete r.hosts[1].sshHostKey; r.hosts[1].sshPort = 2222; },
+      "onprem-k8s:hosts[1].sshHostKey: is missing: every SSH step would trust whichever machine answers at the address; pin the host's key: run `ssh-keyscan -t ed25519 -p 2222 10.0.0.12`, compare its fingerprint with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the host's console, and give the line without the address"],
+    ["a host key as ssh-keyscan prints it, address first", (r) => (r.hosts[0].sshHostKey = `10.0.0.11 ${r.hosts[0].sshHostKey}`),
+      'onprem-k8s:hosts[0].sshHostKey: starts with "10.0.0.11", as ssh-keyscan prints it; give the line without that first field: "ssh-ed25519 AAAAC3NzaC1l..."'],
+    ["a host key whose type is not the one its blob names", (r) => (r.hosts[0].sshHostKey = r.hosts[0].sshHostKey.replace("ssh-ed25519", "ssh-rsa")),
+      "onprem-k8s:hosts[0].sshHostKey: is not an SSH public key line; give TYPE BASE64 as in the host's /etc/ssh/ssh_host_ed25519_key.pub, where TYPE is one of ssh-ed25519, ecdsa-sha2-nistp256, ecdsa-sha2-nistp384, ecdsa-sha2-nistp521, ssh-rsa (`ssh-keyscan -t ed25519 -p 22 10.0.0.11` prints it after the address)"],
+    ["a misspelt host field", (r) => { r.hosts[0].sshHostkey = r.hosts[0].sshHostKey; delete r.hosts[0].sshHostKey; },
+      "onprem-k8s:hosts[0].sshHostkey: is not a known field; did you mean \"sshHostKey\"?"],
+    ["a host key that is not text", (r) => (r.hosts[0].sshHostKey = 42),
+      "onprem-k8s:hosts[0].sshHostKey: is not an SSH public key line; give TYPE BASE64 as in the host's /etc/ssh/ssh_host_ed25519_key.pub, where TYPE is one of ssh-ed25519, ecdsa-sha2-nistp256, ecdsa-sha2-nistp384, ecdsa-sha2-nistp521, ssh-rsa (`ssh-keyscan -t ed25519 -p 22 10.0.0.11` prints it after the address)"],
     ["pod network overlapping the host network", (r) => (r.network.podCidr = "10.0.0.0/16"),
       "onprem-k8s:network.podCidr: 10.0.0.0/16 overlaps onprem-k8s:network.hostCidr 10.0.0.0/24; give the host, pod and service networks separate address ranges"],
     ["service network overlapping the pod network", (r) => (r.network.serviceCidr = "10.244.128.0/17"),

@@ -1,6 +1,7 @@
 // Real worker and edge hosts under mocks: one kubelet step per node, chained after the control plane's gate, then a
 // NodePatch per node with its labels and taints; a label change re-runs that node's patch and no host step.
 import { installMocks, RecordedResource, runStack } from "./stack-harness";
+import { testHostKey } from "../host-key";
 
 jest.setTimeout(60_000);
 
@@ -15,12 +16,12 @@ function config(): { raw: Record<string, any>; secretKeys: string[] } {
   const raw: Record<string, any> = {
     clusterName: "lab",
     hosts: [
-      { name: "lab1", address: "172.31.250.11", roles: ["etcd", "master", "lb"] },
-      { name: "lab2", address: "172.31.250.12", roles: ["etcd", "master", "lb"] },
-      { name: "lab3", address: "172.31.250.13", roles: ["etcd", "master", "lb"] },
-      { name: "lab-w1", address: "172.31.250.21", roles: ["worker"], labels: { storage: "ssd" } },
-      { name: "lab-w2", address: "172.31.250.22", roles: ["worker"] },
-      { name: "lab-e1", address: "172.31.250.31", roles: ["edge"], taints: [{ key: "node-role.kubernetes.io/edge", effect: "NoSchedule" }] },
+      { name: "lab1", address: "172.31.250.11", sshHostKey: testHostKey("lab1"), roles: ["etcd", "master", "lb"] },
+      { name: "lab2", address: "172.31.250.12", sshHostKey: testHostKey("lab2"), roles: ["etcd", "master", "lb"] },
+      { name: "lab3", address: "172.31.250.13", sshHostKey: testHostKey("lab3"), roles: ["etcd", "master", "lb"] },
+      { name: "lab-w1", address: "172.31.250.21", sshHostKey: testHostKey("lab-w1"), roles: ["worker"], labels: { storage: "ssd" } },
+      { name: "lab-w2", address: "172.31.250.22", sshHostKey: testHostKey("lab-w2"), roles: ["worker"] },
+      { name: "lab-e1", address: "172.31.250.31", sshHostKey: testHostKey("lab-e1"), roles: ["edge"], taints: [{ key: "node-role.kubernetes.io/edge", effect: "NoSchedule" }] },
       { name: "lab-s1", address: "172.31.250.41", roles: ["worker"], simulated: true },
     ],
     sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nlab\n-----END OPENSSH PRIVATE KEY-----",

@@ -2,6 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import { testHostKey } from "../host-key";
 
 export interface RawStackConfig {
   readonly raw: Record<string, any>;
@@ -25,11 +26,12 @@ export function stackConfig(stack: string): RawStackConfig {
   return { raw, secretKeys };
 }
 
-/** The lab stack as a lab machine completes it (scripts/lab/stack-config.sh): its SSH key and etcd release. */
+/** The lab stack as a lab machine completes it (scripts/lab/stack-config.sh): its SSH key, its hosts' keys and etcd release. */
 export function labConfig(): RawStackConfig {
   const { raw, secretKeys } = stackConfig("lab");
+  const hosts = (raw.hosts as Record<string, unknown>[]).map((h) => (h.simulated ? h : { ...h, sshHostKey: testHostKey(String(h.name)) }));
   return {
-    raw: { ...raw, sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nlab\n-----END OPENSSH PRIVATE KEY-----", artifacts: { etcd: { url: "http://172.31.250.1:8080/artifacts/etcd.tar.gz", sha256: "c".repeat(64) } } },
+    raw: { ...raw, hosts, sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nlab\n-----END OPENSSH PRIVATE KEY-----", artifacts: { etcd: { url: "http://172.31.250.1:8080/artifacts/etcd.tar.gz", sha256: "c".repeat(64) } } },
     secretKeys: [...new Set([...secretKeys, "sshPrivateKey"])],
   };
 }

@@ -1,6 +1,7 @@
 // The host-step graph of the lab stack under mocks: what runs before what, and which steps a config change re-runs.
 import { installMocks, RecordedResource, runStack } from "./stack-harness";
 import { labConfig as etcdLabConfig } from "./stack-config";
+import { testHostKey } from "../host-key";
 
 jest.setTimeout(60_000);
 
@@ -109,7 +110,7 @@ describe("lab stack step order", () => {
     raw.apps = [{ name: "hello", image: "hello:1", ports: [{ containerPort: 80 }], ingress: { host: "hello.local" } }];
     const ingressOf = (resources: Resources) => [...resources.values()].find((r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress")!.inputs.metadata.annotations;
     expect(ingressOf(await runStack(raw, secretKeys))).toEqual({ "pulumi.com/skipAwait": "true" });
-    raw.hosts = raw.hosts.map((h: any) => (h.roles.includes("edge") ? { ...h, simulated: false } : h));
+    raw.hosts = raw.hosts.map((h: any) => (h.roles.includes("edge") ? { ...h, simulated: false, sshHostKey: testHostKey(h.name) } : h));
     raw.artifacts.kubernetesNode = { url: "http://172.31.250.1:8080/artifacts/kubernetes-node.tar.gz", sha256: "a".repeat(64) };
     expect(ingressOf(await runStack(raw, secretKeys))).toBeUndefined();
   });
@@ -126,6 +127,13 @@ describe("lab stack step order", () => {
     // No SSH step ever reaches a simulated host.
     const simulated = ["172.31.250.21", "172.31.250.22", "172.31.250.31"];
     [...baseline.values()].filter((r) => r.type.startsWith("command:remote")).forEach((r) => expect(simulated).not.toContain(r.inputs.connection.host));
+  });
+
+  test("every SSH step pins its own host's SSH key", () => {
+    const keyOf = new Map(["lab1", "lab2", "lab3"].map((name, i) => [`172.31.250.1${i + 1}`, testHostKey(name)]));
+    const remote = [...baseline.values()].filter((r) => r.type.startsWith("command:remote"));
+    expect(remote.length).toBeGreaterThan(20);
+    remote.forEach((r) => expect([r.name, r.inputs.connection.hostKey]).toEqual([r.name, keyOf.get(r.inputs.connection.host)]));
   });
 
   test("CoreDNS serves on network.clusterDnsIp; the API load balancer checks /readyz", () => {

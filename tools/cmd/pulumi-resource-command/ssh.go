@@ -86,15 +86,42 @@ func (c *connection) clientConfig() (*ssh.ClientConfig, error) {
 	if len(auth) == 0 {
 		return nil, errors.New("connection needs a privateKey, a password or an SSH agent")
 	}
-	hostKeyCB := ssh.InsecureIgnoreHostKey() // upstream: no hostKey means "don't verify"
-	if c.HostKey != "" {
-		pk, _, _, _, err := ssh.ParseAuthorizedKey([]byte(c.HostKey))
+	cfg := &ssh.ClientConfig{User: user, Auth: auth, HostKeyCallback: ssh.InsecureIgnoreHostKey(), Timeout: c.dialTimeout()}
+	if c.HostKey != "" { // upstream: no hostKey means "don't verify"
+		pinned, _, _, _, err := ssh.ParseAuthorizedKey([]byte(c.HostKey))
 		if err != nil {
 			return nil, fmt.Errorf("could not parse connection.hostKey: %w", err)
 		}
-		hostKeyCB = ssh.FixedHostKey(pk)
+		cfg.HostKeyCallback = pinnedHostKey(pinned)
+		// Ask for the pinned key's type: a host with several keys would otherwise offer the one the client likes best.
+		cfg.HostKeyAlgorithms = []string{pinned.Type()}
+		if pinned.Type() == ssh.KeyAlgoRSA {
+			cfg.HostKeyAlgorithms = []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA}
+		}
 	}
-	return &ssh.ClientConfig{User: user, Auth: auth, HostKeyCallback: hostKeyCB, Timeout: c.dialTimeout()}, nil
+	return cfg, nil
+}
+
+// hostKeyMismatchError: the host answered with another key than the pinned one. The handshake stops there, before
+// authentication and before any command or stdin is sent, and dialing is not retried.
+type hostKeyMismatchError struct {
+	addr, offered, pinned string
+}
+
+func (e *hostKeyMismatchError) Error() string {
+	return fmt.Sprintf("host key mismatch: %s answered with %s, not the pinned %s; nothing was sent to it. "+
+		"If the host was reinstalled, check its new key on its console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and pin that one",
+		e.addr, e.offered, e.pinned)
+}
+
+func pinnedHostKey(pinned ssh.PublicKey) ssh.HostKeyCallback {
+	return func(hostname string, _ net.Addr, key ssh.PublicKey) error {
+		if bytes.Equal(key.Marshal(), pinned.Marshal()) {
+			return nil
+		}
+		return &hostKeyMismatchError{addr: hostname,
+			offered: key.Type() + " " + ssh.FingerprintSHA256(key), pinned: pinned.Type() + " " + ssh.FingerprintSHA256(pinned)}
+	}
 }
 
 // dialFunc opens the TCP stream to the target (directly, or through a bastion).
@@ -127,6 +154,13 @@ func dialSSH(ctx context.Context, c *connection, logf func(string)) (*ssh.Client
 				go func() { _ = client.Wait(); _ = proxy.Close() }()
 			}
 			return client, nil
+		}
+		var mismatch *hostKeyMismatchError
+		if errors.As(err, &mismatch) {
+			if proxy != nil {
+				_ = proxy.Close()
+			}
+			return nil, fmt.Errorf("ssh %s@%s: %w", cfg.User, c.addr(), mismatch)
 		}
 		if ctx.Err() != nil || (limit >= 0 && attempt >= max(limit, 1)) {
 			if proxy != nil {

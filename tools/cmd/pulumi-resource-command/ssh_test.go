@@ -22,7 +22,8 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-func testServer(t *testing.T) (port int, clientKey string) {
+// testServer returns its port, a client key it accepts and its own host key (authorized_keys format).
+func testServer(t *testing.T) (port int, clientKey, hostKey string) {
 	t.Helper()
 	_, hostPriv, _ := ed25519.GenerateKey(rand.Reader)
 	hostSigner, _ := ssh.NewSignerFromKey(hostPriv)
@@ -53,7 +54,7 @@ func testServer(t *testing.T) (port int, clientKey string) {
 			go serveConn(c, cfg)
 		}
 	}()
-	return l.Addr().(*net.TCPAddr).Port, string(pem.EncodeToMemory(block))
+	return l.Addr().(*net.TCPAddr).Port, string(pem.EncodeToMemory(block)), string(ssh.MarshalAuthorizedKey(hostSigner.PublicKey()))
 }
 
 func serveConn(c net.Conn, cfg *ssh.ServerConfig) {
@@ -95,7 +96,7 @@ func serveConn(c net.Conn, cfg *ssh.ServerConfig) {
 }
 
 func TestRemoteCommandOverSSH(t *testing.T) {
-	port, key := testServer(t)
+	port, key, _ := testServer(t)
 	p := newProvider(nil)
 	conn := &connection{Host: "127.0.0.1", Port: port, PrivateKey: key}
 	stdin := "in"
@@ -135,7 +136,7 @@ func TestRemoteCommandOverSSH(t *testing.T) {
 }
 
 func TestCopyToRemoteOverSSH(t *testing.T) {
-	port, key := testServer(t)
+	port, key, _ := testServer(t)
 	client, err := dialSSH(context.Background(), &connection{Host: "127.0.0.1", Port: port, PrivateKey: key}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -195,4 +196,39 @@ func mustArchive(t *testing.T, dir string) *archive.Archive {
 		t.Fatal(err)
 	}
 	return a
+}
+
+func TestPinnedHostKey(t *testing.T) {
+	port, key, hostKey := testServer(t)
+	p := newProvider(nil)
+	limit := 5
+	conn := &connection{Host: "127.0.0.1", Port: port, PrivateKey: key, HostKey: hostKey, DialErrorLimit: &limit}
+	res, err := p.execute(context.Background(), "", tRemoteCommand, &commandArgs{Connection: conn}, "echo pinned", nil, secrecy{})
+	if err != nil || res.Stdout != "pinned" {
+		t.Fatalf("the pinned key is accepted: stdout=%q err=%v", res.Stdout, err)
+	}
+
+	otherPub, _, _ := ed25519.GenerateKey(rand.Reader)
+	other, _ := ssh.NewPublicKey(otherPub)
+	conn.HostKey = string(ssh.MarshalAuthorizedKey(other))
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "ran")
+	stdin := "secret"
+	_, err = p.execute(context.Background(), "", tRemoteCommand, &commandArgs{Connection: conn, Stdin: &stdin}, "cat > "+marker, nil, secrecy{})
+	if err == nil {
+		t.Fatal("another host key is refused")
+	}
+	var retries []string
+	if _, dialErr := dialSSH(context.Background(), conn, func(msg string) { retries = append(retries, msg) }); dialErr == nil || len(retries) != 0 {
+		t.Errorf("a host key mismatch fails at once, without retries: err=%v retries=%q", dialErr, retries)
+	}
+	host, _, _, _, _ := ssh.ParseAuthorizedKey([]byte(hostKey))
+	for _, want := range []string{"host key mismatch", "127.0.0.1", ssh.FingerprintSHA256(host), ssh.FingerprintSHA256(other), "nothing was sent"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if _, statErr := os.Stat(marker); statErr == nil {
+		t.Error("the command ran on a host with another key")
+	}
 }
