@@ -1,0 +1,198 @@
+/** The typed cluster specification that every component is built from. */
+import * as pulumi from "@pulumi/pulumi";
+import type { CephRbdSpec } from "./ceph-rbd";
+import type { TraefikSpec } from "./traefik";
+import type { WebAppSpec } from "./webapp";
+
+/** The port every kube-apiserver serves on, and that the API load balancer forwards. */
+export const API_SERVER_PORT = 6443;
+
+/** Every role a host can carry. */
+export const ROLES = ["etcd", "master", "lb", "worker", "edge"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** A Kubernetes node taint. */
+export interface Taint {
+  readonly key: string;
+  readonly value?: string;
+  readonly effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+}
+
+/** One server reachable over SSH. */
+export interface HostSpec {
+  /** DNS-1123 label; also the Kubernetes node name. */
+  readonly name: string;
+  /** IPv4 address inside `network.hostCidr`. */
+  readonly address: string;
+  readonly sshPort: number;
+  readonly sshUser: string;
+  /**
+   * The host's own SSH public key, as one line of `/etc/ssh/ssh_host_ed25519_key.pub` (`ssh-ed25519 AAAA...`). Every
+   * step checks it before it authenticates or sends anything; a host that answers with another key fails the step.
+   * Set on every host that is not simulated.
+   */
+  readonly sshHostKey?: string;
+  readonly roles: readonly Role[];
+  readonly labels: Readonly<Record<string, string>>;
+  readonly taints: readonly Taint[];
+  /**
+   * A node simulated by kwok (workers and edge nodes only): it becomes a Node object that kwok keeps Ready, and no
+   * SSH step ever reaches its address. @default false
+   */
+  readonly simulated?: boolean;
+}
+
+/** An inclusive port range. */
+export interface PortRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Address plan of the cluster; the networks must not overlap each other. */
+export interface NetworkPlan {
+  /** The network the hosts live in; VIPs come from it too. */
+  readonly hostCidr: string;
+  /** Pod network (flannel); each node gets a `/nodeSubnetLength` slice of it. */
+  readonly podCidr: string;
+  readonly nodeSubnetLength: number;
+  /** Service ClusterIP network. */
+  readonly serviceCidr: string;
+  /** The CoreDNS ClusterIP; inside `serviceCidr`. */
+  readonly clusterDnsIp: string;
+  readonly clusterDomain: string;
+  readonly nodePortRange: PortRange;
+}
+
+/** A HAProxy + keepalived pair that serves a VIP. */
+/**
+ * How a load balancer whose host comes back takes its VIP back. Every move resets the TCP connections held through
+ * the VIP, so the default never moves it a second time: "never" (keepalived nopreempt; the VIP stays until the next
+ * failure), "immediate" (preempt at once), or a number of seconds from 1 to 1000 (preempt_delay: the recovered host
+ * waits that long after keepalived starts before it takes the VIP back).
+ */
+export type Failback = "never" | "immediate" | number;
+
+export interface LoadBalancerSpec {
+  /** DNS-1123 label, unique among load balancers. */
+  readonly name: string;
+  /** The virtual IP; inside `network.hostCidr` and no host's address. */
+  readonly vip: string;
+  /** keepalived virtual_router_id, 1-255, unique among load balancers. */
+  readonly virtualRouterId: number;
+  /** The role of the hosts that carry haproxy and keepalived. */
+  readonly hostRole: Role;
+  /** The role of the hosts haproxy forwards to. */
+  readonly backendRole: Role;
+  /** TCP ports forwarded from the VIP to the same port on every backend. */
+  readonly ports: readonly number[];
+  /** What a recovered higher-priority host does with the VIP (keepalived preemption); see {@link Failback}. */
+  readonly failback: Failback;
+}
+
+/** Where a binary comes from: exactly one of `path` (uploaded from this machine) or `url` (downloaded by the host). */
+export interface ArtifactSpec {
+  readonly path?: string;
+  readonly url?: string;
+  /** Lower-case hex sha256 of the file; always verified on the host. */
+  readonly sha256: string;
+}
+
+/** Certificate settings. */
+export interface PkiSpec {
+  readonly validityDays: number;
+  /** Preview warns when a certificate expires within this many days. */
+  readonly expiryWarningDays: number;
+}
+
+/** etcd tunables and backups. */
+export interface EtcdSpec {
+  readonly heartbeatIntervalMs: number;
+  readonly electionTimeoutMs: number;
+  readonly snapshotCount: number;
+  readonly quotaBackendBytes: number;
+  readonly backupIntervalMinutes: number;
+  /** Snapshots kept per member. */
+  readonly backupRetention: number;
+  readonly backupDirectory: string;
+}
+
+/** Settings of the control plane daemons (HaControlPlane). */
+export interface KubernetesSpec {
+  /** Extra kube-apiserver flags, name (without --) to value; they override the flags onprem-k8s sets. A change rolls the masters. */
+  readonly apiServerExtraArgs: Readonly<Record<string, string>>;
+  /** Extra kube-controller-manager flags, as above. */
+  readonly controllerManagerExtraArgs: Readonly<Record<string, string>>;
+  /** Extra kube-scheduler flags, as above. */
+  readonly schedulerExtraArgs: Readonly<Record<string, string>>;
+}
+
+/** The cluster addons from config. */
+export interface AddonsConfig {
+  readonly traefik?: TraefikSpec;
+  /** The Ceph RBD class; its keys are in the secret config keys cephAdminKey and cephUserKey. */
+  readonly ceph?: CephRbdSpec;
+}
+
+/** One app from config: the chart spec plus the config keys that hold its secrets. */
+export interface AppConfig {
+  readonly spec: WebAppSpec;
+  /** Environment variable name to the secret config key that holds its value. */
+  readonly secretEnvKeys: Readonly<Record<string, string>>;
+  /** A private registry login whose password is in the secret config key `passwordKey`. */
+  readonly registry?: { readonly server: string; readonly username: string; readonly passwordKey: string; readonly secretName?: string };
+}
+
+/** The whole validated stack configuration. */
+export interface ClusterSpec {
+  readonly clusterName: string;
+  readonly hosts: readonly HostSpec[];
+  /** The SSH private key for every host (a Pulumi secret). */
+  readonly sshPrivateKey: pulumi.Output<string>;
+  readonly network: NetworkPlan;
+  readonly loadBalancers: readonly LoadBalancerSpec[];
+  /** VRRP authentication shared by the load balancers (a Pulumi secret, at most 8 characters). */
+  readonly loadBalancerAuthPassword: pulumi.Output<string>;
+  readonly etcd: EtcdSpec;
+  /** The value of a secret config key (validated to exist), as a Pulumi secret. */
+  readonly secretValue: (key: string) => pulumi.Output<string>;
+  /** Admin kubeconfig for the Kubernetes provider of a stack whose control plane is not its own (no `artifacts.kubernetes`). */
+  readonly kubeconfig?: pulumi.Output<string>;
+  /** base64 of the 32-byte key that encrypts Secrets in etcd (a Pulumi secret); set when the stack has a control plane. */
+  readonly secretsEncryptionKey?: pulumi.Output<string>;
+  /** Control plane daemon settings. */
+  readonly kubernetes: KubernetesSpec;
+  readonly versions: Readonly<Record<string, string>>;
+  /**
+   * Releases by name: `etcd`; `kubernetes` (kubernetes-server; the stack then runs its own control plane);
+   * `kubernetesNode` (kubelet and kube-proxy; needed with real worker or edge hosts and `kubernetes`); `kwok`
+   * (simulated nodes); optional `containerd` and `cniPlugins` for real nodes whose hosts do not run containerd already.
+   */
+  readonly artifacts: Readonly<Record<string, ArtifactSpec>>;
+  /** An apt source line for haproxy and keepalived, or undefined to use the hosts' own sources. */
+  readonly aptSource?: string;
+  readonly pki: PkiSpec;
+  /** Cluster addons. */
+  readonly addons: AddonsConfig;
+  /** The business apps, each a WebApp spec with its secrets named by config key. */
+  readonly apps: readonly AppConfig[];
+}
+
+/** True when the stack installs the control plane itself: it has masters and the `kubernetes` server artifact. */
+export function hasControlPlane(spec: Pick<ClusterSpec, "hosts" | "artifacts">): boolean {
+  return spec.artifacts.kubernetes !== undefined && spec.hosts.some((h) => h.roles.includes("master"));
+}
+
+/** Hosts that kwok simulates, in config order. */
+export function simulatedHosts(spec: Pick<ClusterSpec, "hosts">): HostSpec[] {
+  return spec.hosts.filter((h) => h.simulated === true);
+}
+
+/** Worker and edge hosts that are real servers (not simulated), in config order: NodeBootstrap makes them nodes. */
+export function realNodeHosts(spec: Pick<ClusterSpec, "hosts">): HostSpec[] {
+  return spec.hosts.filter((h) => h.simulated !== true && (h.roles.includes("worker") || h.roles.includes("edge")));
+}
+
+/** Hosts that carry a role, in config order. */
+export function hostsWithRole(spec: Pick<ClusterSpec, "hosts">, role: Role): HostSpec[] {
+  return spec.hosts.filter((h) => h.roles.includes(role));
+}

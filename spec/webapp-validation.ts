@@ -1,0 +1,155 @@
+import { checkDnsLabel, checkDnsSubdomain, checkImageReference, checkLabelKey, checkLabelValue, checkPort } from "./names";
+import { ProbeSpec } from "./pod";
+import { servicePortsOf, WebAppSpec } from "./webapp";
+
+/** Node ports the API server accepts (its `--service-node-port-range`). */
+export interface NodePortRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+export const defaultNodePortRange: NodePortRange = { min: 30000, max: 32767 };
+
+const envVarName = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function checkCount(field: string, count: number | undefined): string | undefined {
+  if (count === undefined || (Number.isInteger(count) && count >= 0)) return undefined;
+  return count < 0
+    ? `${field}: ${count} is negative; use 0 or more.`
+    : `${field}: ${count} is not a whole number; use an integer of 0 or more.`;
+}
+
+function probeProblems(field: string, probe: ProbeSpec | undefined): (string | undefined)[] {
+  if (!probe) return [];
+  if ("http" in probe) return [checkPort(`${field}.http.port`, probe.http.port)];
+  if ("tcp" in probe) return [checkPort(`${field}.tcp.port`, probe.tcp.port)];
+  return [probe.exec.command.length === 0 ? `${field}.exec.command: empty; give the command to run.` : undefined];
+}
+
+function nameProblems(spec: WebAppSpec): (string | undefined)[] {
+  return [
+    checkDnsLabel("name", spec.name),
+    spec.namespace === undefined ? undefined : checkDnsLabel("namespace", spec.namespace),
+    spec.service?.name === undefined ? undefined : checkDnsLabel("service.name", spec.service.name),
+    spec.configFiles?.configMapName === undefined
+      ? undefined
+      : checkDnsSubdomain("configFiles.configMapName", spec.configFiles.configMapName),
+    spec.persistentVolume?.claimName === undefined
+      ? undefined
+      : checkDnsSubdomain("persistentVolume.claimName", spec.persistentVolume.claimName),
+    spec.ingress?.tls === undefined ? undefined : checkDnsSubdomain("ingress.tls.secretName", spec.ingress.tls.secretName),
+    ...(spec.imagePullSecrets ?? []).map((name, i) => checkDnsSubdomain(`imagePullSecrets[${i}]`, name)),
+    checkImageReference("image", spec.image),
+    spec.canary === undefined ? undefined : checkImageReference("canary.image", spec.canary.image),
+    ...Object.entries(spec.nodeSelector ?? {}).flatMap(([key, value]) => [
+      checkLabelKey(`nodeSelector.${key}`, key),
+      checkLabelValue(`nodeSelector.${key}`, value),
+    ]),
+  ];
+}
+
+function portProblems(spec: WebAppSpec, range: NodePortRange): (string | undefined)[] {
+  const problems: (string | undefined)[] = [];
+  if (spec.ports.length === 0) problems.push("ports: empty; give at least one container port.");
+  spec.ports.forEach((port, i) => {
+    problems.push(checkPort(`ports[${i}].containerPort`, port.containerPort));
+    if (port.hostPort !== undefined) problems.push(checkPort(`ports[${i}].hostPort`, port.hostPort));
+  });
+  const isNodePort = spec.service?.type === "NodePort";
+  (spec.service?.ports ?? []).forEach((port, i) => {
+    const field = `service.ports[${i}]`;
+    problems.push(checkPort(`${field}.port`, port.port));
+    if (port.targetPort !== undefined) problems.push(checkPort(`${field}.targetPort`, port.targetPort));
+    if (port.nodePort === undefined) return;
+    if (!isNodePort) {
+      problems.push(`${field}.nodePort: set, but service.type is not "NodePort"; set service.type to "NodePort" or drop nodePort.`);
+    } else if (!Number.isInteger(port.nodePort) || port.nodePort < range.min || port.nodePort > range.max) {
+      problems.push(
+        `${field}.nodePort: ${port.nodePort} is outside the node port range ${range.min}-${range.max}; ` +
+          `use a port in that range or change nodePortRange to match the API server.`,
+      );
+    }
+  });
+  if (spec.ingress?.servicePort !== undefined && !servicePortsOf(spec).some((p) => p.port === spec.ingress!.servicePort)) {
+    problems.push(`ingress.servicePort: ${spec.ingress.servicePort} is not a port of the Service; use one of service.ports.`);
+  }
+  problems.push(
+    ...probeProblems("livenessProbe", spec.livenessProbe),
+    ...probeProblems("readinessProbe", spec.readinessProbe),
+    ...probeProblems("startupProbe", spec.startupProbe),
+  );
+  return problems;
+}
+
+function configProblems(spec: WebAppSpec): (string | undefined)[] {
+  const files = spec.configFiles;
+  if (!files) return [];
+  const missing = (field: string, key: string) =>
+    key in files.files ? undefined : `${field}: "${key}" is not a key of configFiles.files; add the file or fix the key.`;
+  return files.mounts.flatMap((mount, i) =>
+    mount.style === "subPath"
+      ? [missing(`configFiles.mounts[${i}].key`, mount.key)]
+      : mount.items.map((item, j) => missing(`configFiles.mounts[${i}].items[${j}].key`, item.key)),
+  );
+}
+
+function routingProblems(spec: WebAppSpec): (string | undefined)[] {
+  const problems: (string | undefined)[] = [];
+  if (spec.ingress?.tls && !spec.ingress.host) {
+    problems.push("ingress.tls: TLS needs a host name; set ingress.host to the name on the certificate.");
+  }
+  const canary = spec.canary;
+  if (canary) {
+    problems.push(checkCount("canary.replicas", canary.replicas));
+    if (!spec.ingress?.host) problems.push("canary: routing a canary needs ingress.host; set ingress.host.");
+    if (canary.routing === "weight" && (canary.weight === undefined || !(canary.weight >= 0 && canary.weight <= 100))) {
+      problems.push(`canary.weight: ${canary.weight} is not a percentage; use a number from 0 to 100.`);
+    }
+  }
+  return problems;
+}
+
+function workloadProblems(spec: WebAppSpec): (string | undefined)[] {
+  const problems: (string | undefined)[] = [checkCount("replicas", spec.replicas)];
+  (spec.envFrom ?? []).forEach((source, i) => {
+    if ((source.configMap === undefined) === (source.secret === undefined)) {
+      problems.push(`envFrom[${i}]: give exactly one of configMap and secret.`);
+    }
+  });
+  for (const name of Object.keys(spec.env ?? {})) {
+    if (!envVarName.test(name)) problems.push(`env.${name}: not a valid variable name; use letters, digits and '_'.`);
+  }
+  const scaling = spec.autoscaling;
+  if (scaling) {
+    const min = scaling.minReplicas ?? 1;
+    if (!(Number.isInteger(min) && min >= 1 && scaling.maxReplicas >= min)) {
+      problems.push(`autoscaling: needs 1 <= minReplicas <= maxReplicas (got ${min} and ${scaling.maxReplicas}).`);
+    }
+    if (!spec.resources?.requests?.cpu) {
+      problems.push("autoscaling: a CPU target needs resources.requests.cpu; set it.");
+    }
+  }
+  const budget = spec.podDisruptionBudget;
+  if (budget && (budget.minAvailable === undefined) === (budget.maxUnavailable === undefined)) {
+    problems.push("podDisruptionBudget: give exactly one of minAvailable and maxUnavailable.");
+  }
+  return problems;
+}
+
+/** Every problem of a WebApp spec, one line each, naming the field and the fix. */
+export function webAppSpecProblems(spec: WebAppSpec, nodePortRange: NodePortRange = defaultNodePortRange): string[] {
+  return [
+    ...nameProblems(spec),
+    ...portProblems(spec, nodePortRange),
+    ...configProblems(spec),
+    ...routingProblems(spec),
+    ...workloadProblems(spec),
+  ].filter((problem): problem is string => problem !== undefined);
+}
+
+/** Checks names of sensitive env vars, whose values live outside the spec. */
+export function secretEnvNameProblems(names: readonly string[]): string[] {
+  return names
+    .filter((name) => !envVarName.test(name))
+    .map((name) => `secretEnv.${name}: not a valid variable name; use letters, digits and '_'.`);
+}
