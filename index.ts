@@ -1,7 +1,9 @@
 // The stack: read and validate the config, then wire the components. No logic lives here.
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { cidrHost, hasControlPlane, hasWorkloads, hostsWithRole, loadClusterSpec, parseCidr, realNodeHosts, simulatedHosts } from "./config";
+import { hasWorkloads, loadClusterSpec } from "./config";
+import { cidrHost, parseCidr } from "./spec/cidr";
+import { hasControlPlane, hostsWithRole, realNodeHosts, simulatedHosts } from "./spec/cluster";
 import { apiLoadBalancer, edgeLoadBalancer } from "./config/parse-kubernetes";
 import { ClusterPki, ClusterPreflight, ClusterWorkloads, CoreDns, EtcdCluster, Flannel, HaControlPlane, KWOK_USER, LoadBalancerPair, NodeBootstrap, NodePool } from "./components";
 import { API_SERVER_AGENT_PORT } from "./components/host/control-plane-scripts";

@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { cephRbdDefaults, cephRbdManifests, CephRbdSpec } from "./charts/ceph-csi-chart";
-import { checkDnsLabel, checkDnsSubdomain } from "./charts/names";
+import { cephRbdDefaults, cephRbdManifests } from "./charts/ceph-csi-chart";
+import { CephRbdSpec } from "../spec/ceph-rbd";
+import { checkDnsLabel, checkDnsSubdomain } from "../spec/names";
 import { dependsOnList, plainSecretProblems, registerObjects } from "./k8s-objects";
 
 /**

@@ -1,7 +1,7 @@
 /** Checks every etcd and master host for another cluster before the stack touches any member or daemon. */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { HostSpec } from "../config/spec";
+import { HostSpec } from "../spec/cluster";
 import { hostStep } from "./host/connection";
 import { renderPreflight } from "./host/preflight-script";
 

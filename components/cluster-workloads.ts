@@ -1,8 +1,7 @@
 /** The Kubernetes side of a stack: the addons (Traefik, Ceph RBD) and the business apps, through one provider. */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { AddonsConfig, AppConfig } from "../config";
-import { PortRange } from "../config/spec";
+import type { AddonsConfig, AppConfig, PortRange } from "../spec/cluster";
 import { TraefikIngress } from "./traefik-ingress";
 import { CephStorageClass } from "./ceph-storage-class";
 import { WebApp } from "./webapp";

@@ -1,7 +1,7 @@
 /** A TLS etcd cluster on SSH hosts: binaries, certificates, config, a health gate, rolling changes and snapshot backups. */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { ArtifactSpec, HostSpec } from "../config/spec";
+import { ArtifactSpec, HostSpec } from "../spec/cluster";
 import { HostArtifact } from "./host-artifact";
 import { hostStep } from "./host/connection";
 import { ETCD_MEMBER_SECRETS, EtcdBackupArgs, EtcdSettings, etcdClusterToken, renderEtcdBackup, renderEtcdClusterHealth, renderEtcdMember, renderEtcdMemberRemove } from "./host/etcd-scripts";

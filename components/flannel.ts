@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { parseCidr, splitsIntoNodeSubnets } from "../config/cidr";
+import { parseCidr, splitsIntoNodeSubnets } from "../spec/cidr";
 import { ManifestObject } from "./charts/chart-app";
 import { CNI_CONFLIST, FLANNEL_CNI_CONF } from "./host/node-scripts";
 import { dependsOnList, registerObjects } from "./k8s-objects";

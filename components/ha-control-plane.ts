@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { API_SERVER_PORT, ArtifactSpec, HostSpec, NetworkPlan } from "../config/spec";
+import { API_SERVER_PORT, ArtifactSpec, HostSpec, NetworkPlan } from "../spec/cluster";
 import { HostArtifact } from "./host-artifact";
 import { hostStep } from "./host/connection";
 import {

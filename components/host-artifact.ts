@@ -1,7 +1,7 @@
 /** Puts a binary artifact on one host: uploaded from a local path or downloaded from a mirror, always checksummed. */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { ArtifactSpec, HostSpec } from "../config/spec";
+import { ArtifactSpec, HostSpec } from "../spec/cluster";
 import { hostStep, sshConnection } from "./host/connection";
 import { ARTIFACT_CACHE, renderArtifactInstall, renderArtifactRemove, stagedPath } from "./host/artifact-script";
 import { script } from "./host/bash";

@@ -1,6 +1,6 @@
 /** A VIP served by HAProxy (TCP, health-checked backends) and keepalived (VRRP) on two or more hosts. */
 import * as pulumi from "@pulumi/pulumi";
-import { Failback, HostSpec } from "../config/spec";
+import { Failback, HostSpec } from "../spec/cluster";
 import { hostStep } from "./host/connection";
 import { VRRP_PASSWORD_SECRET, renderHaproxyConfig, renderKeepalivedConfig, renderLbConfig, renderLbPackages, renderLbRemove } from "./host/load-balancer-scripts";
 

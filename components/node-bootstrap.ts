@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
-import { ArtifactSpec, HostSpec, NetworkPlan } from "../config/spec";
+import { ArtifactSpec, HostSpec, NetworkPlan } from "../spec/cluster";
 import { CertKeyPair, NodeCerts } from "./cluster-pki";
 import { HostArtifact } from "./host-artifact";
 import { hostStep } from "./host/connection";

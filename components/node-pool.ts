@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
-import { ArtifactSpec, HostSpec } from "../config/spec";
+import { ArtifactSpec, HostSpec } from "../spec/cluster";
 import { HostArtifact } from "./host-artifact";
 import { hostStep } from "./host/connection";
 import { renderKubeconfig } from "./host/control-plane-scripts";

@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { checkDnsLabel, checkPort } from "./charts/names";
-import { traefikDefaults, traefikManifests, TraefikSecretShapes, TraefikSpec } from "./charts/traefik-chart";
+import { checkDnsLabel, checkPort } from "../spec/names";
+import { traefikDefaults, traefikManifests, TraefikSecretShapes } from "./charts/traefik-chart";
+import { TraefikSpec } from "../spec/traefik";
 import { dependsOnList, plainSecretProblems, registerObjects } from "./k8s-objects";
 
 /**

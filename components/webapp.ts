@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { checkDnsSubdomain } from "./charts/names";
+import { checkDnsSubdomain } from "../spec/names";
 import { webAppManifests } from "./charts/webapp-chart";
-import { namespaceOf, serviceNameOf, WebAppSecretShapes, WebAppSpec } from "./charts/webapp-spec";
-import { NodePortRange, secretEnvNameProblems, webAppSpecProblems } from "./charts/webapp-validation";
+import { namespaceOf, serviceNameOf, WebAppSecretShapes, WebAppSpec } from "../spec/webapp";
+import { NodePortRange, secretEnvNameProblems, webAppSpecProblems } from "../spec/webapp-validation";
 import { dependsOnList, plainSecretProblems, registerObjects } from "./k8s-objects";
 
 /** Credentials of a private image registry, turned into a `kubernetes.io/dockerconfigjson` Secret. */

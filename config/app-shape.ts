@@ -1,4 +1,4 @@
-/** The shape of one `apps[]` entry in config: every field of WebAppSpec (components/charts/webapp-spec.ts). */
+/** The shape of one `apps[]` entry in config: every field of WebAppSpec (spec/webapp.ts). */
 import { ObjectShape, Shape } from "./shape";
 
 const object = (fields: Record<string, Shape>, required: readonly string[] = [], exactlyOne?: readonly string[]): ObjectShape => ({ fields, required, exactlyOne });

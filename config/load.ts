@@ -1,6 +1,6 @@
 /** Reads the stack config through the Pulumi runtime and validates it before any resource is registered. */
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterSpec, hasControlPlane } from "./spec";
+import { ClusterSpec, hasControlPlane } from "../spec/cluster";
 import { ConfigError } from "./problems";
 import { validateClusterConfig } from "./validate";
 

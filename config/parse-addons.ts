@@ -1,13 +1,8 @@
 /** Parses the cluster addons: `traefik` (ingress on the edge nodes) and `ceph` (the RBD StorageClass). */
-import type { TraefikSpec } from "../components/charts/traefik-chart";
-import type { CephRbdSpec } from "../components/charts/ceph-csi-chart";
+import type { TraefikSpec } from "../spec/traefik";
+import type { CephRbdSpec } from "../spec/ceph-rbd";
+import { AddonsConfig } from "../spec/cluster";
 import { Problems, isRecord } from "./problems";
-
-export interface AddonsConfig {
-  readonly traefik?: TraefikSpec;
-  /** The Ceph RBD class; its keys are in the secret config keys cephAdminKey and cephUserKey. */
-  readonly ceph?: CephRbdSpec;
-}
 
 export const CEPH_SECRET_KEYS = ["cephAdminKey", "cephUserKey"] as const;
 

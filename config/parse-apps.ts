@@ -1,22 +1,13 @@
 /**
- * Parses `apps`: each entry is a WebApp spec (components/charts/webapp-spec.ts) whose sensitive values are
+ * Parses `apps`: each entry is a WebApp spec (spec/webapp.ts) whose sensitive values are
  * referred to by the name of a secret config key, never given inline.
  */
-import { WebAppSpec } from "../components/charts/webapp-spec";
-import { webAppSpecProblems } from "../components/charts/webapp-validation";
+import { WebAppSpec } from "../spec/webapp";
+import { webAppSpecProblems } from "../spec/webapp-validation";
 import { APP_SHAPE, PROBE_KINDS } from "./app-shape";
 import { checkShape } from "./shape";
-import { PortRange } from "./spec";
+import { AppConfig, PortRange } from "../spec/cluster";
 import { Problems, isRecord } from "./problems";
-
-/** One app from config: the chart spec plus the config keys that hold its secrets. */
-export interface AppConfig {
-  readonly spec: WebAppSpec;
-  /** Environment variable name to the secret config key that holds its value. */
-  readonly secretEnvKeys: Readonly<Record<string, string>>;
-  /** A private registry login whose password is in the secret config key `passwordKey`. */
-  readonly registry?: { readonly server: string; readonly username: string; readonly passwordKey: string; readonly secretName?: string };
-}
 
 export function parseApps(raw: unknown, key: string, nodePortRange: PortRange, secretKeys: ReadonlySet<string>, problems: Problems): AppConfig[] {
   if (raw === undefined) return [];

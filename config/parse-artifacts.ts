@@ -1,5 +1,5 @@
 /** Parses `artifacts` (binaries uploaded from a path or downloaded from a mirror) and `versions`. */
-import { ArtifactSpec } from "./spec";
+import { ArtifactSpec } from "../spec/cluster";
 import { Problems, isRecord } from "./problems";
 import { unknownNameFix } from "./shape";
 

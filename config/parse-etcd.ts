@@ -1,5 +1,5 @@
 /** Parses `etcd`: tunables that roll the members when changed, and the snapshot backups. */
-import { EtcdSpec } from "./spec";
+import { EtcdSpec } from "../spec/cluster";
 import { Problems, isRecord } from "./problems";
 
 const DEFAULTS: EtcdSpec = {

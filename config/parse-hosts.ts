@@ -1,8 +1,8 @@
 /** Parses `hosts`: names, addresses, SSH settings, roles, labels and taints. */
-import { HostSpec, ROLES, Role, Taint } from "./spec";
-import { checkLabelKey, checkLabelValue } from "../components/charts/names";
+import { HostSpec, ROLES, Role, Taint } from "../spec/cluster";
+import { checkLabelKey, checkLabelValue } from "../spec/names";
 import { Problems, isDns1123Label, isPort, isRecord } from "./problems";
-import { parseIpv4 } from "./cidr";
+import { parseIpv4 } from "../spec/cidr";
 import { unknownNameFix } from "./shape";
 
 const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;

@@ -3,7 +3,7 @@
  * needs: the Secrets encryption key, an API endpoint for several masters, the node release for real worker and edge
  * hosts, and what simulated (kwok) nodes need.
  */
-import { API_SERVER_PORT, ArtifactSpec, HostSpec, KubernetesSpec, LoadBalancerSpec, realNodeHosts } from "./spec";
+import { API_SERVER_PORT, ArtifactSpec, HostSpec, KubernetesSpec, LoadBalancerSpec, realNodeHosts } from "../spec/cluster";
 import { Problems, isRecord } from "./problems";
 
 const EXTRA_ARGS = ["apiServerExtraArgs", "controllerManagerExtraArgs", "schedulerExtraArgs"] as const;

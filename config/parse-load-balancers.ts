@@ -1,7 +1,7 @@
 /** Parses `loadBalancers`: each a VIP served by keepalived + HAProxy on the hosts of one role. */
-import { Failback, HostSpec, LoadBalancerSpec, NetworkPlan, ROLES, Role } from "./spec";
+import { Failback, HostSpec, LoadBalancerSpec, NetworkPlan, ROLES, Role } from "../spec/cluster";
 import { Problems, isDns1123Label, isPort, isRecord } from "./problems";
-import { cidrContains, parseCidr, parseIpv4 } from "./cidr";
+import { cidrContains, parseCidr, parseIpv4 } from "../spec/cidr";
 
 export function parseLoadBalancers(raw: unknown, key: string, hosts: readonly HostSpec[], network: NetworkPlan | undefined, problems: Problems): LoadBalancerSpec[] {
   if (raw === undefined) return [];

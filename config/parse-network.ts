@@ -1,7 +1,7 @@
 /** Parses `network` and checks the address plan: no overlaps, DNS IP in the service network, a sane NodePort range. */
-import { API_SERVER_PORT, NetworkPlan, PortRange } from "./spec";
+import { API_SERVER_PORT, NetworkPlan, PortRange } from "../spec/cluster";
 import { Problems, isRecord } from "./problems";
-import { Ipv4Cidr, cidrContains, cidrsOverlap, parseCidr, parseIpv4, splitsIntoNodeSubnets } from "./cidr";
+import { Ipv4Cidr, cidrContains, cidrsOverlap, parseCidr, parseIpv4, splitsIntoNodeSubnets } from "../spec/cidr";
 
 /** Ports that control-plane and edge daemons listen on; a NodePort range must not include them. */
 export const RESERVED_PORTS: Readonly<Record<number, string>> = {

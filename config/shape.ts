@@ -1,7 +1,7 @@
 /**
  * Checks plain config JSON against a declared shape before anything reads it as a typed value: every field's type,
  * required fields, enumerations, and unknown fields (with the nearest known name as the fix). The typed checks
- * (components/charts/webapp-validation.ts) then see only well-typed values, so no input can crash them.
+ * (spec/webapp-validation.ts) then see only well-typed values, so no input can crash them.
  */
 import { Problems, isRecord } from "./problems";
 

@@ -1,5 +1,5 @@
 /** Turns raw stack config into a ClusterSpec, or the full list of problems with it. Pure: no Pulumi runtime needed. */
-import { ClusterSpec, HostSpec, PkiSpec, Role } from "./spec";
+import { ClusterSpec, HostSpec, PkiSpec, Role } from "../spec/cluster";
 import { Problems, isDns1123Label, isRecord } from "./problems";
 import { parseHosts } from "./parse-hosts";
 import { parseNetwork } from "./parse-network";
@@ -10,7 +10,7 @@ import { parseApps } from "./parse-apps";
 import { parseAddons } from "./parse-addons";
 import { checkControlPlane, edgeLoadBalancer, parseKubernetes } from "./parse-kubernetes";
 import { REQUIRED_SECRET_KEYS, checkPlainTextSecrets } from "./check-secrets";
-import { cidrContains, parseCidr, parseIpv4 } from "./cidr";
+import { cidrContains, parseCidr, parseIpv4 } from "../spec/cidr";
 import { CEPH_SECRET_KEYS } from "./parse-addons";
 import { unknownNameFix } from "./shape";
 

@@ -1,6 +1,6 @@
 import { ApiObject, Chart } from "cdk8s";
 import { traefikApiVersion } from "./traefik-crds";
-import { namespaceOf, servicePortsOf, WebAppSpec } from "./webapp-spec";
+import { namespaceOf, servicePortsOf, WebAppSpec } from "../../spec/webapp";
 
 /** Priorities make the header route win over the plain route for the same host and paths. */
 const stablePriority = 10;

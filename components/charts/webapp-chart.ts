@@ -4,7 +4,7 @@ import * as kplus from "cdk8s-plus-28";
 import { ManifestObject, newChart, renderChart } from "./chart-app";
 import { pinPodTemplate, schedule, toContainerProps } from "./pod-spec";
 import { addCanaryRoutes } from "./webapp-canary";
-import { namespaceOf, serviceNameOf, servicePortsOf, WebAppSecretShapes, WebAppSpec } from "./webapp-spec";
+import { namespaceOf, serviceNameOf, servicePortsOf, WebAppSecretShapes, WebAppSpec } from "../../spec/webapp";
 
 const kube = kplus.k8s;
 

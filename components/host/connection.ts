@@ -1,7 +1,7 @@
 /** How host steps reach a host: SSH with the stack's key (a secret), to the host's pinned host key only. */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { HostSpec } from "../../config/spec";
+import { HostSpec } from "../../spec/cluster";
 import { secretStdin } from "./bash";
 
 export function sshConnection(host: HostSpec, privateKey: pulumi.Input<string>): command.types.input.remote.ConnectionArgs {

@@ -4,7 +4,7 @@
  */
 import { createHash } from "crypto";
 import { APPLY_DAEMON_FUNCTION, FileSpec, READ_SECRETS, heredoc, putFiles, releaseComment, script, secretFile, shellQuote } from "./bash";
-import { API_SERVER_PORT } from "../../config/spec";
+import { API_SERVER_PORT } from "../../spec/cluster";
 
 export const K8S_DIR = "/etc/kubernetes";
 export const K8S_PKI = `${K8S_DIR}/pki`;

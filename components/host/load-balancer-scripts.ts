@@ -3,7 +3,7 @@
  * Several load balancers may share hosts: each owns one file in /etc/haproxy/conf.d and one in
  * /etc/keepalived/conf.d, beside a shared base written by the packages step.
  */
-import { Failback } from "../../config/spec";
+import { Failback } from "../../spec/cluster";
 import { READ_SECRETS, heredoc, script, shellQuote } from "./bash";
 
 export interface LbBackend {

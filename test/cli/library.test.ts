@@ -67,14 +67,14 @@ describe("the npm package", () => {
   });
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-  test("holds the compiled components and config with their types, the README and nothing else", () => {
+  test("holds the compiled components, spec and config with their types, the README and nothing else", () => {
     const files = run("tar", ["-tzf", tarball], work).trim().split("\n").sort();
     expect(files).toContain("package/bin/components/index.js");
     expect(files).toContain("package/bin/components/index.d.ts");
     expect(files).toContain("package/bin/components/etcd-cluster.d.ts");
-    expect(files).toContain("package/bin/config/spec.d.ts");
+    expect(files).toContain("package/bin/spec/cluster.d.ts");
     expect(files).toContain("package/README.md");
-    expect(files.filter((f) => !/^package\/(bin\/(components|config)\/.*\.(js|d\.ts)|README\.md|package\.json)$/.test(f))).toEqual([]);
+    expect(files.filter((f) => !/^package\/(bin\/(components|config|spec)\/.*\.(js|d\.ts)|README\.md|package\.json)$/.test(f))).toEqual([]);
   });
 
   test("installs into a fresh program outside the repository, which type-checks and previews", () => {

@@ -1,8 +1,10 @@
-import { cephRbdManifests, CephRbdSpec } from "../../../components/charts/ceph-csi-chart";
+import { cephRbdManifests } from "../../../components/charts/ceph-csi-chart";
+import { CephRbdSpec } from "../../../spec/ceph-rbd";
 import { ManifestObject } from "../../../components/charts/chart-app";
-import { traefikManifests, TraefikSecretShapes, TraefikSpec } from "../../../components/charts/traefik-chart";
+import { traefikManifests, TraefikSecretShapes } from "../../../components/charts/traefik-chart";
+import { TraefikSpec } from "../../../spec/traefik";
 import { webAppManifests } from "../../../components/charts/webapp-chart";
-import { WebAppSecretShapes, WebAppSpec } from "../../../components/charts/webapp-spec";
+import { WebAppSecretShapes, WebAppSpec } from "../../../spec/webapp";
 
 /** Realistic chart inputs taken from the seed documents' manifests. */
 

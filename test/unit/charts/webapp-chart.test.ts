@@ -1,6 +1,6 @@
 import { ManifestObject } from "../../../components/charts/chart-app";
 import { CONFIG_DIGEST_ANNOTATION, webAppManifests } from "../../../components/charts/webapp-chart";
-import { WebAppSpec } from "../../../components/charts/webapp-spec";
+import { WebAppSpec } from "../../../spec/webapp";
 import { flaskapp, go2cloud, go2cloudSecrets, helloWorld, helloWorldHeaderCanary, nginx, redis } from "./fixtures";
 
 function find(objects: ManifestObject[], kind: string, name?: string): any {

@@ -1,7 +1,7 @@
 // ClusterPki's Kubernetes certificates and HaControlPlane under mocks: which certificates, with which names and SANs;
 // the rolling chain of master steps, the gates, and that keys only travel as secrets.
 import * as pulumi from "@pulumi/pulumi";
-import { HostSpec } from "../../../config/spec";
+import { HostSpec } from "../../../spec/cluster";
 import { secretInputKeys, unwrap } from "../stack/stack-harness";
 import { settle } from "./mocks";
 import { testHostKey } from "../host-key";

@@ -1,7 +1,7 @@
 // The config of a stack with its own control plane: artifacts.kubernetes, secretsEncryptionKey, kubernetes.*ExtraArgs
 // and simulated (kwok) nodes. Every problem names its key and the fix.
 import { validateClusterConfig } from "../../../config";
-import { hasControlPlane, simulatedHosts } from "../../../config/spec";
+import { hasControlPlane, simulatedHosts } from "../../../spec/cluster";
 import { NS, SECRET_KEY_NAMES, validRawConfig } from "./fixture";
 
 const KEY = Buffer.alloc(32, 9).toString("base64");

@@ -1,6 +1,6 @@
 // Real worker and edge hosts in a stack with its own control plane need the kubernetes-node release.
 import { validateClusterConfig } from "../../../config";
-import { realNodeHosts } from "../../../config/spec";
+import { realNodeHosts } from "../../../spec/cluster";
 import { NS, SECRET_KEY_NAMES, validRawConfig } from "./fixture";
 import { testHostKey } from "../host-key";
 
