@@ -2,8 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { hasWorkloads, loadClusterSpec } from "./config";
-import { cidrHost, parseCidr } from "./spec/cidr";
-import { hasControlPlane, hostsWithRole, realNodeHosts, simulatedHosts } from "./spec/cluster";
+import { hostsWithRole, realNodeHosts, simulatedHosts } from "./spec/cluster";
 import { apiLoadBalancer, edgeLoadBalancer } from "./config/parse-kubernetes";
 import { ClusterPki, ClusterPreflight, ClusterWorkloads, CoreDns, EtcdCluster, Flannel, HaControlPlane, KWOK_USER, LoadBalancerPair, NodeBootstrap, NodePool } from "./components";
 import { API_SERVER_AGENT_PORT } from "./components/host/control-plane-scripts";
@@ -16,7 +15,8 @@ const kubeletHosts = realNodeHosts(spec);
 const edgeHosts = hostsWithRole(spec, "edge");
 // The stack installs the control plane itself when it has the kubernetes-server artifact; otherwise its Kubernetes
 // provider uses the `kubeconfig` secret of a cluster made elsewhere.
-const ownControlPlane = hasControlPlane(spec);
+const own = spec.controlPlane.kind === "own" ? spec.controlPlane : undefined;
+const ownControlPlane = own !== undefined;
 const apiLb = apiLoadBalancer(spec.loadBalancers);
 
 const pki = new ClusterPki("pki", {
@@ -25,11 +25,11 @@ const pki = new ClusterPki("pki", {
   expiryWarningDays: spec.pki.expiryWarningDays,
   etcdMembers: etcdHosts,
   etcdServerExtraIps: spec.loadBalancers.filter((lb) => lb.backendRole === "etcd").map((lb) => lb.vip),
-  kubernetes: ownControlPlane
+  kubernetes: own
     ? {
         masters,
         apiServerExtraIps: apiLb ? [apiLb.vip] : [],
-        serviceIp: cidrHost(parseCidr(spec.network.serviceCidr)!, 1),
+        serviceIp: own.serviceIp,
         clusterDomain: spec.network.clusterDomain,
         clients: simulated.length > 0 ? { kwok: KWOK_USER } : {},
         nodes: kubeletHosts,
@@ -66,7 +66,7 @@ const loadBalancers = spec.loadBalancers.map(
       {
         name: lb.name,
         vip: lb.vip,
-        vipPrefix: parseCidr(spec.network.hostCidr)!.prefix,
+        vipPrefix: lb.vipPrefixLength,
         virtualRouterId: lb.virtualRouterId,
         hosts: hostsWithRole(spec, lb.hostRole).filter((h) => !h.simulated),
         backends: hostsWithRole(spec, lb.backendRole),
@@ -84,20 +84,20 @@ const loadBalancers = spec.loadBalancers.map(
     ),
 );
 
-const controlPlane = ownControlPlane
+const controlPlane = own
   ? new HaControlPlane(
       "control-plane",
       {
         clusterName: spec.clusterName,
         masters,
         sshPrivateKey: spec.sshPrivateKey,
-        artifact: spec.artifacts.kubernetes,
+        artifact: own.artifact,
         apiAddress: apiLb?.vip ?? masters[0].address,
         apiAddressDependsOn: loadBalancers.filter((_, i) => spec.loadBalancers[i] === apiLb),
         network: spec.network,
         etcd: { endpoints: etcd.clientEndpoints, caCert: etcd.caCert },
         pki: pki.kubernetes!,
-        secretsEncryptionKey: spec.secretsEncryptionKey!,
+        secretsEncryptionKey: own.secretsEncryptionKey,
         extraArgs: { apiServer: spec.kubernetes.apiServerExtraArgs, controllerManager: spec.kubernetes.controllerManagerExtraArgs, scheduler: spec.kubernetes.schedulerExtraArgs },
       },
       { dependsOn: [etcd.healthy] },
@@ -111,8 +111,8 @@ const providerSettings = { enableConfigMapMutable: true, enableSecretMutable: tr
 // With its own control plane the provider takes the admin kubeconfig from it, so a new stack's preview needs no cluster.
 const provider = controlPlane
   ? new k8s.Provider("cluster", { kubeconfig: controlPlane.adminKubeconfig, ...providerSettings }, { dependsOn: [controlPlane.ready] })
-  : hasWorkloads(spec)
-    ? new k8s.Provider("cluster", { kubeconfig: spec.kubeconfig, ...providerSettings })
+  : spec.controlPlane.kind === "external" && hasWorkloads(spec)
+    ? new k8s.Provider("cluster", { kubeconfig: spec.controlPlane.kubeconfig, ...providerSettings })
     : undefined;
 
 const nodePool =

@@ -1,6 +1,7 @@
 /** Reads the stack config through the Pulumi runtime and validates it before any resource is registered. */
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterSpec, hasControlPlane } from "../spec/cluster";
+import { cidrHost, parseCidr } from "../spec/cidr";
+import { ClusterSpec, ControlPlaneSpec } from "../spec/cluster";
 import { ConfigError } from "./problems";
 import { validateClusterConfig } from "./validate";
 
@@ -42,16 +43,21 @@ export function loadClusterSpec(config: pulumi.Config = new pulumi.Config()): Cl
   // A preview may run before the cluster exists; an up must never fall back to whatever ~/.kube/config holds.
   const kubeconfig = raw.kubeconfig ? config.requireSecret("kubeconfig") : undefined;
   // A stack with its own control plane takes the admin kubeconfig from it.
-  if (!pulumi.runtime.isDryRun() && hasWorkloads(spec) && !kubeconfig && !hasControlPlane(spec)) {
+  if (!pulumi.runtime.isDryRun() && hasWorkloads(spec) && !kubeconfig && !spec.artifacts.kubernetes) {
     problems.push(`${config.name}:kubeconfig: is not set, but addons or apps are configured; set the cluster's admin kubeconfig with \`pulumi config set --secret kubeconfig < FILE\``);
   }
   if (problems.length > 0) throw new ConfigError(problems);
+  // Validation has checked the encryption key and the service network of a stack with its own control plane.
+  const serviceCidr = parseCidr(spec.network.serviceCidr);
+  const controlPlane: ControlPlaneSpec =
+    spec.artifacts.kubernetes && serviceCidr
+      ? { kind: "own", artifact: spec.artifacts.kubernetes, secretsEncryptionKey: config.requireSecret("secretsEncryptionKey"), serviceIp: cidrHost(serviceCidr, 1) }
+      : { kind: "external", kubeconfig };
   return {
     ...spec,
     sshPrivateKey: config.requireSecret("sshPrivateKey"),
     loadBalancerAuthPassword: config.getSecret("loadBalancerAuthPassword") ?? pulumi.secret(""),
     secretValue: (key) => config.requireSecret(key),
-    kubeconfig,
-    secretsEncryptionKey: raw.secretsEncryptionKey ? config.requireSecret("secretsEncryptionKey") : undefined,
+    controlPlane,
   };
 }

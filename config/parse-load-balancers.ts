@@ -46,6 +46,7 @@ function parseLoadBalancer(raw: unknown, key: string, hosts: readonly HostSpec[]
   return {
     name,
     vip,
+    vipPrefixLength: (network && parseCidr(network.hostCidr)?.prefix) ?? 32,
     virtualRouterId: virtualRouterId as number,
     hostRole,
     backendRole: parseRole(lb.backendRole ?? "master", `${key}.backendRole`, problems),

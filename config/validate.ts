@@ -21,7 +21,7 @@ const KNOWN_KEYS = [
 ];
 
 /** Everything of ClusterSpec that comes from plain config (secrets are attached by the loader). */
-export type PlainClusterSpec = Omit<ClusterSpec, "sshPrivateKey" | "loadBalancerAuthPassword" | "secretValue" | "kubeconfig" | "secretsEncryptionKey">;
+export type PlainClusterSpec = Omit<ClusterSpec, "sshPrivateKey" | "loadBalancerAuthPassword" | "secretValue" | "controlPlane">;
 
 export interface ValidationResult {
   readonly spec: PlainClusterSpec;

@@ -63,7 +63,6 @@ export interface NetworkPlan {
   readonly nodePortRange: PortRange;
 }
 
-/** A HAProxy + keepalived pair that serves a VIP. */
 /**
  * How a load balancer whose host comes back takes its VIP back. Every move resets the TCP connections held through
  * the VIP, so the default never moves it a second time: "never" (keepalived nopreempt; the VIP stays until the next
@@ -77,6 +76,8 @@ export interface LoadBalancerSpec {
   readonly name: string;
   /** The virtual IP; inside `network.hostCidr` and no host's address. */
   readonly vip: string;
+  /** The prefix length of `network.hostCidr`, with which keepalived adds the VIP. */
+  readonly vipPrefixLength: number;
   /** keepalived virtual_router_id, 1-255, unique among load balancers. */
   readonly virtualRouterId: number;
   /** The role of the hosts that carry haproxy and keepalived. */
@@ -126,6 +127,28 @@ export interface KubernetesSpec {
   readonly schedulerExtraArgs: Readonly<Record<string, string>>;
 }
 
+/**
+ * Where the stack's Kubernetes comes from: its own HA control plane on its masters (`artifacts.kubernetes` is set),
+ * or a cluster made elsewhere, reached through the `kubeconfig` secret.
+ */
+export type ControlPlaneSpec = OwnControlPlaneSpec | ExternalClusterSpec;
+
+export interface OwnControlPlaneSpec {
+  readonly kind: "own";
+  /** The kubernetes-server release (`artifacts.kubernetes`). */
+  readonly artifact: ArtifactSpec;
+  /** base64 of the 32-byte key that encrypts Secrets in etcd (a Pulumi secret). */
+  readonly secretsEncryptionKey: pulumi.Output<string>;
+  /** The first address of `network.serviceCidr`: the ClusterIP of the `kubernetes` Service. */
+  readonly serviceIp: string;
+}
+
+export interface ExternalClusterSpec {
+  readonly kind: "external";
+  /** The cluster's admin kubeconfig (a Pulumi secret); unset when the stack deploys nothing onto Kubernetes. */
+  readonly kubeconfig?: pulumi.Output<string>;
+}
+
 /** The cluster addons from config. */
 export interface AddonsConfig {
   readonly traefik?: TraefikSpec;
@@ -155,10 +178,8 @@ export interface ClusterSpec {
   readonly etcd: EtcdSpec;
   /** The value of a secret config key (validated to exist), as a Pulumi secret. */
   readonly secretValue: (key: string) => pulumi.Output<string>;
-  /** Admin kubeconfig for the Kubernetes provider of a stack whose control plane is not its own (no `artifacts.kubernetes`). */
-  readonly kubeconfig?: pulumi.Output<string>;
-  /** base64 of the 32-byte key that encrypts Secrets in etcd (a Pulumi secret); set when the stack has a control plane. */
-  readonly secretsEncryptionKey?: pulumi.Output<string>;
+  /** The stack's own control plane, or the cluster made elsewhere that its Kubernetes provider reaches. */
+  readonly controlPlane: ControlPlaneSpec;
   /** Control plane daemon settings. */
   readonly kubernetes: KubernetesSpec;
   readonly versions: Readonly<Record<string, string>>;
@@ -175,11 +196,6 @@ export interface ClusterSpec {
   readonly addons: AddonsConfig;
   /** The business apps, each a WebApp spec with its secrets named by config key. */
   readonly apps: readonly AppConfig[];
-}
-
-/** True when the stack installs the control plane itself: it has masters and the `kubernetes` server artifact. */
-export function hasControlPlane(spec: Pick<ClusterSpec, "hosts" | "artifacts">): boolean {
-  return spec.artifacts.kubernetes !== undefined && spec.hosts.some((h) => h.roles.includes("master"));
 }
 
 /** Hosts that kwok simulates, in config order. */

@@ -1,7 +1,7 @@
 // The config of a stack with its own control plane: artifacts.kubernetes, secretsEncryptionKey, kubernetes.*ExtraArgs
 // and simulated (kwok) nodes. Every problem names its key and the fix.
 import { validateClusterConfig } from "../../../config";
-import { hasControlPlane, simulatedHosts } from "../../../spec/cluster";
+import { simulatedHosts } from "../../../spec/cluster";
 import { NS, SECRET_KEY_NAMES, validRawConfig } from "./fixture";
 
 const KEY = Buffer.alloc(32, 9).toString("base64");
@@ -28,17 +28,15 @@ function problemsOf(mutate: (raw: Record<string, any>) => void, secretKeys: Read
 test("a stack with its own control plane and a simulated node is valid and typed", () => {
   const { spec, problems } = validateClusterConfig({ ...controlPlaneConfig(), kubernetes: { apiServerExtraArgs: { "event-ttl": "2h", v: 2, "enable-aggregator-routing": true } } }, SECRETS, NS);
   expect(problems).toEqual([]);
-  expect(hasControlPlane(spec)).toBe(true);
+  expect(spec.artifacts.kubernetes).toBeDefined();
   expect(simulatedHosts(spec).map((h) => h.name)).toEqual(["sim1"]);
   expect(spec.kubernetes.apiServerExtraArgs).toEqual({ "event-ttl": "2h", v: "2", "enable-aggregator-routing": "true" });
   expect(spec.kubernetes.schedulerExtraArgs).toEqual({});
 });
 
-test("without artifacts.kubernetes the control plane is not the stack's own (dev and prod use a kubeconfig)", () => {
-  const raw = validRawConfig();
-  const { spec, problems } = validateClusterConfig(raw, new Set(SECRET_KEY_NAMES), NS);
+test("without artifacts.kubernetes a stack is valid with no encryption key (dev and prod use a kubeconfig)", () => {
+  const { problems } = validateClusterConfig(validRawConfig(), new Set(SECRET_KEY_NAMES), NS);
   expect(problems).toEqual([]);
-  expect(hasControlPlane(spec)).toBe(false);
 });
 
 const cases: [string, (raw: Record<string, any>) => void, string, ReadonlySet<string>?][] = [

@@ -37,6 +37,28 @@ describe("loadClusterSpec", () => {
     await expect(secretValue(spec.sshPrivateKey)).resolves.toEqual({ value: "-----BEGIN OPENSSH PRIVATE KEY-----", secret: true });
   });
 
+  test("with artifacts.kubernetes the control plane is the stack's own: its release, the Service IP and the encryption key as a secret", async () => {
+    const raw = validRawConfig();
+    raw.artifacts.kubernetes = { url: "http://10.0.0.1:8080/kubernetes-server.tar.gz", sha256: "b".repeat(64) };
+    raw.artifacts.kubernetesNode = { url: "http://10.0.0.1:8080/kubernetes-node.tar.gz", sha256: "d".repeat(64) };
+    raw.secretsEncryptionKey = Buffer.alloc(32, 7).toString("base64");
+    setConfig(raw, [...SECRET_KEY_NAMES, "secretsEncryptionKey"]);
+    const { loadClusterSpec } = await import("../../../config");
+    const { controlPlane } = loadClusterSpec(new pulumi.Config(NS));
+    if (controlPlane.kind !== "own") throw new Error(`control plane is ${controlPlane.kind}, not own`);
+    expect(controlPlane.artifact).toEqual(raw.artifacts.kubernetes);
+    expect(controlPlane.serviceIp).toBe("10.96.0.1");
+    await expect(secretValue(controlPlane.secretsEncryptionKey)).resolves.toEqual({ value: raw.secretsEncryptionKey, secret: true });
+  });
+
+  test("without artifacts.kubernetes the cluster is external, reached through the kubeconfig secret", async () => {
+    setConfig({ ...validRawConfig(), kubeconfig: "apiVersion: v1\nkind: Config" }, [...SECRET_KEY_NAMES, "kubeconfig"]);
+    const { loadClusterSpec } = await import("../../../config");
+    const { controlPlane } = loadClusterSpec(new pulumi.Config(NS));
+    if (controlPlane.kind !== "external") throw new Error(`control plane is ${controlPlane.kind}, not external`);
+    await expect(secretValue(controlPlane.kubeconfig!)).resolves.toEqual({ value: "apiVersion: v1\nkind: Config", secret: true });
+  });
+
   test("a plain-text SSH key fails with a ConfigError naming the key", async () => {
     setConfig(validRawConfig(), ["loadBalancerAuthPassword"]);
     const { loadClusterSpec, ConfigError } = await import("../../../config");
