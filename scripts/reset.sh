@@ -39,7 +39,8 @@ pulumi config get sshPrivateKey --stack "$stack" >"$key"
 # ssh trusts each host's pinned key only, as the stack's steps do.
 while read -r name address port _ type hostkey; do
   [[ $type != - ]] || { echo "reset: $name has no hosts[].sshHostKey in stack $stack; pin its SSH host key first" >&2; exit 1; }
-  echo "[$address]:$port $type $hostkey" >>"$known_hosts"
+  # ssh names a host on port 22 by its address alone, on another port as [address]:port.
+  if [[ $port == 22 ]]; then echo "$address $type $hostkey"; else echo "[$address]:$port $type $hostkey"; fi >>"$known_hosts"
 done <<<"$hosts"
 while read -r name address port user _; do
   echo "reset: $name ($address)" >&2
