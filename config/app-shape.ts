@@ -62,14 +62,14 @@ export const APP_SHAPE: ObjectShape = object(
       {
         configMapName: "string",
         files: map("string"),
-        mounts: list(
-          object({
-            style: ["subPath", "items"],
-            key: "string",
-            mountPath: "string",
-            items: list(object({ key: "string", path: "string", mode: "integer" }, ["key", "path"])),
-          }, ["style", "mountPath"]),
-        ),
+        // A subPath mount names one key; an items mount lists the keys it projects into a directory.
+        mounts: list({
+          discriminator: "style",
+          variants: {
+            subPath: object({ key: "string", mountPath: "string" }, ["key", "mountPath"]),
+            items: object({ mountPath: "string", items: list(object({ key: "string", path: "string", mode: "integer" }, ["key", "path"])) }, ["mountPath", "items"]),
+          },
+        }),
       },
       ["files", "mounts"],
     ),

@@ -17,7 +17,7 @@ export function parseApps(raw: unknown, key: string, nodePortRange: PortRange, s
   }
   const apps = raw.flatMap((item, i) => {
     const appKey = `${key}[${i}]`;
-    if (!checkShape(item, APP_SHAPE, appKey, problems) || !mountsComplete(item, `${appKey}.configFiles.mounts`, problems)) return [];
+    if (!checkShape(item, APP_SHAPE, appKey, problems)) return [];
     const { secretEnv, registry, ...fields } = item as Record<string, unknown>;
     const spec = withOwnProbeSpelling(fields) as unknown as WebAppSpec;
     // The component's own lines start with the field name; the prefix says where it sits in the config.
@@ -27,20 +27,6 @@ export function parseApps(raw: unknown, key: string, nodePortRange: PortRange, s
   });
   checkNodePortsUnique(apps.map((app) => app.spec), key, problems);
   return apps;
-}
-
-/** A subPath mount names its key; an items mount lists its items. */
-function mountsComplete(item: unknown, key: string, problems: Problems): boolean {
-  const mounts = ((item as { configFiles?: { mounts: { style: string; key?: string; items?: unknown[] }[] } }).configFiles?.mounts ?? []);
-  let ok = true;
-  mounts.forEach((mount, i) => {
-    const field = mount.style === "subPath" ? "key" : "items";
-    if (mount[field] === undefined) {
-      problems.add(`${key}[${i}].${field}`, `is not set, but style is ${mount.style}`, mount.style === "subPath" ? "give the file's key in configFiles.files" : "give the items: [{key, path}]");
-      ok = false;
-    }
-  });
-  return ok;
 }
 
 /** Probes as Kubernetes spells them (httpGet, tcpSocket) become the spec's own (http, tcp). */

@@ -16,13 +16,20 @@ export type Shape =
   | readonly string[]
   | { readonly list: Shape }
   | { readonly values: Shape }
-  | ObjectShape;
+  | ObjectShape
+  | UnionShape;
 
 export interface ObjectShape {
   readonly fields: Readonly<Record<string, Shape>>;
   readonly required?: readonly string[];
   /** Exactly one of these fields must be given. */
   readonly exactlyOne?: readonly string[];
+}
+
+/** One of several object shapes, picked by the value of its discriminating field (as `style` picks a mount's fields). */
+export interface UnionShape {
+  readonly discriminator: string;
+  readonly variants: Readonly<Record<string, ObjectShape>>;
 }
 
 const typeNames: Record<string, string> = {
@@ -69,6 +76,7 @@ type ValuesShape = { readonly values: Shape };
 const isEnumeration = (shape: Shape): shape is Enumeration => Array.isArray(shape);
 const isList = (shape: Shape): shape is ListShape => typeof shape === "object" && "list" in shape;
 const isValues = (shape: Shape): shape is ValuesShape => typeof shape === "object" && "values" in shape;
+const isUnion = (shape: Shape): shape is UnionShape => typeof shape === "object" && "variants" in shape;
 
 function checkScalar(value: unknown, shape: string, key: string, problems: Problems): boolean {
   const ok =
@@ -105,6 +113,21 @@ function checkObject(value: Record<string, unknown>, shape: ObjectShape, key: st
   return ok;
 }
 
+function checkUnion(value: Record<string, unknown>, shape: UnionShape, key: string, problems: Problems): boolean {
+  const kinds = Object.keys(shape.variants);
+  const kind = value[shape.discriminator];
+  if (kind === undefined) {
+    problems.add(`${key}.${shape.discriminator}`, "is not set", `give ${shape.discriminator}: one of ${kinds.join(", ")}`);
+    return false;
+  }
+  if (typeof kind !== "string" || !kinds.includes(kind)) {
+    problems.add(`${key}.${shape.discriminator}`, `${show(kind)} is not allowed`, `use one of ${kinds.join(", ")}`);
+    return false;
+  }
+  const variant = shape.variants[kind];
+  return checkObject(value, { ...variant, fields: { [shape.discriminator]: "string", ...variant.fields } }, key, problems);
+}
+
 /** Checks VALUE against SHAPE; each problem names KEY's path. Returns true when the value has the shape. */
 export function checkShape(value: unknown, shape: Shape, key: string, problems: Problems): boolean {
   if (typeof shape === "string") return checkScalar(value, shape, key, problems);
@@ -121,9 +144,11 @@ export function checkShape(value: unknown, shape: Shape, key: string, problems: 
     return value.map((item, i) => checkShape(item, shape.list, `${key}[${i}]`, problems)).every(Boolean);
   }
   if (!isRecord(value)) {
-    problems.add(key, `${show(value)} is not a map`, isValues(shape) ? "give a map of names to values" : `give a map with ${Object.keys(shape.fields).join(", ")}`);
+    const fix = isValues(shape) ? "give a map of names to values" : isUnion(shape) ? `give a map with ${shape.discriminator}` : `give a map with ${Object.keys(shape.fields).join(", ")}`;
+    problems.add(key, `${show(value)} is not a map`, fix);
     return false;
   }
   if (isValues(shape)) return Object.entries(value).map(([name, item]) => checkShape(item, shape.values, `${key}.${name}`, problems)).every(Boolean);
+  if (isUnion(shape)) return checkUnion(value, shape, key, problems);
   return checkObject(value, shape, key, problems);
 }
