@@ -1,6 +1,7 @@
-// ClusterPki under mocks: which certificates it makes, their SANs and uses, and the expiry warning.
+// ClusterPki under mocks: which certificates it makes, their SANs and uses, the expiry warning, and that every
+// private key it hands out is a secret.
 import * as pulumi from "@pulumi/pulumi";
-import { settle } from "./mocks";
+import { settle, tlsState, valueOf } from "./mocks";
 
 const registered: { type: string; name: string; inputs: Record<string, any> }[] = [];
 let validityEndTime = "2999-01-01T00:00:00Z";
@@ -10,8 +11,11 @@ beforeAll(() =>
     {
       newResource: (args) => {
         registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-        const outputs = args.type.endsWith("Cert") ? { certPem: `CERT ${args.name}`, validityEndTime } : { privateKeyPem: `KEY ${args.name}`, certRequestPem: `CSR ${args.name}` };
-        return { id: `${args.name}-id`, state: { ...args.inputs, ...outputs } };
+        const outputs: Record<string, string> = {};
+        if (args.type === "tls:index/privateKey:PrivateKey") Object.assign(outputs, { privateKeyPem: `KEY ${args.name}`, publicKeyPem: `PUB ${args.name}` });
+        if (args.type === "tls:index/certRequest:CertRequest") outputs.certRequestPem = `CSR ${args.name}`;
+        if (args.type.endsWith("Cert")) Object.assign(outputs, { certPem: `CERT ${args.name}`, validityEndTime });
+        return { id: `${args.name}-id`, state: tlsState(args.type, args.inputs, outputs) };
       },
       call: (args) => args.inputs,
     },
@@ -20,7 +24,6 @@ beforeAll(() =>
     false,
   ),
 );
-
 
 const members = [
   { name: "lab1", address: "172.31.250.11" },
@@ -98,4 +101,29 @@ test("without real nodes there are no kubelet or kube-proxy certificates", async
   expect(registered.filter((r) => /^sim-(kubelet-(client|serving)|kube-proxy)/.test(r.name)).map((r) => r.name)).toEqual([]);
   expect(pki.kubernetes!.nodes).toEqual({});
   expect(pki.kubernetes!.kubeProxy).toBeUndefined();
+});
+
+/** Every Output a component holds in its own properties (not the SDK's), by path (`kubernetes.apiServer.key`). */
+function outputsOf(value: unknown, path = ""): [string, pulumi.Output<unknown>][] {
+  if (pulumi.Output.isInstance(value)) return [[path, value]];
+  if (typeof value !== "object" || value === null) return [];
+  return Object.entries(value)
+    .filter(([k]) => !(path === "" && (k.startsWith("__") || k === "urn")))
+    .flatMap(([k, v]) => outputsOf(v, path === "" ? k : `${path}.${k}`));
+}
+
+test("every private key that leaves ClusterPki is a secret; certificates and public keys are not", async () => {
+  const { ClusterPki } = await import("../../../components/cluster-pki");
+  registered.length = 0;
+  const pki = new ClusterPki("leak", { clusterName: "lab", validityDays: 365, etcdMembers: members, kubernetes: { ...kubernetes, nodes, clients: { kwok: "onprem-k8s:kwok" } } });
+  await settle();
+  const outputs = await Promise.all(outputsOf(pki).map(async ([path, o]) => ({ path, value: await valueOf(o), secret: await pulumi.isSecret(o) })));
+  const isKey = (path: string) => /(^|\.)(key|caKey)$/.test(path);
+  expect(outputs.filter((o) => isKey(o.path) && !o.secret).map((o) => o.path)).toEqual([]);
+  expect(outputs.filter((o) => !isKey(o.path) && o.secret).map((o) => o.path)).toEqual([]);
+  // Not a vacuous walk: every key ClusterPki makes leaves it, except the etcd and front-proxy CAs', which only sign.
+  const made = registered.filter((r) => r.type === "tls:index/privateKey:PrivateKey").map((r) => `KEY ${r.name}`);
+  const handedOut = outputs.filter((o) => isKey(o.path)).map((o) => o.value);
+  expect(made.filter((k) => !handedOut.includes(k)).sort()).toEqual(["KEY leak-etcd-ca-key", "KEY leak-front-proxy-ca-key"]);
+  expect(outputs.find((o) => o.path === "kubernetes.nodes.w1.serving.key")).toMatchObject({ value: "KEY leak-kubelet-serving-w1-key", secret: true });
 });

@@ -46,13 +46,28 @@ export function childrenOf(componentName: string): RecordedResource[] {
   return recorded.filter((r) => r.name.startsWith(`${componentName}/`));
 }
 
-/** Marker the engine protocol uses for secret values; the mock sees secrets wrapped in it. */
-const secretSignature = "1b47061264138c4ac30d75fd1eb44270";
-
+/** Secrets cross the engine protocol wrapped in this marker: the mock sees secret inputs so, and returns secret state so. */
 export function isWrappedSecret(value: unknown): boolean {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    (value as Record<string, unknown>)["4dabf18193072939515e22adb298388d"] === secretSignature
-  );
+  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig;
+}
+
+/**
+ * The state properties the tls provider returns as secrets (tools/cmd/pulumi-resource-tls: secret in schema.go, and
+ * resources.go returns them so): the private keys a PrivateKey makes, and the key inputs a certificate keeps. The mock
+ * engine ignores the SDK's additionalSecretOutputs, so without this a key would come back plain.
+ */
+const TLS_SECRET_STATE: Readonly<Record<string, readonly string[]>> = {
+  "tls:index/privateKey:PrivateKey": ["privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh"],
+  "tls:index/selfSignedCert:SelfSignedCert": ["privateKeyPem"],
+  "tls:index/certRequest:CertRequest": ["privateKeyPem"],
+  "tls:index/locallySignedCert:LocallySignedCert": ["caPrivateKeyPem"],
+};
+
+/** A tls resource's state as the provider returns it: its inputs and the stand-in outputs, secret where the provider's are. */
+export function tlsState(type: string, inputs: Record<string, unknown>, outputs: Record<string, unknown>): Record<string, unknown> {
+  const state = { ...inputs, ...outputs };
+  for (const key of TLS_SECRET_STATE[type] ?? []) {
+    if (key in state && !isWrappedSecret(state[key])) state[key] = { [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value: state[key] };
+  }
+  return state;
 }

@@ -1,7 +1,7 @@
 /** Runs the stack program (index.ts) under Pulumi mocks with a given config and records every resource it registers. */
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
-import { settle } from "../components/mocks";
+import { settle, tlsState } from "../components/mocks";
 
 export interface RecordedResource {
   readonly type: string;
@@ -48,7 +48,7 @@ export async function installMocks(): Promise<void> {
         const unwrapped = unwrap(args.inputs) as Record<string, any>;
         const secretInputs = secretInputKeys(args.inputs);
         recording.set(`${args.type}::${args.name}`, { type: args.type, name: args.name, inputs: unwrapped, dependsOn: dependsOnByName.get(`${args.type}::${args.name}`) ?? [], secretInputs, ignoreChanges: ignoreChangesByName.get(`${args.type}::${args.name}`) ?? [] });
-        return { id: `${args.name}-id`, state: { ...args.inputs, ...fakeTlsOutputs(args.type, args.name, unwrapped) } };
+        return { id: `${args.name}-id`, state: tlsState(args.type, args.inputs, fakeTlsOutputs(args.type, args.name, unwrapped)) };
       },
       call: (args) => args.inputs,
     },
