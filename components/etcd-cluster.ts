@@ -4,8 +4,8 @@ import * as command from "@pulumi/command";
 import { ArtifactSpec, HostSpec } from "../spec/cluster";
 import { HostArtifact } from "./host-artifact";
 import { hostStep } from "./host/connection";
+import { rollingHostSteps } from "./host/rolling";
 import { ETCD_MEMBER_SECRETS, EtcdBackupArgs, EtcdSettings, etcdClusterToken, renderEtcdBackup, renderEtcdClusterHealth, renderEtcdMember, renderEtcdMemberRemove } from "./host/etcd-scripts";
-import { dependsOnList } from "./k8s-objects";
 import { CertKeyPair } from "./cluster-pki";
 
 export interface EtcdClusterArgs {
@@ -47,11 +47,9 @@ export class EtcdCluster extends pulumi.ComponentResource {
     }
     const peers = members.map((h) => ({ name: h.name, address: h.address }));
 
-    // Each member's step waits for the previous one: a change restarts one member at a time, and each
-    // step only finishes once its member is healthy again.
-    // The component's own dependsOn (the preflight) holds for the first member, and so for every one after it.
-    let previous: pulumi.Resource[] = dependsOnList(opts);
-    const memberSteps = members.map((host) => {
+    // Each member's step waits for the previous one, the first for the component's own dependsOn (the preflight):
+    // a change restarts one member at a time, and each step only finishes once its member is healthy again.
+    const memberSteps = rollingHostSteps(members, sshPrivateKey, opts, (host) => {
       const binaries = new HostArtifact(`${name}-${host.name}-etcd`, { host, sshPrivateKey, name: "etcd", artifact: args.artifact, binaries: ["etcd", "etcdctl"] }, { parent: this });
       const certs = args.memberCerts[host.name];
       const memberScript = pulumi
@@ -60,14 +58,12 @@ export class EtcdCluster extends pulumi.ComponentResource {
           renderEtcdMember({ clusterToken: etcdClusterToken(args.clusterName, caCert), member: { name: host.name, address: host.address }, peers, settings: args.settings, pki: { caCert, serverCert, peerCert }, releaseSha256: args.artifact.sha256 }),
         );
       const secrets = pulumi.all([certs.server.key, certs.peer.key]).apply(([serverKey, peerKey]) => ({ [ETCD_MEMBER_SECRETS.serverKey]: serverKey, [ETCD_MEMBER_SECRETS.peerKey]: peerKey }));
-      const step = hostStep(`${name}-${host.name}-member`, host, sshPrivateKey, memberScript, {
-        secrets,
-        parent: this,
-        dependsOn: [binaries.installed, ...previous],
-        deleteScript: renderEtcdMemberRemove(host.name),
-      });
-      previous = [step];
-      return step;
+      return {
+        name: `${name}-${host.name}-member`,
+        script: memberScript,
+        dependsOn: [binaries.installed],
+        options: { secrets, parent: this, deleteScript: renderEtcdMemberRemove(host.name) },
+      };
     });
 
     this.healthy = hostStep(`${name}-health`, members[0], sshPrivateKey, renderEtcdClusterHealth(peers), { parent: this, dependsOn: memberSteps });

@@ -8,6 +8,7 @@ import * as command from "@pulumi/command";
 import { API_SERVER_PORT, ArtifactSpec, HostSpec, NetworkPlan } from "../spec/cluster";
 import { HostArtifact } from "./host-artifact";
 import { hostStep } from "./host/connection";
+import { rollingHostSteps } from "./host/rolling";
 import {
   ControlPlaneSettings,
   MasterCerts,
@@ -20,7 +21,6 @@ import {
   renderKubeconfig,
 } from "./host/control-plane-scripts";
 import { KubernetesPki } from "./cluster-pki";
-import { dependsOnList } from "./k8s-objects";
 
 export interface HaControlPlaneArgs {
   /** Names the cluster in kubeconfigs and the controller-manager. */
@@ -109,11 +109,10 @@ export class HaControlPlane extends pulumi.ComponentResource {
       }),
     );
 
-    // The component's own dependsOn (etcd's health gate) holds for the first master, and so for every one after it.
-    let previous: pulumi.Resource[] = dependsOnList(opts);
-    // Each master's step waits for the previous one: a change restarts one master at a time, and each step only
-    // finishes once its apiserver answers /readyz and its controller-manager and scheduler are healthy.
-    const masterSteps = masters.map((host) => {
+    // Each master's step waits for the previous one, the first for the component's own dependsOn (etcd's health gate):
+    // a change restarts one master at a time, and each step only finishes once its apiserver answers /readyz and its
+    // controller-manager and scheduler are healthy.
+    const masterSteps = rollingHostSteps(masters, sshPrivateKey, opts, (host) => {
       const binaries = new HostArtifact(`${name}-${host.name}-kubernetes`, { host, sshPrivateKey, name: "kubernetes", artifact: args.artifact, binaries: ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"] }, { parent: this });
       const master = { name: host.name, address: host.address };
       // The script carries the certificates only, so a preview shows its diff; the keys come on stdin.
@@ -121,14 +120,12 @@ export class HaControlPlane extends pulumi.ComponentResource {
       const secrets = pulumi
         .all([masterPki, args.secretsEncryptionKey])
         .apply(([p, encryptionKey]) => renderControlPlaneMasterSecrets({ master, clusterName: args.clusterName, pki: p, encryptionKey }));
-      const step = hostStep(`${name}-${host.name}-master`, host, sshPrivateKey, masterScript, {
-        secrets,
-        parent: this,
-        dependsOn: [binaries.installed, ...previous],
-        deleteScript: renderControlPlaneRemove(host.name),
-      });
-      previous = [step];
-      return step;
+      return {
+        name: `${name}-${host.name}-master`,
+        script: masterScript,
+        dependsOn: [binaries.installed],
+        options: { secrets, parent: this, deleteScript: renderControlPlaneRemove(host.name) },
+      };
     });
 
     this.ready = hostStep(`${name}-ready`, masters[0], sshPrivateKey, renderControlPlaneReady({ server, masters: masters.map((m) => ({ name: m.name, address: m.address })) }), {

@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Failback, HostSpec } from "../spec/cluster";
 import { hostStep } from "./host/connection";
+import { rollingHostSteps } from "./host/rolling";
 import { VRRP_PASSWORD_SECRET, renderHaproxyConfig, renderKeepalivedConfig, renderLbConfig, renderLbPackages, renderLbRemove } from "./host/load-balancer-scripts";
 
 export interface LoadBalancerPairArgs {
@@ -49,10 +50,10 @@ export class LoadBalancerPair extends pulumi.ComponentResource {
     const backends = args.backends.map((h) => ({ name: h.name, address: h.address }));
     const haproxy = renderHaproxyConfig({ name: args.name, vip: args.vip, ports: args.ports, backends, httpsCheckPath: args.httpsCheckPath, agentPort: args.agentPort });
 
-    // One host at a time: a bad config stops at the first host while the other still serves the VIP.
+    // One host at a time, the first after the component's own dependsOn (for the etcd VIP, etcd's health gate): a
+    // bad config stops at the first host while the other still serves the VIP.
     const secrets = pulumi.output(args.authPassword).apply((password) => ({ [VRRP_PASSWORD_SECRET]: password }));
-    let previous: pulumi.Resource | undefined;
-    args.hosts.forEach((host, i) => {
+    rollingHostSteps(args.hosts, args.sshPrivateKey, opts, (host, i) => {
       const packages = hostStep(`${name}-${host.name}-packages`, host, args.sshPrivateKey, renderLbPackages(args.aptSource, host.name), { parent: this });
       const keepalived = renderKeepalivedConfig({
         name: args.name,
@@ -64,12 +65,12 @@ export class LoadBalancerPair extends pulumi.ComponentResource {
         peers: args.hosts.filter((h) => h !== host).map((h) => ({ name: h.name, address: h.address })),
         failback: args.failback ?? "never",
       });
-      previous = hostStep(`${name}-${host.name}-config`, host, args.sshPrivateKey, renderLbConfig({ name: args.name, haproxy, keepalived, address: host.address }), {
-        secrets,
-        parent: this,
-        dependsOn: [packages, ...(previous ? [previous] : [])],
-        deleteScript: renderLbRemove(args.name),
-      });
+      return {
+        name: `${name}-${host.name}-config`,
+        script: renderLbConfig({ name: args.name, haproxy, keepalived, address: host.address }),
+        dependsOn: [packages],
+        options: { secrets, parent: this, deleteScript: renderLbRemove(args.name) },
+      };
     });
     this.vip = pulumi.output(args.vip);
     this.ports = pulumi.output([...args.ports]);

@@ -10,9 +10,8 @@ import * as k8s from "@pulumi/kubernetes";
 import { ArtifactSpec, HostSpec, NetworkPlan } from "../spec/cluster";
 import { CertKeyPair, NodeCerts } from "./cluster-pki";
 import { HostArtifact } from "./host-artifact";
-import { hostStep } from "./host/connection";
+import { rollingHostSteps } from "./host/rolling";
 import { CNI_BIN_DIR, CNI_PLUGINS, CONTAINERD_BINARIES, NodeCerts as NodeScriptCerts, NodeKeys, NodeSettings, renderNode, renderNodeRemove, renderNodeSecrets } from "./host/node-scripts";
-import { dependsOnList } from "./k8s-objects";
 import { nodeConfigLabels, nodeTaints } from "./node-pool";
 
 export interface NodeBootstrapArgs {
@@ -70,11 +69,9 @@ export class NodeBootstrap extends pulumi.ComponentResource {
       }),
     );
 
-    // The component's own dependsOn (the control plane's gate) holds for the first node, and so for every one after it.
-    let previous: pulumi.Resource[] = dependsOnList(opts);
-    this.steps = {};
-    this.nodes = {};
-    for (const host of nodes) {
+    // Chained, the first node after the component's own dependsOn (the control plane's gate): a change restarts one
+    // node's daemons at a time, and stops at the first node where it fails.
+    const steps = rollingHostSteps(nodes, sshPrivateKey, opts, (host) => {
       const install = (id: string, artifactName: string, artifact: ArtifactSpec, binaries: readonly string[], binDir?: string) =>
         new HostArtifact(`${name}-${host.name}-${id}`, { host, sshPrivateKey, name: artifactName, artifact, binaries, binDir }, { parent: this }).installed;
       const installed = [
@@ -88,16 +85,19 @@ export class NodeBootstrap extends pulumi.ComponentResource {
       const nodeKeys: pulumi.Output<NodeKeys> = pulumi.output({ kubeletClientKey: certs.client.key, kubeletServingKey: certs.serving.key, kubeProxyKey: args.kubeProxyCert.key });
       const nodeScript = pulumi.all([settings, nodeCerts]).apply(([s, pki]) => renderNode({ host: node, settings: s, pki }));
       const secrets = pulumi.all([settings, nodeCerts, nodeKeys]).apply(([s, certs, keys]) => renderNodeSecrets({ host: node, settings: s, pki: { ...certs, ...keys } }));
-      // Chained: a change restarts one node's daemons at a time, and stops at the first node where it fails.
-      const step = hostStep(`${name}-${host.name}-kubelet`, host, sshPrivateKey, nodeScript, {
-        secrets,
-        parent: this,
-        dependsOn: [...installed, ...previous],
-        deleteScript: renderNodeRemove(host.name, manageContainerd),
-      });
-      previous = [step];
-      this.steps[host.name] = step;
+      return {
+        name: `${name}-${host.name}-kubelet`,
+        script: nodeScript,
+        dependsOn: installed,
+        options: { secrets, parent: this, deleteScript: renderNodeRemove(host.name, manageContainerd) },
+      };
+    });
 
+    this.steps = {};
+    this.nodes = {};
+    nodes.forEach((host, i) => {
+      const step = steps[i];
+      this.steps[host.name] = step;
       const taints = nodeTaints(host);
       this.nodes[host.name] = new k8s.core.v1.NodePatch(
         `${name}-${host.name}`,
@@ -113,7 +113,7 @@ export class NodeBootstrap extends pulumi.ComponentResource {
         },
         { parent: this, provider, dependsOn: [step] },
       );
-    }
+    });
     this.registerOutputs({});
   }
 }

@@ -1,0 +1,60 @@
+// Every rolling chain of host steps in the stack: the first host's step waits for its component's own dependsOn, which
+// Pulumi does not pass down to a component's children, and each next host's step for the previous one.
+import { installMocks, RecordedResource, runStack } from "./stack-harness";
+import { labConfig } from "./stack-config";
+import { testHostKey } from "../host-key";
+
+jest.setTimeout(60_000);
+
+const MASTERS = ["lab1", "lab2", "lab3"];
+const NODES = ["lab-w1", "lab-w2", "lab-e1"];
+
+/** The lab stack with its releases, and its workers and edge node real, so that NodeBootstrap has steps too. */
+function config(): { raw: Record<string, any>; secretKeys: string[] } {
+  const { raw, secretKeys } = labConfig();
+  raw.artifacts = {
+    ...raw.artifacts,
+    kubernetes: { url: "http://172.31.250.1:8080/artifacts/kubernetes-server.tar.gz", sha256: "e".repeat(64) },
+    kubernetesNode: { url: "http://172.31.250.1:8080/artifacts/kubernetes-node.tar.gz", sha256: "a".repeat(64) },
+  };
+  raw.secretsEncryptionKey = Buffer.alloc(32, 3).toString("base64");
+  raw.hosts = raw.hosts.map((h: any) => (NODES.includes(h.name) ? { ...h, simulated: false, sshHostKey: testHostKey(h.name) } : h));
+  return { raw, secretKeys: [...secretKeys, "secretsEncryptionKey"] };
+}
+
+interface Chain {
+  /** `TYPE::NAME` of the component. */
+  readonly component: string;
+  /** What the stack makes the component depend on. */
+  readonly dependsOn: string[];
+  readonly hosts: string[];
+  /** The host's step in the chain, and what it needs besides its turn. */
+  readonly step: (host: string) => string;
+  readonly needs: (host: string) => string[];
+}
+
+const chains: [string, Chain][] = [
+  ["EtcdCluster etcd", { component: "onprem-k8s:index:EtcdCluster::etcd", dependsOn: MASTERS.map((h) => `preflight-${h}`), hosts: MASTERS, step: (h) => `etcd-${h}-member`, needs: (h) => [`etcd-${h}-etcd-install`] }],
+  ["LoadBalancerPair etcd", { component: "onprem-k8s:index:LoadBalancerPair::etcd", dependsOn: ["etcd-health"], hosts: MASTERS, step: (h) => `etcd-${h}-config`, needs: (h) => [`etcd-${h}-packages`] }],
+  ["LoadBalancerPair api", { component: "onprem-k8s:index:LoadBalancerPair::api", dependsOn: [], hosts: MASTERS, step: (h) => `api-${h}-config`, needs: (h) => [`api-${h}-packages`] }],
+  ["HaControlPlane control-plane", { component: "onprem-k8s:index:HaControlPlane::control-plane", dependsOn: ["etcd-health"], hosts: MASTERS, step: (h) => `control-plane-${h}-master`, needs: (h) => [`control-plane-${h}-kubernetes-install`] }],
+  ["NodeBootstrap node-bootstrap", { component: "onprem-k8s:index:NodeBootstrap::node-bootstrap", dependsOn: ["control-plane-ready"], hosts: NODES, step: (h) => `node-bootstrap-${h}-kubelet`, needs: (h) => [`node-bootstrap-${h}-kubernetes-node-install`] }],
+];
+
+let resources: Map<string, RecordedResource>;
+
+beforeAll(async () => {
+  await installMocks();
+  const { raw, secretKeys } = config();
+  resources = await runStack(raw, secretKeys);
+});
+
+describe("rolling host steps", () => {
+  test.each(chains)("%s: the first host's step waits for the component's dependsOn, each next one for the previous host's", (_name, chain) => {
+    expect(resources.get(chain.component)!.dependsOn).toEqual(chain.dependsOn);
+    const dependsOn = (host: string) => resources.get(`command:remote:Command::${chain.step(host)}`)!.dependsOn;
+    const [first, ...rest] = chain.hosts;
+    expect(dependsOn(first)).toEqual([...chain.needs(first), ...chain.dependsOn]);
+    rest.forEach((host, i) => expect(dependsOn(host)).toEqual([...chain.needs(host), chain.step(chain.hosts[i])]));
+  });
+});
