@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Tests test/support/local-apiserver.sh: start, /readyz, strict server-side apply (and a typo rejected), every chart's
-# golden objects as a strict server-side dry run, a Deployment
+# Tests test/support/local-apiserver.sh: start, /readyz, strict server-side apply (and a typo, a wrongly typed field and
+# a malformed quantity rejected), every chart's golden objects as a strict server-side dry run, a Deployment
 # rolled out on a kwok node, listeners on 127.0.0.1 only, stop leaves no process and no directory.
 # Then Pulumi's kubernetes provider through the real pulumi CLI: a misspelt field of a built-in kind is dropped;
 # helm.v4.Chart from a chart archive; a NodePatch labels and taints a Node that another field manager registered, a second up changes
@@ -80,6 +80,8 @@ spec:
     targetPort: 8080
 EOF
 sed 's/imagePullPolicy: IfNotPresent/imagePullPolcy: Never/' "$WORK/app.yaml" >"$WORK/typo.yaml"
+sed 's/replicas: 2/replicas: "2"/' "$WORK/app.yaml" >"$WORK/wrong-type.yaml"
+sed 's/^\( *\)imagePullPolicy: IfNotPresent/&\n\1resources: {limits: {memory: 1 GB}}/' "$WORK/app.yaml" >"$WORK/bad-quantity.yaml"
 
 if "$LOCAL" start "$DIR" >"$WORK/env" 2>>"$LOG"; then ok "start"; else
   bad "start"
@@ -127,6 +129,19 @@ typo_rejected() {
   grep -Eq 'imagePullPolcy.*(field not declared in schema|unknown field)|unknown field.*imagePullPolcy' <<<"$out"
 }
 check "a typo field (imagePullPolcy) is rejected by strict validation" typo_rejected
+# dry_run_rejected FILE PATTERN: the strict server-side dry run that the golden objects pass below refuses FILE, and
+# its answer matches PATTERN.
+dry_run_rejected() {
+  local out
+  if out="$(k apply --server-side --dry-run=server --validate=strict --field-manager=test -f "$1" 2>&1)"; then
+    echo "accepted: $out"
+    return 1
+  fi
+  echo "$out"
+  grep -Eq "$2" <<<"$out"
+}
+check "the strict dry run rejects a wrongly typed field (replicas: \"2\")" dry_run_rejected "$WORK/wrong-type.yaml" 'spec\.replicas'
+check "the strict dry run rejects a malformed quantity (memory: 1 GB)" dry_run_rejected "$WORK/bad-quantity.yaml" 'quantities must match'
 check "the Deployment rolls out on the kwok node" k rollout status deployment/web --timeout=90s
 endpoints_ok() {
   local i ready
@@ -141,8 +156,8 @@ endpoints_ok() {
 }
 check "the Service has two ready endpoints" endpoints_ok
 # The charts' golden files against this apiserver (the Kubernetes the lab runs), as a strict server-side dry run.
-# Their namespaces and CRDs are created for real first: a dry run cannot make what the other objects need.
-# (The offline check of test/unit/charts/schema.test.ts uses Kubernetes 1.27's schemas and Traefik's CR specs.)
+# Their namespaces and CRDs are created for real first, as strictly: a dry run cannot make what the other objects need.
+# The charts' Traefik CRDs keep unknown fields under spec: test/unit/charts/traefik-resources.test.ts checks those specs.
 goldens_valid() {
   node -e '
     const fs = require("fs"), path = require("path"), yaml = require(process.argv[1] + "/node_modules/js-yaml");
@@ -151,13 +166,15 @@ goldens_valid() {
     const first = (o) => o.kind === "Namespace" || o.kind === "CustomResourceDefinition";
     // Secrets come without data (Pulumi attaches it); a registry login must have some to be valid.
     for (const o of objects) if (o.type === "kubernetes.io/dockerconfigjson") o.stringData = { ".dockerconfigjson": "{\"auths\": {}}" };
-    const namespaces = [...new Set(objects.map((o) => o.metadata.namespace).filter(Boolean))].map((name) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name } }));
+    // A namespace the objects use that no golden file defines (default, cloud) is made bare.
+    const defined = new Set(objects.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name));
+    const bare = [...new Set(objects.map((o) => o.metadata.namespace).filter((n) => n && !defined.has(n)))].map((name) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name } }));
     const dump = (list) => list.map((o) => yaml.dump(o)).join("---\n");
-    fs.writeFileSync(process.argv[2] + "/goldens-first.yaml", dump([...namespaces, ...objects.filter((o) => first(o) && o.kind !== "Namespace")]));
+    fs.writeFileSync(process.argv[2] + "/goldens-first.yaml", dump([...bare, ...objects.filter(first)]));
     fs.writeFileSync(process.argv[2] + "/goldens.yaml", dump(objects.filter((o) => !first(o))));
     console.log(objects.length + " objects");
   ' "$ROOT" "$WORK" &&
-    k apply --server-side --field-manager=test -f "$WORK/goldens-first.yaml" &&
+    k apply --server-side --validate=strict --field-manager=test -f "$WORK/goldens-first.yaml" &&
     k wait --for=condition=Established crd --all --timeout=60s &&
     k apply --server-side --dry-run=server --validate=strict --field-manager=test -f "$WORK/goldens.yaml"
 }

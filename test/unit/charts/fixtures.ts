@@ -1,6 +1,7 @@
 import { cephRbdManifests } from "../../../components/charts/ceph-csi-chart";
 import { CephRbdSpec } from "../../../spec/ceph-rbd";
 import { ManifestObject } from "../../../components/charts/chart-app";
+import { flannelManifests } from "../../../components/flannel";
 import { traefikManifests, TraefikSecretShapes } from "../../../components/charts/traefik-chart";
 import { TraefikSpec } from "../../../spec/traefik";
 import { webAppManifests } from "../../../components/charts/webapp-chart";
@@ -154,4 +155,14 @@ export const renderedCharts: Record<string, () => ManifestObject[]> = {
   "webapp-go2cloud-platform": () => webAppManifests(go2cloud, go2cloudSecrets),
   traefik: () => traefikManifests(traefik, traefikSecrets),
   "ceph-rbd": () => cephRbdManifests(cephRbd),
+  flannel: () => flannelManifests({ podCidr: "10.244.0.0/16", nodeSubnetLength: 24 }),
+  "flannel-every-option": () =>
+    flannelManifests({
+      podCidr: "172.20.0.0/14",
+      nodeSubnetLength: 22,
+      version: "0.26.4",
+      imageRegistry: "registry.example.internal",
+      backendType: "wireguard",
+      resources: { requests: { cpu: "200m", memory: "64Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+    }),
 };
