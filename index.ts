@@ -2,12 +2,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { hasWorkloads, loadClusterSpec } from "./config";
+import { ADDONS, configuredAddons } from "./addons";
 import { hostsWithRole, realNodeHosts, simulatedHosts } from "./spec/cluster";
 import { apiLoadBalancer, edgeLoadBalancer } from "./config/parse-kubernetes";
 import { ClusterPki, ClusterPreflight, ClusterWorkloads, CoreDns, EtcdCluster, Flannel, HaControlPlane, KWOK_USER, LoadBalancerPair, NodeBootstrap, NodePool } from "./components";
 import { API_SERVER_AGENT_PORT } from "./components/host/control-plane-scripts";
 
-const spec = loadClusterSpec();
+const spec = loadClusterSpec(ADDONS);
 const etcdHosts = hostsWithRole(spec, "etcd");
 const masters = hostsWithRole(spec, "master");
 const simulated = simulatedHosts(spec);
@@ -167,7 +168,7 @@ const workloads =
   provider && hasWorkloads(spec)
     ? new ClusterWorkloads("cluster", {
         provider,
-        addons: spec.addons,
+        addons: configuredAddons(spec.addons, { provider, secretValue: spec.secretValue, edgeVip: edgeLoadBalancer(spec.loadBalancers)?.vip }),
         apps: spec.apps,
         secretValue: spec.secretValue,
         edgeVip: edgeLoadBalancer(spec.loadBalancers)?.vip,

@@ -1,16 +1,22 @@
-/** The Kubernetes side of a stack: the addons (Traefik, Ceph RBD) and the business apps, through one provider. */
+/** The Kubernetes side of a stack: the addons and the business apps, through one provider. */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { AddonsConfig, AppConfig, PortRange } from "../spec/cluster";
-import { TraefikIngress } from "./traefik-ingress";
-import { CephStorageClass } from "./ceph-storage-class";
+import type { AppConfig, PortRange } from "../spec/cluster";
 import { WebApp } from "./webapp";
+
+/** A configured addon, ready to be installed under the workloads component. */
+export interface AddonInstance {
+  /** The addon's config key; its component is named `<workloads name>-<name>`. */
+  readonly name: string;
+  /** Creates the addon's component with the given name and options (its parent is the workloads component). */
+  install(resourceName: string, opts: pulumi.ComponentResourceOptions): pulumi.Resource;
+}
 
 export interface ClusterWorkloadsArgs {
   /** Provider of the cluster. */
   readonly provider: k8s.Provider;
-  /** Which addons to install. */
-  readonly addons: AddonsConfig;
+  /** The addons to install, in order; the apps wait for all of them (ingress class, storage class). */
+  readonly addons: readonly AddonInstance[];
   /** The business apps. */
   readonly apps: readonly AppConfig[];
   /** Resolves a secret config key to its value (a Pulumi secret). */
@@ -31,15 +37,8 @@ export class ClusterWorkloads extends pulumi.ComponentResource {
 
   constructor(name: string, args: ClusterWorkloadsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("onprem-k8s:index:ClusterWorkloads", name, {}, opts);
-    const { provider, addons } = args;
-    const dependsOn: pulumi.Resource[] = [];
-    if (addons.traefik && args.edgeVip) {
-      dependsOn.push(new TraefikIngress(`${name}-traefik`, { ...addons.traefik, publishedAddress: args.edgeVip, provider, edgeVip: args.edgeVip }, { parent: this }));
-    }
-    if (addons.ceph) {
-      const ceph = { ...addons.ceph, provider, adminKey: args.secretValue("cephAdminKey"), userKey: args.secretValue("cephUserKey") };
-      dependsOn.push(new CephStorageClass(`${name}-ceph`, ceph, { parent: this }));
-    }
+    const { provider } = args;
+    const dependsOn = args.addons.map((addon) => addon.install(`${name}-${addon.name}`, { parent: this }));
     // Apps wait for the addons (ingress class, storage class) and for the app that creates their namespace.
     const namespaceOwners = new Map<string, WebApp>();
     const appOf = (app: AppConfig, extra: pulumi.Resource[]) =>

@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { cidrHost, parseCidr } from "../spec/cidr";
 import { ClusterSpec, ControlPlaneSpec } from "../spec/cluster";
+import { AddonParser } from "./addon";
 import { ConfigError } from "./problems";
 import { validateClusterConfig } from "./validate";
 
@@ -29,15 +30,15 @@ function decode(text: string): unknown {
   }
 }
 
-/** True when the stack has anything to deploy onto Kubernetes. */
+/** True when the stack has anything to deploy onto Kubernetes: an app or a configured addon. */
 export function hasWorkloads(spec: Pick<ClusterSpec, "apps" | "addons">): boolean {
-  return spec.apps.length > 0 || spec.addons.traefik !== undefined || spec.addons.ceph !== undefined;
+  return spec.apps.length > 0 || Object.keys(spec.addons).length > 0;
 }
 
-/** Loads and validates the stack config; throws a ConfigError listing every problem. */
-export function loadClusterSpec(config: pulumi.Config = new pulumi.Config()): ClusterSpec {
+/** Loads and validates the stack config, with the addons the stack knows; throws a ConfigError listing every problem. */
+export function loadClusterSpec(addons: readonly AddonParser[], config: pulumi.Config = new pulumi.Config()): ClusterSpec {
   const { raw, secretKeys } = readNamespace(config.name);
-  const validated = validateClusterConfig(raw, secretKeys, config.name);
+  const validated = validateClusterConfig(raw, secretKeys, config.name, addons);
   const { spec } = validated;
   const problems = [...validated.problems];
   // A preview may run before the cluster exists; an up must never fall back to whatever ~/.kube/config holds.

@@ -99,12 +99,12 @@ export function checkControlPlane(a: ControlPlaneCheckArgs, problems: Problems):
   }
 }
 
-/** The load balancer that fronts the apiservers, if any. */
 /** The load balancer in front of the edge nodes, whose VIP is Traefik's. */
 export function edgeLoadBalancer(loadBalancers: readonly LoadBalancerSpec[]): LoadBalancerSpec | undefined {
   return loadBalancers.find((lb) => lb.backendRole === "edge");
 }
 
+/** The load balancer that fronts the apiservers, if any. */
 export function apiLoadBalancer(loadBalancers: readonly LoadBalancerSpec[]): LoadBalancerSpec | undefined {
   return loadBalancers.find((lb) => lb.backendRole === "master" && lb.ports.includes(API_SERVER_PORT));
 }

@@ -7,17 +7,16 @@ import { parseLoadBalancers } from "./parse-load-balancers";
 import { parseArtifacts, parseVersions } from "./parse-artifacts";
 import { parseEtcd } from "./parse-etcd";
 import { parseApps } from "./parse-apps";
-import { parseAddons } from "./parse-addons";
-import { checkControlPlane, edgeLoadBalancer, parseKubernetes } from "./parse-kubernetes";
+import { checkControlPlane, parseKubernetes } from "./parse-kubernetes";
 import { REQUIRED_SECRET_KEYS, checkPlainTextSecrets } from "./check-secrets";
 import { cidrContains, parseCidr, parseIpv4 } from "../spec/cidr";
-import { CEPH_SECRET_KEYS } from "./parse-addons";
+import { AddonParser } from "./addon";
 import { unknownNameFix } from "./shape";
 
-/** Every top-level key the stack reads (Pulumi.yaml declares them), and the Ceph keys. */
-const KNOWN_KEYS = [
+/** Every top-level key the stack reads besides the addons' (Pulumi.yaml declares them). */
+const CLUSTER_KEYS = [
   "clusterName", "hosts", "sshPrivateKey", "network", "loadBalancers", "loadBalancerAuthPassword", "etcd", "versions", "artifacts",
-  "aptSource", "pki", "secretsEncryptionKey", "kubernetes", "kubeconfig", "traefik", "ceph", "apps", ...CEPH_SECRET_KEYS,
+  "aptSource", "pki", "secretsEncryptionKey", "kubernetes", "kubeconfig", "apps",
 ];
 
 /** Everything of ClusterSpec that comes from plain config (secrets are attached by the loader). */
@@ -31,11 +30,12 @@ export interface ValidationResult {
 /**
  * Validates raw config values (keys without the namespace prefix).
  * @param secretKeys the keys the stack stores as secrets
+ * @param addons the addons the stack knows (../addons.ts): their keys are known keys, and each parses its own
  */
-export function validateClusterConfig(raw: Record<string, unknown>, secretKeys: ReadonlySet<string>, namespace: string): ValidationResult {
+export function validateClusterConfig(raw: Record<string, unknown>, secretKeys: ReadonlySet<string>, namespace: string, addons: readonly AddonParser[]): ValidationResult {
   const problems = new Problems();
   const key = (name: string) => `${namespace}:${name}`;
-  checkKnownKeys(raw, secretKeys, key, problems);
+  checkKnownKeys(raw, secretKeys, [...CLUSTER_KEYS, ...addons.flatMap((a) => [a.key, ...a.secretKeys])], key, problems);
 
   const clusterName = String(raw.clusterName ?? "onprem");
   if (!isDns1123Label(clusterName)) {
@@ -62,14 +62,10 @@ export function validateClusterConfig(raw: Record<string, unknown>, secretKeys: 
   checkControlPlane({ hosts, loadBalancers, artifacts, versions, encryptionKey: raw.secretsEncryptionKey, key }, problems);
   checkPlainTextSecrets(raw, secretKeys, namespace, problems);
 
-  const parsedAddons = parseAddons(raw, key, secretKeys, problems);
-  // versions.traefik pins Traefik's image unless traefik.image names one.
-  const addons =
-    parsedAddons.traefik && versions.traefik && !parsedAddons.traefik.image
-      ? { ...parsedAddons, traefik: { ...parsedAddons.traefik, image: `traefik:v${versions.traefik.replace(/^v/, "")}` } }
-      : parsedAddons;
-  if (addons.traefik && !edgeLoadBalancer(loadBalancers)) {
-    problems.add(key("traefik"), "is configured, but no load balancer has backendRole edge", "add a load balancer in front of the edge nodes (backendRole edge, ports [80, 443]) for Traefik's VIP");
+  const addonSpecs: Record<string, unknown> = {};
+  for (const addon of addons) {
+    const spec = addon.parse(raw[addon.key], { key: key(addon.key), keyOf: key, secretKeys, versions, loadBalancers, problems });
+    if (spec !== undefined) addonSpecs[addon.key] = spec;
   }
   const spec: PlainClusterSpec = {
     clusterName,
@@ -81,7 +77,7 @@ export function validateClusterConfig(raw: Record<string, unknown>, secretKeys: 
     artifacts,
     aptSource: typeof raw.aptSource === "string" && raw.aptSource !== "" ? raw.aptSource : undefined,
     pki: parsePki(raw.pki, key("pki"), problems),
-    addons,
+    addons: addonSpecs,
     apps,
     kubernetes: parseKubernetes(raw.kubernetes, key("kubernetes"), problems),
   };
@@ -89,10 +85,10 @@ export function validateClusterConfig(raw: Record<string, unknown>, secretKeys: 
 }
 
 /** A misspelt key would be ignored. Secret keys are the apps' and addons' to name, so only plain keys are checked. */
-function checkKnownKeys(raw: Record<string, unknown>, secretKeys: ReadonlySet<string>, key: (name: string) => string, problems: Problems): void {
+function checkKnownKeys(raw: Record<string, unknown>, secretKeys: ReadonlySet<string>, known: readonly string[], key: (name: string) => string, problems: Problems): void {
   for (const name of Object.keys(raw)) {
-    if (!KNOWN_KEYS.includes(name) && !secretKeys.has(name)) {
-      problems.add(key(name), "is not a key onprem-k8s reads", unknownNameFix(name, KNOWN_KEYS));
+    if (!known.includes(name) && !secretKeys.has(name)) {
+      problems.add(key(name), "is not a key onprem-k8s reads", unknownNameFix(name, known));
     }
   }
 }

@@ -1,7 +1,5 @@
 /** The typed cluster specification that every component is built from. */
 import * as pulumi from "@pulumi/pulumi";
-import type { CephRbdSpec } from "./ceph-rbd";
-import type { TraefikSpec } from "./traefik";
 import type { WebAppSpec } from "./webapp";
 
 /** The port every kube-apiserver serves on, and that the API load balancer forwards. */
@@ -149,13 +147,6 @@ export interface ExternalClusterSpec {
   readonly kubeconfig?: pulumi.Output<string>;
 }
 
-/** The cluster addons from config. */
-export interface AddonsConfig {
-  readonly traefik?: TraefikSpec;
-  /** The Ceph RBD class; its keys are in the secret config keys cephAdminKey and cephUserKey. */
-  readonly ceph?: CephRbdSpec;
-}
-
 /** One app from config: the chart spec plus the config keys that hold its secrets. */
 export interface AppConfig {
   readonly spec: WebAppSpec;
@@ -192,8 +183,8 @@ export interface ClusterSpec {
   /** An apt source line for haproxy and keepalived, or undefined to use the hosts' own sources. */
   readonly aptSource?: string;
   readonly pki: PkiSpec;
-  /** Cluster addons. */
-  readonly addons: AddonsConfig;
+  /** The configured addons' specs by config key, each as its own parser made it (the list of addons is addons.ts). */
+  readonly addons: Readonly<Record<string, unknown>>;
   /** The business apps, each a WebApp spec with its secrets named by config key. */
   readonly apps: readonly AppConfig[];
 }

@@ -3,6 +3,7 @@
 import { validateClusterConfig } from "../../../config";
 import { simulatedHosts } from "../../../spec/cluster";
 import { NS, SECRET_KEY_NAMES, validRawConfig } from "./fixture";
+import { ADDONS } from "../../../addons";
 
 const KEY = Buffer.alloc(32, 9).toString("base64");
 const SECRETS = new Set([...SECRET_KEY_NAMES, "secretsEncryptionKey"]);
@@ -22,11 +23,11 @@ function controlPlaneConfig(): Record<string, any> {
 function problemsOf(mutate: (raw: Record<string, any>) => void, secretKeys: ReadonlySet<string> = SECRETS): readonly string[] {
   const raw = controlPlaneConfig();
   mutate(raw);
-  return validateClusterConfig(raw, secretKeys, NS).problems;
+  return validateClusterConfig(raw, secretKeys, NS, ADDONS).problems;
 }
 
 test("a stack with its own control plane and a simulated node is valid and typed", () => {
-  const { spec, problems } = validateClusterConfig({ ...controlPlaneConfig(), kubernetes: { apiServerExtraArgs: { "event-ttl": "2h", v: 2, "enable-aggregator-routing": true } } }, SECRETS, NS);
+  const { spec, problems } = validateClusterConfig({ ...controlPlaneConfig(), kubernetes: { apiServerExtraArgs: { "event-ttl": "2h", v: 2, "enable-aggregator-routing": true } } }, SECRETS, NS, ADDONS);
   expect(problems).toEqual([]);
   expect(spec.artifacts.kubernetes).toBeDefined();
   expect(simulatedHosts(spec).map((h) => h.name)).toEqual(["sim1"]);
@@ -35,7 +36,7 @@ test("a stack with its own control plane and a simulated node is valid and typed
 });
 
 test("without artifacts.kubernetes a stack is valid with no encryption key (dev and prod use a kubeconfig)", () => {
-  const { problems } = validateClusterConfig(validRawConfig(), new Set(SECRET_KEY_NAMES), NS);
+  const { problems } = validateClusterConfig(validRawConfig(), new Set(SECRET_KEY_NAMES), NS, ADDONS);
   expect(problems).toEqual([]);
 });
 

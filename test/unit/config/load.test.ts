@@ -1,6 +1,7 @@
 // loadClusterSpec through the Pulumi runtime (mocks): secrets stay secrets, and bad config stops the program before any resource.
 import * as pulumi from "@pulumi/pulumi";
 import { NS, SECRET_KEY_NAMES, validRawConfig } from "./fixture";
+import { ADDONS } from "../../../addons";
 
 const registered: string[] = [];
 
@@ -32,7 +33,7 @@ describe("loadClusterSpec", () => {
   test("returns the typed spec with the SSH key as a secret", async () => {
     setConfig(validRawConfig(), SECRET_KEY_NAMES);
     const { loadClusterSpec } = await import("../../../config");
-    const spec = loadClusterSpec(new pulumi.Config(NS));
+    const spec = loadClusterSpec(ADDONS, new pulumi.Config(NS));
     expect(spec.hosts.map((h) => h.name)).toEqual(["m1", "m2", "m3", "w1"]);
     await expect(secretValue(spec.sshPrivateKey)).resolves.toEqual({ value: "-----BEGIN OPENSSH PRIVATE KEY-----", secret: true });
   });
@@ -44,7 +45,7 @@ describe("loadClusterSpec", () => {
     raw.secretsEncryptionKey = Buffer.alloc(32, 7).toString("base64");
     setConfig(raw, [...SECRET_KEY_NAMES, "secretsEncryptionKey"]);
     const { loadClusterSpec } = await import("../../../config");
-    const { controlPlane } = loadClusterSpec(new pulumi.Config(NS));
+    const { controlPlane } = loadClusterSpec(ADDONS, new pulumi.Config(NS));
     if (controlPlane.kind !== "own") throw new Error(`control plane is ${controlPlane.kind}, not own`);
     expect(controlPlane.artifact).toEqual(raw.artifacts.kubernetes);
     expect(controlPlane.serviceIp).toBe("10.96.0.1");
@@ -54,7 +55,7 @@ describe("loadClusterSpec", () => {
   test("without artifacts.kubernetes the cluster is external, reached through the kubeconfig secret", async () => {
     setConfig({ ...validRawConfig(), kubeconfig: "apiVersion: v1\nkind: Config" }, [...SECRET_KEY_NAMES, "kubeconfig"]);
     const { loadClusterSpec } = await import("../../../config");
-    const { controlPlane } = loadClusterSpec(new pulumi.Config(NS));
+    const { controlPlane } = loadClusterSpec(ADDONS, new pulumi.Config(NS));
     if (controlPlane.kind !== "external") throw new Error(`control plane is ${controlPlane.kind}, not external`);
     await expect(secretValue(controlPlane.kubeconfig!)).resolves.toEqual({ value: "apiVersion: v1\nkind: Config", secret: true });
   });
@@ -62,8 +63,8 @@ describe("loadClusterSpec", () => {
   test("a plain-text SSH key fails with a ConfigError naming the key", async () => {
     setConfig(validRawConfig(), ["loadBalancerAuthPassword"]);
     const { loadClusterSpec, ConfigError } = await import("../../../config");
-    expect(() => loadClusterSpec(new pulumi.Config(NS))).toThrow(ConfigError);
-    expect(() => loadClusterSpec(new pulumi.Config(NS))).toThrow("onprem-k8s:sshPrivateKey: is a secret given in plain text");
+    expect(() => loadClusterSpec(ADDONS, new pulumi.Config(NS))).toThrow(ConfigError);
+    expect(() => loadClusterSpec(ADDONS, new pulumi.Config(NS))).toThrow("onprem-k8s:sshPrivateKey: is a secret given in plain text");
   });
 
   test("the stack program registers nothing when the config is invalid", async () => {

@@ -3,6 +3,7 @@ import { validateClusterConfig } from "../../../config";
 import { realNodeHosts } from "../../../spec/cluster";
 import { NS, SECRET_KEY_NAMES, validRawConfig } from "./fixture";
 import { testHostKey } from "../host-key";
+import { ADDONS } from "../../../addons";
 
 const SECRETS = new Set([...SECRET_KEY_NAMES, "secretsEncryptionKey"]);
 const MISSING = "onprem-k8s:artifacts.kubernetesNode: is not set, but the stack installs the control plane (artifacts.kubernetes) and w1, e1 are real worker or edge hosts; give the kubernetes-node release .tar.gz (kubelet, kube-proxy) as {url or path, sha256}, or mark those hosts simulated: true";
@@ -19,7 +20,7 @@ function config(): Record<string, any> {
 }
 
 test("real worker and edge hosts without artifacts.kubernetesNode: one problem naming the key, the hosts and the fix", () => {
-  const { spec, problems } = validateClusterConfig(config(), SECRETS, NS);
+  const { spec, problems } = validateClusterConfig(config(), SECRETS, NS, ADDONS);
   expect(problems).toEqual([MISSING]);
   expect(realNodeHosts(spec).map((h) => h.name)).toEqual(["w1", "e1"]);
 });
@@ -27,20 +28,20 @@ test("real worker and edge hosts without artifacts.kubernetesNode: one problem n
 test("with the kubernetes-node release the stack is valid", () => {
   const raw = config();
   raw.artifacts.kubernetesNode = { path: "/srv/kubernetes-node-linux-amd64.tar.gz", sha256: "d".repeat(64) };
-  expect(validateClusterConfig(raw, SECRETS, NS).problems).toEqual([]);
+  expect(validateClusterConfig(raw, SECRETS, NS, ADDONS).problems).toEqual([]);
 });
 
 test("not needed when every worker and edge host is simulated, nor without the stack's own control plane", () => {
   const simulated = config();
   simulated.hosts = simulated.hosts.map((h: any) => (h.roles.includes("worker") || h.roles.includes("edge") ? { ...h, simulated: true } : h));
-  expect(validateClusterConfig(simulated, SECRETS, NS).problems).toEqual([]);
+  expect(validateClusterConfig(simulated, SECRETS, NS, ADDONS).problems).toEqual([]);
   // dev and prod: a cluster made elsewhere, reached through the kubeconfig secret.
-  expect(validateClusterConfig(validRawConfig(), new Set(SECRET_KEY_NAMES), NS).problems).toEqual([]);
+  expect(validateClusterConfig(validRawConfig(), new Set(SECRET_KEY_NAMES), NS, ADDONS).problems).toEqual([]);
 });
 
 test("a master that is also a real worker needs it too", () => {
   const raw = config();
   raw.hosts = raw.hosts.filter((h: any) => !["w1", "e1"].includes(h.name));
   raw.hosts[0].roles = ["etcd", "master", "lb", "worker"];
-  expect(validateClusterConfig(raw, SECRETS, NS).problems).toEqual([MISSING.replace("w1, e1 are", "m1 are")]);
+  expect(validateClusterConfig(raw, SECRETS, NS, ADDONS).problems).toEqual([MISSING.replace("w1, e1 are", "m1 are")]);
 });

@@ -1,24 +1,26 @@
 import { validateClusterConfig } from "../../../config";
 import { NS, SECRET_KEYS, validRawConfig } from "./fixture";
 import { testHostKey } from "../host-key";
+import type { TraefikSpec } from "../../../spec/traefik";
+import { ADDONS } from "../../../addons";
 
 const WEB = { name: "web", image: "nginx:1.25", ports: [{ containerPort: 80 }] };
 
 function problemsOf(mutate: (raw: Record<string, any>) => void, secretKeys: ReadonlySet<string> = SECRET_KEYS): readonly string[] {
   const raw = validRawConfig();
   mutate(raw);
-  return validateClusterConfig(raw, secretKeys, NS).problems;
+  return validateClusterConfig(raw, secretKeys, NS, ADDONS).problems;
 }
 
 describe("validateClusterConfig", () => {
   test("a host key line keeps its type and key, not its comment", () => {
     const raw = validRawConfig();
     raw.hosts[0].sshHostKey = `${raw.hosts[0].sshHostKey} root@m1`;
-    expect(validateClusterConfig(raw, SECRET_KEYS, NS).spec.hosts[0].sshHostKey).toBe(testHostKey("m1"));
+    expect(validateClusterConfig(raw, SECRET_KEYS, NS, ADDONS).spec.hosts[0].sshHostKey).toBe(testHostKey("m1"));
   });
 
   test("accepts the valid fixture and types it", () => {
-    const { spec, problems } = validateClusterConfig(validRawConfig(), SECRET_KEYS, NS);
+    const { spec, problems } = validateClusterConfig(validRawConfig(), SECRET_KEYS, NS, ADDONS);
     expect(problems).toEqual([]);
     expect(spec.hosts[3]).toEqual({ name: "w1", address: "10.0.0.21", sshPort: 22, sshUser: "root", sshHostKey: testHostKey("w1"), roles: ["worker"], labels: { storage: "ssd" }, taints: [{ key: "dedicated", value: "db", effect: "NoSchedule" }] });
     expect(spec.network.nodePortRange).toEqual({ min: 30000, max: 32767 });
@@ -30,7 +32,7 @@ describe("validateClusterConfig", () => {
   test.each(["immediate", 30] as const)("keeps a load balancer's failback %s", (failback) => {
     const raw = validRawConfig();
     raw.loadBalancers[0].failback = failback;
-    const { spec, problems } = validateClusterConfig(raw, SECRET_KEYS, NS);
+    const { spec, problems } = validateClusterConfig(raw, SECRET_KEYS, NS, ADDONS);
     expect(problems).toEqual([]);
     expect(spec.loadBalancers[0].failback).toBe(failback);
   });
@@ -42,9 +44,9 @@ describe("validateClusterConfig", () => {
       raw.traefik = traefik;
       raw.hosts.push({ name: "e1", address: "10.0.0.31", sshHostKey: testHostKey("e1"), roles: ["edge"] }, { name: "e2", address: "10.0.0.32", sshHostKey: testHostKey("e2"), roles: ["edge"] });
       raw.loadBalancers.push({ name: "edge", vip: "10.0.0.200", virtualRouterId: 52, hostRole: "edge", backendRole: "edge", ports: [80, 443] });
-      const { spec, problems } = validateClusterConfig(raw, SECRET_KEYS, NS);
+      const { spec, problems } = validateClusterConfig(raw, SECRET_KEYS, NS, ADDONS);
       expect(problems).toEqual([]);
-      return spec.addons.traefik?.image;
+      return (spec.addons.traefik as TraefikSpec | undefined)?.image;
     };
     expect(withVersion({ defaultIngressClass: true })).toBe("traefik:v3.1.7");
     expect(withVersion({ image: "registry.local/traefik:v3.1.6" })).toBe("registry.local/traefik:v3.1.6");
@@ -160,7 +162,7 @@ describe("validateClusterConfig", () => {
     ["a misspelt top-level key", (r) => (r.etdc = { heartbeatIntervalMs: 100 }),
       'onprem-k8s:etdc: is not a key onprem-k8s reads; did you mean "etcd"?'],
     ["a top-level key far from any known one", (r) => (r.colour = "blue"),
-      "onprem-k8s:colour: is not a key onprem-k8s reads; use one of clusterName, hosts, sshPrivateKey, network, loadBalancers, loadBalancerAuthPassword, etcd, versions, artifacts, aptSource, pki, secretsEncryptionKey, kubernetes, kubeconfig, traefik, ceph, apps, cephAdminKey, cephUserKey"],
+      "onprem-k8s:colour: is not a key onprem-k8s reads; use one of clusterName, hosts, sshPrivateKey, network, loadBalancers, loadBalancerAuthPassword, etcd, versions, artifacts, aptSource, pki, secretsEncryptionKey, kubernetes, kubeconfig, apps, traefik, ceph, cephAdminKey, cephUserKey"],
     ["a host label value longer than 63 characters", (r) => (r.hosts[3].labels = { storage: "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" }),
       'onprem-k8s:hosts[3].labels.storage: "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" is not a valid label value (at most 63 letters, digits, \'-\', \'_\' or \'.\', starting and ending with a letter or digit).'],
     ["an app's nodeSelector key that is no label key", (r) => (r.apps = [{ ...WEB, nodeSelector: { "disk type": "ssd" } }]),
@@ -192,7 +194,7 @@ describe("validateClusterConfig", () => {
   test("a probe written the Kubernetes way (httpGet, tcpSocket) is accepted as the spec's own", () => {
     const raw = validRawConfig();
     raw.apps = [{ ...WEB, livenessProbe: { httpGet: { path: "/healthz", port: 80 }, periodSeconds: 5 }, readinessProbe: { tcpSocket: { port: 80 } } }];
-    const { spec, problems } = validateClusterConfig(raw, SECRET_KEYS, NS);
+    const { spec, problems } = validateClusterConfig(raw, SECRET_KEYS, NS, ADDONS);
     expect(problems).toEqual([]);
     expect([spec.apps[0].spec.livenessProbe, spec.apps[0].spec.readinessProbe]).toEqual([{ http: { path: "/healthz", port: 80 }, periodSeconds: 5 }, { tcp: { port: 80 } }]);
   });
