@@ -12,6 +12,15 @@ export interface RecordedResource {
 /** Every registration since the mocks were installed, in order. */
 export const recorded: RecordedResource[] = [];
 
+/** The aliases of each resource that `recordAliases` saw, by `TYPE::NAME`: mocks see inputs, not options. */
+export const recordedAliases = new Map<string, unknown[]>();
+
+/** A transformation to pass to a component under test (`{ transformations: [recordAliases] }`): records its children's aliases. */
+export const recordAliases: pulumi.ResourceTransformation = (args) => {
+  recordedAliases.set(`${args.type}::${args.name}`, [...(args.opts.aliases ?? [])]);
+  return undefined;
+};
+
 /** Installs Pulumi mocks that echo inputs as state (preview=false, so ids and outputs resolve). */
 export async function installMocks(): Promise<void> {
   await pulumi.runtime.setMocks(
