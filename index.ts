@@ -81,11 +81,14 @@ const loadBalancers = spec.loadBalancers.map(
         // A stopping apiserver asks to be drained first, so no client reaches it as it shuts down.
         agentPort: ownControlPlane && lb === apiLb ? API_SERVER_AGENT_PORT : undefined,
       },
-      { dependsOn: lb.backendRole === "etcd" ? [etcd.healthy] : [] },
+      // Every load balancer waits for the preflight; the etcd VIP's also for a healthy etcd, which follows it.
+      { dependsOn: lb.backendRole === "etcd" ? [etcd.healthy] : preflight.passed },
     ),
 );
 
-const controlPlane = own
+// The Kubernetes certificates exist exactly when the control plane is the stack's own.
+const kubePki = own && pki.kubernetes;
+const controlPlane = own && kubePki
   ? new HaControlPlane(
       "control-plane",
       {
@@ -97,7 +100,7 @@ const controlPlane = own
         apiAddressDependsOn: loadBalancers.filter((_, i) => spec.loadBalancers[i] === apiLb),
         network: spec.network,
         etcd: { endpoints: etcd.clientEndpoints, caCert: etcd.caCert },
-        pki: pki.kubernetes!,
+        pki: kubePki,
         secretsEncryptionKey: own.secretsEncryptionKey,
         extraArgs: { apiServer: spec.kubernetes.apiServerExtraArgs, controllerManager: spec.kubernetes.controllerManagerExtraArgs, scheduler: spec.kubernetes.schedulerExtraArgs },
       },
@@ -117,7 +120,7 @@ const provider = controlPlane
     : undefined;
 
 const nodePool =
-  controlPlane && provider && simulated.length > 0
+  controlPlane && kubePki && provider && simulated.length > 0
     ? new NodePool("nodes", {
         provider,
         nodes: simulated,
@@ -128,14 +131,15 @@ const nodePool =
         apiServerUrl: controlPlane.apiServerUrl,
         clusterName: spec.clusterName,
         caCert: controlPlane.caCert,
-        clientCert: pki.kubernetes!.clients.kwok,
+        clientCert: kubePki.clients.kwok,
         podCidr: spec.network.podCidr,
       })
     : undefined;
 
 // Real worker and edge hosts become nodes once the control plane is ready: kubelet, kube-proxy and flannel's CNI config.
+// ClusterPki makes the kube-proxy certificate when there is a real node.
 const nodeBootstrap =
-  controlPlane && provider && kubeletHosts.length > 0
+  controlPlane && kubePki?.kubeProxy && provider && kubeletHosts.length > 0
     ? new NodeBootstrap(
         "node-bootstrap",
         {
@@ -148,8 +152,8 @@ const nodeBootstrap =
           apiServerUrl: controlPlane.apiServerUrl,
           clusterName: spec.clusterName,
           caCert: controlPlane.caCert,
-          nodeCerts: pki.kubernetes!.nodes,
-          kubeProxyCert: pki.kubernetes!.kubeProxy!,
+          nodeCerts: kubePki.nodes,
+          kubeProxyCert: kubePki.kubeProxy,
           network: spec.network,
         },
         { dependsOn: [controlPlane.ready] },

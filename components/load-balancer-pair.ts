@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Failback, HostSpec } from "../spec/cluster";
 import { hostStep } from "./host/connection";
 import { rollingHostSteps } from "./host/rolling";
+import { dependsOnList } from "./k8s-objects";
 import { VRRP_PASSWORD_SECRET, renderHaproxyConfig, renderKeepalivedConfig, renderLbConfig, renderLbPackages, renderLbRemove } from "./host/load-balancer-scripts";
 
 export interface LoadBalancerPairArgs {
@@ -54,7 +55,8 @@ export class LoadBalancerPair extends pulumi.ComponentResource {
     // bad config stops at the first host while the other still serves the VIP.
     const secrets = pulumi.output(args.authPassword).apply((password) => ({ [VRRP_PASSWORD_SECRET]: password }));
     rollingHostSteps(args.hosts, args.sshPrivateKey, opts, (host, i) => {
-      const packages = hostStep(`${name}-${host.name}-packages`, host, args.sshPrivateKey, renderLbPackages(args.aptSource, host.name), { parent: this });
+      // Packages are a change to the host too: not before the component's dependencies (the preflight).
+      const packages = hostStep(`${name}-${host.name}-packages`, host, args.sshPrivateKey, renderLbPackages(args.aptSource, host.name), { parent: this, dependsOn: dependsOnList(opts) });
       const keepalived = renderKeepalivedConfig({
         name: args.name,
         vip: args.vip,
