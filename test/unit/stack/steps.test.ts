@@ -88,7 +88,7 @@ describe("lab stack step order", () => {
     expect(step(baseline, "control-plane-lab2-master").dependsOn).toEqual(["control-plane-lab2-kubernetes-install", "control-plane-lab1-master"]);
     expect(step(baseline, "control-plane-lab3-master").dependsOn).toEqual(["control-plane-lab3-kubernetes-install", "control-plane-lab2-master"]);
     expect(step(baseline, "control-plane-ready").dependsOn).toEqual([...each("control-plane-HOST-master"), "api"]);
-    expect(resource(baseline, "onprem-k8s:index:LoadBalancerPair", "api").dependsOn).toEqual([]);
+    expect(resource(baseline, "onprem-k8s:index:LoadBalancerPair", "api").dependsOn).toEqual(each("preflight-HOST"));
   });
 
   test("the Kubernetes provider takes the control plane's admin kubeconfig and waits for its gate", () => {
