@@ -23,6 +23,7 @@ const factories: Record<string, ObjectFactory> = {
   "v1/ServiceAccount": typed(k8s.core.v1.ServiceAccount),
   "v1/PersistentVolumeClaim": typed(k8s.core.v1.PersistentVolumeClaim),
   "v1/PersistentVolume": typed(k8s.core.v1.PersistentVolume),
+  "v1/Node": typed(k8s.core.v1.Node),
   "apps/v1/Deployment": typed(k8s.apps.v1.Deployment),
   "apps/v1/DaemonSet": typed(k8s.apps.v1.DaemonSet),
   "networking.k8s.io/v1/Ingress": typed(k8s.networking.v1.Ingress),
@@ -62,6 +63,11 @@ export interface RegisterOptions {
   readonly secretData?: Record<string, pulumi.Output<Record<string, string>>>;
   /** Resources every object waits for, e.g. the Traefik component whose CRDs a canary needs. */
   readonly dependsOn?: readonly pulumi.Resource[];
+  /**
+   * The name an object's resource had before `resourceName` named it, if it had another: it becomes an alias (same
+   * parent and type), so a stack that holds the object under that name keeps it instead of replacing it.
+   */
+  readonly previousName?: (object: ManifestObject) => string | undefined;
 }
 
 /** A chart object and the Pulumi resource created for it. */
@@ -93,9 +99,11 @@ export function registerObjects(componentName: string, objects: ManifestObject[]
   const registered: RegisteredObject[] = [];
   const create = (object: ManifestObject, dependsOn: pulumi.Resource[]) => {
     const factory = factoryOf(object);
+    const previous = options.previousName?.(object);
     const resource = factory(resourceName(componentName, object), withSecretData(object, options.secretData), {
       ...baseOpts,
       dependsOn,
+      ...(previous === undefined ? {} : { aliases: [{ name: previous }] }),
     });
     registered.push({ object, resource });
     return resource;
