@@ -6,57 +6,23 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { parseCidr, splitsIntoNodeSubnets } from "../spec/cidr";
-import { ManifestObject } from "./charts/chart-app";
-import { CNI_CONFLIST, FLANNEL_CNI_CONF } from "./host/node-scripts";
+import { FLANNEL_NAMESPACE, flannelManifests, FlannelSpec } from "./charts/flannel-chart";
 import { dependsOnList, registerObjects } from "./k8s-objects";
 
-/** The flannel version when `versions.flannel` is not set: the one the example stacks pin. */
-export const DEFAULT_FLANNEL_VERSION = "0.26.1";
-/** The flannel-cni-plugin image tag that flannel v0.26.1's kube-flannel.yml ships with. */
-export const DEFAULT_FLANNEL_CNI_PLUGIN_VERSION = "v1.5.1-flannel2";
+export {
+  DEFAULT_FLANNEL_CNI_PLUGIN_VERSION,
+  DEFAULT_FLANNEL_VERSION,
+  FLANNEL_NAMESPACE,
+  flannelManifests,
+  renderNetConf,
+} from "./charts/flannel-chart";
+export type { FlannelBackendType, FlannelSpec } from "./charts/flannel-chart";
 
-/** Flannel backends that need no settings beyond their type. */
-export type FlannelBackendType = "vxlan" | "host-gw" | "wireguard" | "udp" | "ipip";
-
-export interface FlannelArgs {
+/** Arguments of Flannel: the chart spec (see FlannelSpec for each field) plus the provider. */
+export interface FlannelArgs extends FlannelSpec {
   /** Provider of the cluster. */
   readonly provider: k8s.Provider;
-  /** The pod network (network.podCidr), e.g. 10.244.0.0/16: net-conf.json's `Network`. */
-  readonly podCidr: string;
-  /**
-   * Prefix length of each node's slice of the pod network (network.nodeSubnetLength): net-conf.json's `SubnetLen`.
-   * Must match the controller-manager's `--node-cidr-mask-size`, which allocates the slices.
-   */
-  readonly nodeSubnetLength: number;
-  /** The flannel version (versions.flannel), with or without a leading v. @default "0.26.1" */
-  readonly version?: string;
-  /** The flannel-cni-plugin image tag, with or without a leading v. @default "v1.5.1-flannel2" */
-  readonly cniPluginVersion?: string;
-  /**
-   * Registry (and optional path prefix) the images come from, e.g. `registry.example.internal:5000/mirror` for an
-   * air-gapped site; the images are `<imageRegistry>/flannel/flannel` and `<imageRegistry>/flannel/flannel-cni-plugin`.
-   * @default "docker.io"
-   */
-  readonly imageRegistry?: string;
-  /** The flannel backend: net-conf.json's `Backend.Type`. @default "vxlan" */
-  readonly backendType?: FlannelBackendType;
-  /**
-   * Resources of the flanneld container. @default requests cpu 100m, memory 50Mi (upstream); limits cpu 500m,
-   * memory 256Mi (the policy pack asks every container for limits)
-   */
-  readonly resources?: { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } };
 }
-
-export const FLANNEL_NAMESPACE = "kube-flannel";
-const CONFIG_MAP = "kube-flannel-cfg";
-const NODE_LABELS = { tier: "node", app: "flannel" };
-
-/** net-conf.json: flanneld's network, node subnet length and backend. */
-export function renderNetConf(podCidr: string, nodeSubnetLength: number, backendType: FlannelBackendType = "vxlan"): string {
-  return `${JSON.stringify({ Network: podCidr, SubnetLen: nodeSubnetLength, Backend: { Type: backendType } }, null, 2)}\n`;
-}
-
-const tag = (version: string) => (version.startsWith("v") ? version : `v${version}`);
 
 /** Argument problems that would otherwise give every node a broken pod network. */
 export function flannelArgsProblems(args: Pick<FlannelArgs, "podCidr" | "nodeSubnetLength">): string[] {
@@ -67,121 +33,6 @@ export function flannelArgsProblems(args: Pick<FlannelArgs, "podCidr" | "nodeSub
     problems.push(`nodeSubnetLength: ${args.nodeSubnetLength} does not split the pod network into node subnets; give a prefix length longer than the pod network's and at most 30.`);
   }
   return problems;
-}
-
-/** The Kubernetes objects of flannel, as plain manifests. */
-export function flannelManifests(args: Omit<FlannelArgs, "provider">): ManifestObject[] {
-  const registry = (args.imageRegistry ?? "docker.io").replace(/\/+$/, "");
-  const flannelImage = `${registry}/flannel/flannel:${tag(args.version ?? DEFAULT_FLANNEL_VERSION)}`;
-  const cniPluginImage = `${registry}/flannel/flannel-cni-plugin:${tag(args.cniPluginVersion ?? DEFAULT_FLANNEL_CNI_PLUGIN_VERSION)}`;
-  // The init containers only copy files: small resources, set so the policy pack's limits rule holds.
-  const copyResources = { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } };
-  const namespace = FLANNEL_NAMESPACE;
-  return [
-    {
-      apiVersion: "v1",
-      kind: "Namespace",
-      // flanneld needs hostNetwork, hostPath and NET_ADMIN, which only the privileged Pod Security level admits.
-      metadata: { name: namespace, labels: { "k8s-app": "flannel", "pod-security.kubernetes.io/enforce": "privileged" } },
-    },
-    { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "flannel", namespace, labels: { "k8s-app": "flannel" } } },
-    {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRole",
-      metadata: { name: "flannel", labels: { "k8s-app": "flannel" } },
-      rules: [
-        { apiGroups: [""], resources: ["pods"], verbs: ["get"] },
-        { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] },
-        { apiGroups: [""], resources: ["nodes/status"], verbs: ["patch"] },
-      ],
-    },
-    {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRoleBinding",
-      metadata: { name: "flannel", labels: { "k8s-app": "flannel" } },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "flannel" },
-      subjects: [{ kind: "ServiceAccount", name: "flannel", namespace }],
-    },
-    {
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: { name: CONFIG_MAP, namespace, labels: { ...NODE_LABELS, "k8s-app": "flannel" } },
-      data: { "cni-conf.json": FLANNEL_CNI_CONF, "net-conf.json": renderNetConf(args.podCidr, args.nodeSubnetLength, args.backendType) },
-    },
-    {
-      apiVersion: "apps/v1",
-      kind: "DaemonSet",
-      metadata: { name: "kube-flannel-ds", namespace, labels: { ...NODE_LABELS, "k8s-app": "flannel" } },
-      spec: {
-        selector: { matchLabels: { app: "flannel" } },
-        template: {
-          metadata: { labels: NODE_LABELS },
-          spec: {
-            affinity: {
-              nodeAffinity: {
-                requiredDuringSchedulingIgnoredDuringExecution: {
-                  nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/os", operator: "In", values: ["linux"] }] }],
-                },
-              },
-            },
-            hostNetwork: true,
-            priorityClassName: "system-node-critical",
-            // Every node needs the pod network, whatever it is tainted for.
-            tolerations: [{ operator: "Exists", effect: "NoSchedule" }],
-            serviceAccountName: "flannel",
-            initContainers: [
-              {
-                name: "install-cni-plugin",
-                image: cniPluginImage,
-                command: ["cp"],
-                args: ["-f", "/flannel", "/opt/cni/bin/flannel"],
-                resources: copyResources,
-                volumeMounts: [{ name: "cni-plugin", mountPath: "/opt/cni/bin" }],
-              },
-              {
-                name: "install-cni",
-                image: flannelImage,
-                command: ["cp"],
-                args: ["-f", "/etc/kube-flannel/cni-conf.json", CNI_CONFLIST],
-                resources: copyResources,
-                volumeMounts: [
-                  { name: "cni", mountPath: "/etc/cni/net.d" },
-                  { name: "flannel-cfg", mountPath: "/etc/kube-flannel/" },
-                ],
-              },
-            ],
-            containers: [
-              {
-                name: "kube-flannel",
-                image: flannelImage,
-                command: ["/opt/bin/flanneld"],
-                args: ["--ip-masq", "--kube-subnet-mgr"],
-                resources: args.resources ?? { requests: { cpu: "100m", memory: "50Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
-                securityContext: { privileged: false, capabilities: { add: ["NET_ADMIN", "NET_RAW"] } },
-                env: [
-                  { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-                  { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
-                  { name: "EVENT_QUEUE_DEPTH", value: "5000" },
-                ],
-                volumeMounts: [
-                  { name: "run", mountPath: "/run/flannel" },
-                  { name: "flannel-cfg", mountPath: "/etc/kube-flannel/" },
-                  { name: "xtables-lock", mountPath: "/run/xtables.lock" },
-                ],
-              },
-            ],
-            volumes: [
-              { name: "run", hostPath: { path: "/run/flannel" } },
-              { name: "cni-plugin", hostPath: { path: "/opt/cni/bin" } },
-              { name: "cni", hostPath: { path: "/etc/cni/net.d" } },
-              { name: "flannel-cfg", configMap: { name: CONFIG_MAP } },
-              { name: "xtables-lock", hostPath: { path: "/run/xtables.lock", type: "FileOrCreate" } },
-            ],
-          },
-        },
-      },
-    },
-  ];
 }
 
 export class Flannel extends pulumi.ComponentResource {

@@ -1,14 +1,31 @@
 import { Yaml } from "cdk8s";
 import * as fs from "fs";
 import * as path from "path";
+import { coreDnsManifests } from "../../../components/charts/coredns-chart";
+import { ManifestObject } from "../../../components/charts/chart-app";
+import { nodePoolManifests } from "../../../components/charts/node-pool-chart";
+import { HostSpec } from "../../../spec/cluster";
 import { renderedCharts } from "./fixtures";
+
+const simulated = (name: string, fields: Partial<HostSpec>): HostSpec => ({ name, address: "172.31.250.21", sshPort: 22, sshUser: "root", roles: ["worker"], labels: {}, taints: [], simulated: true, ...fields });
+
+/** The charts of the cluster's own components, rendered as the lab stack renders them, beside the fixtures' charts. */
+const charts: Record<string, () => ManifestObject[]> = {
+  ...renderedCharts,
+  coredns: () => coreDnsManifests({ clusterDnsIp: "10.96.0.10", clusterDomain: "cluster.local", version: "1.11.3" }),
+  "node-pool": () =>
+    nodePoolManifests([
+      simulated("lab-w1", { labels: { storage: "ssd" } }),
+      simulated("lab-e1", { roles: ["edge"], taints: [{ key: "node-role.kubernetes.io/edge", effect: "NoSchedule" }, { key: "dedicated", value: "edge", effect: "NoExecute" }] }),
+    ]),
+};
 
 /** Each chart's YAML is compared with test/golden/<chart>.yaml; UPDATE_GOLDEN=1 rewrites the files. */
 const goldenDir = path.join(__dirname, "..", "..", "golden");
 const update = process.env.UPDATE_GOLDEN === "1";
 
 describe("charts match their golden files", () => {
-  for (const [chart, render] of Object.entries(renderedCharts)) {
+  for (const [chart, render] of Object.entries(charts)) {
     test(chart, () => {
       const file = path.join(goldenDir, `${chart}.yaml`);
       const yaml = Yaml.stringify(...render());
@@ -19,11 +36,11 @@ describe("charts match their golden files", () => {
 });
 
 test("charts are pure: rendering twice gives the same objects", () => {
-  for (const render of Object.values(renderedCharts)) expect(render()).toEqual(render());
+  for (const render of Object.values(charts)) expect(render()).toEqual(render());
 });
 
 test("no chart carries Secret data: values are attached as Pulumi secrets outside the chart", () => {
-  const secrets = Object.values(renderedCharts).flatMap((render) => render().filter((o) => o.kind === "Secret"));
+  const secrets = Object.values(charts).flatMap((render) => render().filter((o) => o.kind === "Secret"));
   expect(secrets.length).toBeGreaterThan(0);
   for (const secret of secrets) {
     expect(Object.keys(secret).sort()).toEqual(["apiVersion", "kind", "metadata", "type"]);

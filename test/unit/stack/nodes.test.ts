@@ -101,7 +101,7 @@ describe("real worker and edge nodes", () => {
     expect(patch(baseline, "lab-e1").inputs.spec).toEqual({ taints: [{ key: "node-role.kubernetes.io/edge", effect: "NoSchedule" }] });
     expect(patch(baseline, "lab-w2").inputs.spec).toBeUndefined();
     // The simulated worker stays kwok's.
-    expect(baseline.get("kubernetes:core/v1:Node::nodes-lab-s1")).toBeDefined();
+    expect(baseline.get("kubernetes:core/v1:Node::nodes/lab-s1")).toBeDefined();
     expect(patch(baseline, "lab-s1")).toBeUndefined();
   });
 

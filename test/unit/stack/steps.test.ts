@@ -116,14 +116,15 @@ describe("lab stack step order", () => {
   });
 
   test("kwok runs on lab1 once its RBAC binding exists; the simulated nodes wait for it and get their labels and taints", () => {
-    expect(step(baseline, "nodes-lab1-kwok").dependsOn).toEqual(["nodes-lab1-kwok-install", "nodes-kwok"]);
+    // kwok's ClusterRole and its binding share their name.
+    expect(step(baseline, "nodes-lab1-kwok").dependsOn).toEqual(["nodes-lab1-kwok-install", "nodes/onprem-k8s:kwok", "nodes/onprem-k8s:kwok"]);
     const nodes = [...baseline.values()].filter((r) => r.type === "kubernetes:core/v1:Node");
-    expect(nodes.map((n) => n.name).sort()).toEqual(["nodes-lab-e1", "nodes-lab-w1", "nodes-lab-w2"]);
+    expect(nodes.map((n) => n.name).sort()).toEqual(["nodes/lab-e1", "nodes/lab-w1", "nodes/lab-w2"]);
     nodes.forEach((n) => expect(n.dependsOn).toEqual(["nodes-lab1-kwok"]));
-    const edge = nodes.find((n) => n.name === "nodes-lab-e1")!.inputs;
+    const edge = nodes.find((n) => n.name === "nodes/lab-e1")!.inputs;
     expect(edge.metadata.annotations["kwok.x-k8s.io/node"]).toBe("fake");
     expect(edge.spec.taints).toEqual([{ key: "node-role.kubernetes.io/edge", effect: "NoSchedule" }]);
-    expect(nodes.find((n) => n.name === "nodes-lab-w1")!.inputs.metadata.labels).toMatchObject({ storage: "ssd", "node-role.kubernetes.io/worker": "" });
+    expect(nodes.find((n) => n.name === "nodes/lab-w1")!.inputs.metadata.labels).toMatchObject({ storage: "ssd", "node-role.kubernetes.io/worker": "" });
     // No SSH step ever reaches a simulated host.
     const simulated = ["172.31.250.21", "172.31.250.22", "172.31.250.31"];
     [...baseline.values()].filter((r) => r.type.startsWith("command:remote")).forEach((r) => expect(simulated).not.toContain(r.inputs.connection.host));
@@ -137,8 +138,8 @@ describe("lab stack step order", () => {
   });
 
   test("CoreDNS serves on network.clusterDnsIp; the API load balancer checks /readyz", () => {
-    expect(resource(baseline, "kubernetes:core/v1:Service", "coredns-service").inputs.spec.clusterIP).toBe("10.96.0.10");
-    expect(resource(baseline, "kubernetes:apps/v1:Deployment", "coredns-deployment").inputs.spec.template.spec.containers[0].image).toBe("registry.k8s.io/coredns/coredns:v1.11.3");
+    expect(resource(baseline, "kubernetes:core/v1:Service", "coredns/kube-system/kube-dns").inputs.spec.clusterIP).toBe("10.96.0.10");
+    expect(resource(baseline, "kubernetes:apps/v1:Deployment", "coredns/kube-system/coredns").inputs.spec.template.spec.containers[0].image).toBe("registry.k8s.io/coredns/coredns:v1.11.3");
     expect(JSON.stringify(step(baseline, "api-lab1-config").inputs.create)).toContain("option httpchk GET /readyz");
     expect(JSON.stringify(step(baseline, "etcd-lab1-config").inputs.create)).toContain("option tcp-check");
   });
