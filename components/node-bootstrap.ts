@@ -99,6 +99,7 @@ export class NodeBootstrap extends pulumi.ComponentResource {
       const step = steps[i];
       this.steps[host.name] = step;
       const taints = nodeTaints(host);
+      // A patch of the Node its kubelet registered and owns, not an object of ours: no chart, no registerObjects.
       this.nodes[host.name] = new k8s.core.v1.NodePatch(
         `${name}-${host.name}`,
         {
