@@ -149,6 +149,7 @@ const nodeBootstrap =
           artifact: spec.artifacts.kubernetesNode,
           containerdArtifact: spec.artifacts.containerd,
           cniPluginsArtifact: spec.artifacts.cniPlugins,
+          registries: spec.registries,
           apiServerUrl: controlPlane.apiServerUrl,
           clusterName: spec.clusterName,
           caCert: controlPlane.caCert,

@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
-import { ArtifactSpec, HostSpec, NetworkPlan } from "../spec/cluster";
+import { ArtifactSpec, HostSpec, NetworkPlan, SiteRegistry } from "../spec/cluster";
 import { CertKeyPair, NodeCerts } from "./cluster-pki";
 import { HostArtifact } from "./host-artifact";
 import { rollingHostSteps } from "./host/rolling";
@@ -41,6 +41,8 @@ export interface NodeBootstrapArgs {
   readonly nodeCerts: Readonly<Record<string, NodeCerts>>;
   /** kube-proxy's client certificate, CN `system:kube-proxy` (ClusterPki's `kubernetes.kubeProxy`). */
   readonly kubeProxyCert: CertKeyPair;
+  /** The site's registries that containerd reaches over plain HTTP or with a private CA. @default [] */
+  readonly registries?: readonly SiteRegistry[];
   /** The pod network (kube-proxy's cluster CIDR) and the cluster DNS the kubelet gives pods. */
   readonly network: Pick<NetworkPlan, "podCidr" | "clusterDnsIp" | "clusterDomain">;
 }
@@ -66,6 +68,7 @@ export class NodeBootstrap extends pulumi.ComponentResource {
         clusterDomain: args.network.clusterDomain,
         manageContainerd,
         releaseSha256: args.artifact.sha256,
+        registries: args.registries ?? [],
       }),
     );
 

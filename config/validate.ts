@@ -7,6 +7,7 @@ import { parseLoadBalancers } from "./parse-load-balancers";
 import { parseArtifacts, parseVersions } from "./parse-artifacts";
 import { parseEtcd } from "./parse-etcd";
 import { parseApps } from "./parse-apps";
+import { parseRegistries } from "./parse-registries";
 import { checkControlPlane, parseKubernetes } from "./parse-kubernetes";
 import { REQUIRED_SECRET_KEYS, checkPlainTextSecrets } from "./check-secrets";
 import { cidrContains, parseCidr, parseIpv4 } from "../spec/cidr";
@@ -16,7 +17,7 @@ import { unknownNameFix } from "./shape";
 /** Every top-level key the stack reads besides the addons' (Pulumi.yaml declares them). */
 const CLUSTER_KEYS = [
   "clusterName", "hosts", "sshPrivateKey", "network", "loadBalancers", "loadBalancerAuthPassword", "etcd", "versions", "artifacts",
-  "aptSource", "pki", "secretsEncryptionKey", "kubernetes", "kubeconfig", "apps",
+  "aptSource", "registries", "pki", "secretsEncryptionKey", "kubernetes", "kubeconfig", "apps",
 ];
 
 /** Everything of ClusterSpec that comes from plain config (secrets are attached by the loader). */
@@ -76,6 +77,7 @@ export function validateClusterConfig(raw: Record<string, unknown>, secretKeys: 
     versions,
     artifacts,
     aptSource: typeof raw.aptSource === "string" && raw.aptSource !== "" ? raw.aptSource : undefined,
+    registries: parseRegistries(raw.registries, key("registries"), problems),
     pki: parsePki(raw.pki, key("pki"), problems),
     addons: addonSpecs,
     apps,

@@ -40,6 +40,20 @@ export interface HostSpec {
   readonly simulated?: boolean;
 }
 
+/**
+ * A registry the site already runs, which nodes cannot reach with the public TLS trust: over plain HTTP (such as
+ * seed 000's registry on :5500 or seed 004's `--insecure-registry`), or over HTTPS with a certificate of the site's
+ * own CA. Image names stay as they are; containerd learns how to reach the host.
+ */
+export interface SiteRegistry {
+  /** `HOST[:PORT]` as it starts the image names, e.g. `10.66.221.138:5500`. */
+  readonly host: string;
+  /** Pull over plain HTTP. */
+  readonly http: boolean;
+  /** PEM of the CA that signed the registry's HTTPS certificate; unset with `http`. */
+  readonly caCert?: string;
+}
+
 /** An inclusive port range. */
 export interface PortRange {
   readonly min: number;
@@ -180,6 +194,8 @@ export interface ClusterSpec {
    * (simulated nodes); optional `containerd` and `cniPlugins` for real nodes whose hosts do not run containerd already.
    */
   readonly artifacts: Readonly<Record<string, ArtifactSpec>>;
+  /** Registries of the site that nodes pull from over HTTP or with a private CA (containerd's hosts.toml). */
+  readonly registries: readonly SiteRegistry[];
   /** An apt source line for haproxy and keepalived, or undefined to use the hosts' own sources. */
   readonly aptSource?: string;
   readonly pki: PkiSpec;

@@ -3,6 +3,7 @@
  * config, and containerd's when onprem-k8s installs it) and the scripts that apply them on a host and remove them.
  * Pure functions of their inputs.
  */
+import { SiteRegistry } from "../../spec/cluster";
 import { APPLY_DAEMON_FUNCTION, FileSpec, READ_SECRETS, heredoc, putFiles, releaseComment, script, secretFile } from "./bash";
 import { renderDaemonUnit, renderKubeconfig } from "./control-plane-scripts";
 
@@ -17,6 +18,10 @@ const KUBE_PROXY_KUBECONFIG = `${KUBE_PROXY_DIR}/kubeconfig`;
 export const CNI_CONFLIST = "/etc/cni/net.d/10-flannel.conflist";
 export const CNI_BIN_DIR = "/opt/cni/bin";
 const CONTAINERD_CONFIG = "/etc/containerd/config.toml";
+/** containerd's per-registry host configs; it reads them at each pull, so a change needs no restart. */
+const CERTS_D = "/etc/containerd/certs.d";
+/** The registry directories under CERTS_D that onprem-k8s wrote, one a line: the others are not its to remove. */
+const REGISTRIES_LIST = `${CERTS_D}/.onprem-k8s-registries`;
 export const CONTAINERD_SOCKET = "/run/containerd/containerd.sock";
 const MODULES_FILE = "/etc/modules-load.d/onprem-k8s-node.conf";
 const SYSCTL_FILE = "/etc/sysctl.d/90-onprem-k8s-node.conf";
@@ -50,6 +55,8 @@ export interface NodeSettings {
   readonly manageContainerd: boolean;
   /** sha256 of the kubernetes-node release: in the units, so a new release restarts the daemons node by node. */
   readonly releaseSha256: string;
+  /** The site's registries that containerd reaches over HTTP or with a private CA. */
+  readonly registries: readonly SiteRegistry[];
 }
 
 /** The certificates (PEM) a node's script carries; the keys come as secret files (NODE_SECRETS). */
@@ -182,6 +189,20 @@ export const FLANNEL_CNI_CONF = `${JSON.stringify(
   2,
 )}\n`;
 
+/**
+ * How containerd reaches one of the site's registries (its hosts.toml): over plain HTTP, or over HTTPS trusting the
+ * site's CA. Image names stay as they are.
+ */
+export function renderRegistryHosts(r: SiteRegistry): string {
+  const server = `${r.http ? "http" : "https"}://${r.host}`;
+  return `# Rendered by onprem-k8s; changes here are overwritten.
+server = "${server}"
+
+[host."${server}"]
+  capabilities = ["pull", "resolve"]
+${r.caCert === undefined ? "" : `  ca = "${CERTS_D}/${r.host}/ca.crt"\n`}`;
+}
+
 /** containerd's CRI with runc under the systemd cgroup driver, as the kubelet's cgroupDriver expects. */
 export function renderContainerdConfig(): string {
   return `# Rendered by onprem-k8s; changes here are overwritten.
@@ -196,6 +217,9 @@ version = 2
 [plugins."io.containerd.grpc.v1.cri".cni]
   bin_dir = "${CNI_BIN_DIR}"
   conf_dir = "/etc/cni/net.d"
+
+[plugins."io.containerd.grpc.v1.cri".registry]
+  config_path = "${CERTS_D}"
 `;
 }
 
@@ -257,6 +281,11 @@ export function renderNode(a: NodeScriptArgs): string {
     [KUBE_PROXY_CONFIG, "0644", renderKubeProxyConfig(host, s)],
     [`${UNIT_DIR}/kube-proxy.service`, "0644", renderKubeProxyUnit(s.releaseSha256)],
   ];
+  const registries: FileSpec[] = s.registries.flatMap((r): FileSpec[] => [
+    [`${CERTS_D}/${r.host}/hosts.toml`, "0644", renderRegistryHosts(r)],
+    ...(r.caCert === undefined ? [] : [[`${CERTS_D}/${r.host}/ca.crt`, "0644", r.caCert] as FileSpec]),
+  ]);
+  const registryHosts = s.registries.map((r) => r.host).join(" ");
   const nodeUrl = `${s.server}/api/v1/nodes/${host.name}`;
   const runtimeCheck = s.manageContainerd
     ? `containerd_changed=$CHANGED
@@ -284,6 +313,7 @@ ${heredoc(`put_file ${CNI_CONFLIST} 0644`, FLANNEL_CNI_CONF)}
 CHANGED=0
 ${putFiles(containerd)}
 ${runtimeCheck}
+${registriesSection(s, registries, registryHosts)}
 ${putFiles(kubelet)}
 kubelet_changed=$CHANGED
 CHANGED=0
@@ -325,6 +355,30 @@ echo "node ${host.name}: containerd $containerd, kubelet $kubelet, kube-proxy $k
 }
 
 /**
+ * The site's registries: their hosts.toml (and CA) in place, and the directories of registries no longer configured
+ * removed. With the host's own containerd, its config must read certs.d, or the files would change nothing.
+ */
+function registriesSection(s: NodeSettings, files: readonly FileSpec[], hosts: string): string {
+  const hostsConfigRead = s.manageContainerd || s.registries.length === 0
+    ? ""
+    : `grep -Eq '^[[:space:]]*config_path[[:space:]]*=[[:space:]]*"${CERTS_D}"' ${CONTAINERD_CONFIG} 2>/dev/null ||
+  fail "the host's containerd does not read ${CERTS_D} (config_path in ${CONTAINERD_CONFIG}), so registries would not apply: set config_path there, or give artifacts.containerd"
+`;
+  const cleanup = `rm -f ${["hosts.toml", "ca.crt"].flatMap((f) => [`"${CERTS_D}/$registry/${f}"`, `"${CERTS_D}/$registry/${f}.bak"`]).join(" ")}
+      rmdir --ignore-fail-on-non-empty "${CERTS_D}/$registry"`;
+  return `${hostsConfigRead}# Registries are read at each pull: their files restart no daemon. A registry no longer configured loses its files.
+${files.length > 0 ? `${putFiles(files)}\n` : ""}if [[ -f ${REGISTRIES_LIST} ]]; then
+  while read -r registry; do
+    if [[ " ${hosts} " != *" $registry "* ]]; then
+      ${cleanup}
+    fi
+  done <${REGISTRIES_LIST}
+fi
+${hosts === "" ? `rm -f ${REGISTRIES_LIST}` : `printf '%s\\n' ${hosts} >${REGISTRIES_LIST}`}
+CHANGED=0`;
+}
+
+/**
  * Stops the node's daemons and removes every file its step wrote (the binaries belong to their artifact steps).
  * The pod directories under ${KUBELET_DIR} stay: they may hold mounted volumes, which a recursive delete would empty.
  */
@@ -346,7 +400,14 @@ export function renderNodeRemove(host: string, manageContainerd: boolean): strin
     `systemctl disable --now ${NODE_UNITS.join(" ")} 2>/dev/null || true
 # kube-proxy's iptables rules go with it.
 if command -v kube-proxy >/dev/null; then kube-proxy --cleanup >/dev/null 2>&1 || true; fi
-${manageContainerd ? "systemctl disable --now containerd 2>/dev/null || true\n" : ""}# With put_file's backups: old keys must not stay behind.
+${manageContainerd ? "systemctl disable --now containerd 2>/dev/null || true\n" : ""}if [[ -f ${REGISTRIES_LIST} ]]; then
+  while read -r registry; do
+    rm -f ${["hosts.toml", "ca.crt"].flatMap((f) => [`"${CERTS_D}/$registry/${f}"`, `"${CERTS_D}/$registry/${f}.bak"`]).join(" ")}
+    rmdir --ignore-fail-on-non-empty "${CERTS_D}/$registry"
+  done <${REGISTRIES_LIST}
+  rm -f ${REGISTRIES_LIST}
+fi
+# With put_file's backups: old keys must not stay behind.
 rm -f ${files.flatMap((f) => [f, `${f}.bak`]).join(" ")}
 rmdir --ignore-fail-on-non-empty ${KUBELET_PKI} ${KUBE_PROXY_DIR} 2>/dev/null || true
 systemctl daemon-reload

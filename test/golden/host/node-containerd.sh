@@ -98,6 +98,9 @@ version = 2
 [plugins."io.containerd.grpc.v1.cri".cni]
   bin_dir = "/opt/cni/bin"
   conf_dir = "/etc/cni/net.d"
+
+[plugins."io.containerd.grpc.v1.cri".registry]
+  config_path = "/etc/containerd/certs.d"
 ONPREM_K8S_EOF
 put_file /etc/systemd/system/containerd.service 0644 <<'ONPREM_K8S_EOF'
 [Unit]
@@ -121,6 +124,17 @@ OOMScoreAdjust=-999
 WantedBy=multi-user.target
 ONPREM_K8S_EOF
 containerd_changed=$CHANGED
+CHANGED=0
+# Registries are read at each pull: their files restart no daemon. A registry no longer configured loses its files.
+if [[ -f /etc/containerd/certs.d/.onprem-k8s-registries ]]; then
+  while read -r registry; do
+    if [[ "  " != *" $registry "* ]]; then
+      rm -f "/etc/containerd/certs.d/$registry/hosts.toml" "/etc/containerd/certs.d/$registry/hosts.toml.bak" "/etc/containerd/certs.d/$registry/ca.crt" "/etc/containerd/certs.d/$registry/ca.crt.bak"
+      rmdir --ignore-fail-on-non-empty "/etc/containerd/certs.d/$registry"
+    fi
+  done </etc/containerd/certs.d/.onprem-k8s-registries
+fi
+rm -f /etc/containerd/certs.d/.onprem-k8s-registries
 CHANGED=0
 put_file /var/lib/kubelet/pki/ca.crt 0644 <<'ONPREM_K8S_EOF'
 -----BEGIN CERTIFICATE-----

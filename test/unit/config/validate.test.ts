@@ -13,6 +13,15 @@ function problemsOf(mutate: (raw: Record<string, any>) => void, secretKeys: Read
 }
 
 describe("validateClusterConfig", () => {
+  test("registries: seed 000's over HTTP and one with the site's CA are typed; none by default", () => {
+    const ca = "-----BEGIN CERTIFICATE-----\nMIIBsite\n-----END CERTIFICATE-----\n";
+    const raw = { ...validRawConfig(), registries: [{ host: "10.66.221.138:5500", http: true }, { host: "harbor.example.com", caCert: ca }] };
+    const { spec, problems } = validateClusterConfig(raw, SECRET_KEYS, NS, ADDONS);
+    expect(problems).toEqual([]);
+    expect(spec.registries).toEqual([{ host: "10.66.221.138:5500", http: true }, { host: "harbor.example.com", http: false, caCert: ca }]);
+    expect(validateClusterConfig(validRawConfig(), SECRET_KEYS, NS, ADDONS).spec.registries).toEqual([]);
+  });
+
   test("a host key line keeps its type and key, not its comment", () => {
     const raw = validRawConfig();
     raw.hosts[0].sshHostKey = `${raw.hosts[0].sshHostKey} root@m1`;
@@ -63,6 +72,16 @@ describe("validateClusterConfig", () => {
       "onprem-k8s:hosts[0].sshHostkey: is not a known field; did you mean \"sshHostKey\"?"],
     ["a host key that is not text", (r) => (r.hosts[0].sshHostKey = 42),
       "onprem-k8s:hosts[0].sshHostKey: is not an SSH public key line; give TYPE BASE64 as in the host's /etc/ssh/ssh_host_ed25519_key.pub, where TYPE is one of ssh-ed25519, ecdsa-sha2-nistp256, ecdsa-sha2-nistp384, ecdsa-sha2-nistp521, ssh-rsa (`ssh-keyscan -t ed25519 -p 22 10.0.0.11` prints it after the address)"],
+    ["a registry with a scheme", (r) => (r.registries = [{ host: "http://10.66.221.138:5500", http: true }]),
+      'onprem-k8s:registries[0].host: "http://10.66.221.138:5500" is not HOST or HOST:PORT; give the registry as image names start with it, such as 10.66.221.138:5500 or harbor.example.com, without a scheme or path'],
+    ["a registry given twice", (r) => (r.registries = [{ host: "10.66.221.138:5500", http: true }, { host: "10.66.221.138:5500", http: true }]),
+      'onprem-k8s:registries[1].host: "10.66.221.138:5500" is given twice; give each registry once'],
+    ["a registry with neither http nor caCert", (r) => (r.registries = [{ host: "10.66.221.138:5500" }]),
+      "onprem-k8s:registries[0]: needs exactly one of http, caCert; give one of them"],
+    ["a registry with http: false", (r) => (r.registries = [{ host: "harbor.example.com", http: false }]),
+      "onprem-k8s:registries[0].http: is false; leave http out and give caCert for a registry with its own CA; a registry with a public certificate needs no entry"],
+    ["a registry CA that is not PEM", (r) => (r.registries = [{ host: "harbor.example.com", caCert: "MIIB..." }]),
+      "onprem-k8s:registries[0].caCert: is not a PEM certificate; give the CA certificate as -----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----"],
     ["pod network overlapping the host network", (r) => (r.network.podCidr = "10.0.0.0/16"),
       "onprem-k8s:network.podCidr: 10.0.0.0/16 overlaps onprem-k8s:network.hostCidr 10.0.0.0/24; give the host, pod and service networks separate address ranges"],
     ["service network overlapping the pod network", (r) => (r.network.serviceCidr = "10.244.128.0/17"),
@@ -162,7 +181,7 @@ describe("validateClusterConfig", () => {
     ["a misspelt top-level key", (r) => (r.etdc = { heartbeatIntervalMs: 100 }),
       'onprem-k8s:etdc: is not a key onprem-k8s reads; did you mean "etcd"?'],
     ["a top-level key far from any known one", (r) => (r.colour = "blue"),
-      "onprem-k8s:colour: is not a key onprem-k8s reads; use one of clusterName, hosts, sshPrivateKey, network, loadBalancers, loadBalancerAuthPassword, etcd, versions, artifacts, aptSource, pki, secretsEncryptionKey, kubernetes, kubeconfig, apps, traefik, ceph, cephAdminKey, cephUserKey"],
+      "onprem-k8s:colour: is not a key onprem-k8s reads; use one of clusterName, hosts, sshPrivateKey, network, loadBalancers, loadBalancerAuthPassword, etcd, versions, artifacts, aptSource, registries, pki, secretsEncryptionKey, kubernetes, kubeconfig, apps, traefik, ceph, cephAdminKey, cephUserKey"],
     ["a host label value longer than 63 characters", (r) => (r.hosts[3].labels = { storage: "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" }),
       'onprem-k8s:hosts[3].labels.storage: "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" is not a valid label value (at most 63 letters, digits, \'-\', \'_\' or \'.\', starting and ending with a letter or digit).'],
     ["an app's nodeSelector key that is no label key", (r) => (r.apps = [{ ...WEB, nodeSelector: { "disk type": "ssd" } }]),

@@ -13,6 +13,8 @@ import {
   renderNode,
   renderNodeRemove,
   renderNodeSecrets,
+  renderContainerdConfig,
+  renderRegistryHosts,
 } from "../../../components/host/node-scripts";
 import { renderArtifactInstall } from "../../../components/host/artifact-script";
 import { flannelManifests } from "../../../components/flannel";
@@ -32,12 +34,20 @@ const settings: NodeSettings = {
   clusterDomain: "cluster.local",
   manageContainerd: false,
   releaseSha256: "d".repeat(64),
+  registries: [],
 };
+// Seed 000's registry over HTTP, and one with the site's own CA.
+const registries: NodeSettings["registries"] = [
+  { host: "10.66.221.138:5500", http: true },
+  { host: "harbor.example.com", http: false, caCert: cert },
+];
 const node = (s: NodeSettings = settings, h = host) => renderNode({ host: h, settings: s, pki });
 
 const scripts: Record<string, string> = {
   "node.sh": node(),
   "node-containerd.sh": node({ ...settings, manageContainerd: true }),
+  "node-registries.sh": node({ ...settings, registries }),
+  "node-containerd-registries.sh": node({ ...settings, manageContainerd: true, registries }),
   "node-remove.sh": renderNodeRemove("lab-w1", false),
   "node-remove-containerd.sh": renderNodeRemove("lab-w1", true),
   "artifact-cni-plugins.sh": renderArtifactInstall({ name: "cniPlugins", sha256: "c".repeat(64), url: "http://172.31.250.1:8080/artifacts/cni-plugins.tgz", binaries: ["bridge", "host-local", "loopback", "portmap"], binDir: "/opt/cni/bin" }),
@@ -48,6 +58,9 @@ const files: Record<string, string> = {
   "node-kube-proxy-config.yaml": renderKubeProxyConfig(host, settings),
   "node-kube-proxy.service": renderKubeProxyUnit(settings.releaseSha256),
   "node-10-flannel.conflist": FLANNEL_CNI_CONF,
+  "node-containerd-config.toml": renderContainerdConfig(),
+  "node-registry-http-hosts.toml": renderRegistryHosts(registries[0]),
+  "node-registry-ca-hosts.toml": renderRegistryHosts(registries[1]),
 };
 
 describe("node host files and scripts", () => {
@@ -167,8 +180,24 @@ mode: iptables
     expect(text).toContain("kube-proxy --cleanup");
     expect(text).not.toContain("rm -rf");
     expect(text).toContain(" /var/lib/kubelet/pki/kubelet-client.key /var/lib/kubelet/pki/kubelet-client.key.bak ");
-    expect(text).not.toContain("containerd");
+    // The host's own containerd keeps running; only the registry files onprem-k8s listed go.
+    expect(text).not.toMatch(/systemctl .*containerd/);
+    expect(text).toContain('while read -r registry; do\n    rm -f "/etc/containerd/certs.d/$registry/hosts.toml"');
     expect(scripts["node-remove-containerd.sh"]).toContain("systemctl disable --now containerd");
+  });
+
+  test("registries: containerd reads certs.d; their files restart no daemon; registries no longer configured lose their files", () => {
+    expect(renderContainerdConfig()).toContain('[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"');
+    const text = scripts["node-registries.sh"];
+    const section = text.slice(text.indexOf("# Registries are read"), text.indexOf("put_file /var/lib/kubelet/pki/ca.crt"));
+    expect(section.trimEnd().endsWith("CHANGED=0")).toBe(true);
+    expect(section).toContain('if [[ " 10.66.221.138:5500 harbor.example.com " != *" $registry "* ]]; then');
+    expect(section).toContain("printf '%s\\n' 10.66.221.138:5500 harbor.example.com >/etc/containerd/certs.d/.onprem-k8s-registries");
+    // The host's own containerd must read certs.d, or the files would change nothing.
+    expect(text).toContain("grep -Eq '^[[:space:]]*config_path[[:space:]]*=[[:space:]]*\"/etc/containerd/certs.d\"' /etc/containerd/config.toml");
+    expect(scripts["node-containerd-registries.sh"]).not.toContain("grep -Eq '^[[:space:]]*config_path");
+    // Without registries, every listed one is removed and the list goes.
+    expect(scripts["node.sh"]).toContain("rm -f /etc/containerd/certs.d/.onprem-k8s-registries");
   });
 
   test("CNI plugins are linked into /opt/cni/bin; other artifacts keep /usr/local/bin", () => {
