@@ -163,27 +163,18 @@ check "a preview reports no changes" pulumi preview --stack "$STACK" --non-inter
 info "preview took $(since "$t0")s"
 
 # --- 2b. a preview against the running cluster shows the apiserver's answer; a Helm chart archive -----------
-# A scratch program on the lab's admin kubeconfig: a Traefik IngressRoute whose spec is misspelt, through yaml/v2;
+# The scratch program on the lab's admin kubeconfig: a Traefik IngressRoute whose spec is misspelt, through yaml/v2;
 # then test/fixtures/helm/greeting as a chart archive, through helm.v4.Chart.
 # (A custom resource: upstream's Check drops a misspelt field of a built-in kind before the dry run; docs/engine.md.)
+# The shared scratch program (test/fixtures/scratch), on a copy beside its own node_modules link.
+cp -r "$ROOT/test/fixtures/scratch" "$WORK/typo"
 mkdir -p "$WORK/typo/backend"
 ln -s "$ROOT/node_modules" "$WORK/typo/node_modules"
-printf 'name: typo\nruntime: {name: nodejs, options: {typescript: true}}\nmain: index.ts\n' >"$WORK/typo/Pulumi.yaml"
-echo '{"name": "typo", "private": true}' >"$WORK/typo/package.json"
-cat >"$WORK/typo/index.ts" <<'EOF'
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
-const config = new pulumi.Config();
-const provider = new k8s.Provider("lab", { kubeconfig: config.requireSecret("kubeconfig") });
-const chart = config.get("chart");
-if (chart) new k8s.helm.v4.Chart("greeting", { chart, namespace: "default", values: { greeting: "hallo" } }, { provider });
-else new k8s.yaml.v2.ConfigGroup("typo", { yaml: config.require("manifest") }, { provider });
-EOF
 # Its own backend: the lab stack's stays as it is.
 typo_pulumi() { PULUMI_BACKEND_URL="file://$WORK/typo/backend" pulumi "$@" --cwd "$WORK/typo" --non-interactive; }
 typo_preview() {
   local rc=0
-  typo_pulumi stack init typo && typo_pulumi config set --secret kubeconfig <"$WORK/admin.conf" &&
+  typo_pulumi stack init typo && typo_pulumi config set --secret kubeconfig <"$WORK/admin.conf" && typo_pulumi config set case manifest &&
     typo_pulumi config set manifest "$(sed 's/^spec:/spce:/' "$ROOT/test/fixtures/manifests/ingressroute.yaml")" || return 1
   typo_pulumi preview --color=never >"$WORK/typo/out" 2>&1 || rc=$?
   cat "$WORK/typo/out"
@@ -193,7 +184,7 @@ typo_preview() {
 check "a preview of an IngressRoute with a misspelt field fails with the lab apiserver's answer, and creates nothing" typo_preview
 helm_chart() {
   tar -czf "$WORK/greeting-0.1.0.tgz" -C "$ROOT/test/fixtures/helm" greeting &&
-    typo_pulumi config set chart "$WORK/greeting-0.1.0.tgz" && typo_pulumi up --yes --skip-preview || return 1
+    typo_pulumi config set case helm && typo_pulumi config set chart "$WORK/greeting-0.1.0.tgz" && typo_pulumi up --yes --skip-preview || return 1
   # Upstream awaited the Deployment: its pod is Ready on a kwok node.
   [[ $(k -n default get configmap greeting-greeting -o jsonpath='{.data.greeting}') == hallo &&
     $(k -n default get deployment greeting-greeting -o jsonpath='{.status.readyReplicas}') == 1 ]] || return 1

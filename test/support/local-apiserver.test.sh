@@ -201,49 +201,10 @@ status:
   allocatable: {cpu: "32", memory: 256Gi, pods: "110"}
   capacity: {cpu: "32", memory: 256Gi, pods: "110"}
 EOF
+# The shared scratch program (test/fixtures/scratch), on a copy beside its own node_modules link.
 PROGRAM="$WORK/program"
-mkdir -p "$PROGRAM"
+cp -r "$ROOT/test/fixtures/scratch" "$PROGRAM"
 ln -s "$ROOT/node_modules" "$PROGRAM/node_modules"
-cat >"$PROGRAM/Pulumi.yaml" <<'EOF'
-name: nodepatch-test
-description: Scratch program of test/support/local-apiserver.test.sh.
-runtime:
-  name: nodejs
-  options:
-    typescript: true
-main: index.ts
-EOF
-echo '{"name": "nodepatch-test", "private": true}' >"$PROGRAM/package.json"
-cat >"$PROGRAM/index.ts" <<'EOF'
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
-
-const config = new pulumi.Config();
-const provider = new k8s.Provider("local", { kubeconfig: config.require("kubeconfig") });
-const node = config.require("node");
-// `changed` is the host's new config: another role, and no zone.
-const labels = config.getBoolean("changed") ? { "onprem-k8s.test/role": "worker" } : { "onprem-k8s.test/role": "edge", "onprem-k8s.test/zone": "a" };
-switch (config.require("case")) {
-  case "patch": // what NodeBootstrap does: labels and taints that win over other managers
-    new k8s.core.v1.NodePatch("labels", {
-      metadata: { name: node, labels, annotations: { "pulumi.com/patchForce": "true" } },
-      spec: { taints: [{ key: "onprem-k8s.test/dedicated", value: "edge", effect: "NoSchedule" }] },
-    }, { provider });
-    break;
-  case "conflict": // another value for a label that node-admin owns, without patchForce
-    new k8s.core.v1.NodePatch("owner", { metadata: { name: node, labels: { "onprem-k8s.test/owner": "pulumi" } } }, { provider });
-    break;
-  case "missing": // a Node that does not exist
-    new k8s.core.v1.NodePatch("ghost", { metadata: { name: "no-such-node", labels: { "onprem-k8s.test/role": "edge" } } }, { provider });
-    break;
-  case "helm": // a chart archive from a path: rendered by the provider's own Helm, no repository reached
-    new k8s.helm.v4.Chart("greeting", { chart: config.require("chart"), namespace: "default", values: { greeting: "hallo" } }, { provider });
-    break;
-  case "typo": // a manifest with a misspelt field (imagePullPolcy), through yaml/v2, which the provider expands
-    new k8s.yaml.v2.ConfigGroup("typo", { files: [config.require("manifest")] }, { provider });
-    break;
-}
-EOF
 # pl STACK ARGS...: the pulumi CLI on the scratch program; its output goes to the log and to $WORK/out.
 pl() {
   local stack="$1" rc=0
@@ -252,11 +213,12 @@ pl() {
   cat "$WORK/out"
   return "$rc"
 }
+# stack_init STACK [CASE]: a stack of the scratch program declaring CASE (default: STACK).
 stack_init() {
   pulumi stack init "$1" --cwd "$PROGRAM" --non-interactive &&
     pulumi config set kubeconfig "$DIR/kubeconfig" --stack "$1" --cwd "$PROGRAM" &&
     pulumi config set node "$NODE" --stack "$1" --cwd "$PROGRAM" &&
-    pulumi config set case "$1" --stack "$1" --cwd "$PROGRAM"
+    pulumi config set case "${2:-$1}" --stack "$1" --cwd "$PROGRAM"
 }
 node_field() { k get node "$NODE" -o jsonpath="$1"; }
 target_ready() {
@@ -329,8 +291,8 @@ check "helm.v4.Chart renders a chart archive from a path, applies and awaits its
 # Upstream's Check converts an object of a built-in kind to its Go type and back, which drops a field the type does
 # not have: the dry run never sees it. (A custom resource keeps it, and the apiserver answers: test/lab.)
 typo_dropped() {
-  k delete -f "$WORK/app.yaml" --wait=true && stack_init typo &&
-    pulumi config set manifest "$WORK/typo.yaml" --stack typo --cwd "$PROGRAM" && pl typo preview && pl typo up --yes --skip-preview || return 1
+  k delete -f "$WORK/app.yaml" --wait=true && stack_init typo manifest &&
+    pulumi config set manifest "$(cat "$WORK/typo.yaml")" --stack typo --cwd "$PROGRAM" && pl typo preview && pl typo up --yes --skip-preview || return 1
   [[ "$(k -n default get deployment web -o jsonpath='{.spec.template.spec.containers[0].imagePullPolicy}')" == IfNotPresent ]] &&
     pl typo destroy --yes --skip-preview
 }
