@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { checkDnsSubdomain } from "../spec/names";
 import { webAppManifests } from "./charts/webapp-chart";
-import { namespaceOf, serviceNameOf, WebAppSecretShapes, WebAppSpec } from "../spec/webapp";
+import { namespaceOf, placeholdersOf, renderSecretFile, secretFileValueNames, secretFilesNameOf, serviceNameOf, WebAppSecretShapes, WebAppSpec } from "../spec/webapp";
 import { NodePortRange, secretEnvNameProblems, webAppSpecProblems } from "../spec/webapp-validation";
 import { dependsOnList, plainSecretProblems, registerObjects } from "./k8s-objects";
 
@@ -26,13 +26,14 @@ export interface WebAppArgs extends WebAppSpec {
   /** Provider of the cluster the app runs on. */
   readonly provider: k8s.Provider;
   /**
-   * Sensitive environment variables, by variable name, as Pulumi secrets. They are stored in one
-   * Secret (never a ConfigMap) and never enter the chart, the golden files or the state in clear.
+   * Sensitive values, by name, as Pulumi secrets. A value whose `${NAME}` a `secretFiles` file holds fills that file;
+   * every other one is an environment variable, stored in one Secret. None is ever in a ConfigMap, the chart, the
+   * golden files or the state in clear.
    */
   readonly secretEnv?: Record<string, pulumi.Output<string>>;
   /** How `secretEnv` reaches the container: one `secretKeyRef` per variable, or `envFrom`. @default "env" */
   readonly secretEnvExposure?: "env" | "envFrom";
-  /** Name of the Secret holding `secretEnv`. @default `${name}-secret` */
+  /** Name of the Secret holding the `secretEnv` variables. @default `${name}-secret` */
   readonly secretEnvSecretName?: string;
   /** Private registry login, added to the pods' imagePullSecrets. */
   readonly registryCredential?: RegistryCredential;
@@ -48,9 +49,16 @@ export interface WebAppArgs extends WebAppSpec {
 function webAppArgsProblems(args: WebAppArgs): string[] {
   const secretFields: Record<string, unknown> = { "registryCredential.password": args.registryCredential?.password };
   for (const [name, value] of Object.entries(args.secretEnv ?? {})) secretFields[`secretEnv.${name}`] = value;
+  const fileValues = new Set(secretFileValueNames(args));
+  const unfilled = Object.entries(args.secretFiles?.files ?? {}).flatMap(([file, text]) =>
+    placeholdersOf(text)
+      .filter((name) => args.secretEnv?.[name] === undefined)
+      .map((name) => `secretFiles.files.${file}: \${${name}} has no value; give ${name} in secretEnv.`),
+  );
   return [
     ...webAppSpecProblems(args, args.nodePortRange),
-    ...secretEnvNameProblems(Object.keys(args.secretEnv ?? {})),
+    ...secretEnvNameProblems(Object.keys(args.secretEnv ?? {}).filter((name) => !fileValues.has(name))),
+    ...unfilled,
     ...plainSecretProblems(secretFields),
     ...[
       args.secretEnvSecretName && checkDnsSubdomain("secretEnvSecretName", args.secretEnvSecretName),
@@ -85,6 +93,32 @@ function dockerConfigJson(credential: RegistryCredential): pulumi.Output<Record<
   );
 }
 
+/** The secret files with their values filled in, as one Pulumi secret. */
+function secretFiles(files: Record<string, string>, values: Record<string, pulumi.Output<string>>): pulumi.Output<Record<string, string>> {
+  return pulumi.secret(
+    pulumi.all(values).apply((plain) => Object.fromEntries(Object.entries(files).map(([name, text]) => [name, renderSecretFile(text, plain)]))),
+  );
+}
+
+/**
+ * The Secrets the chart declares for an app with the given secret value names: the variables' Secret holds the names
+ * its secret files do not take. The stack's goldens render with these shapes too.
+ */
+export function webAppSecretShapes(
+  args: Pick<WebAppArgs, "name" | "secretFiles" | "secretEnvExposure" | "secretEnvSecretName"> & { readonly registryCredential?: Pick<RegistryCredential, "secretName"> },
+  secretValueNames: readonly string[],
+): WebAppSecretShapes {
+  const fileValues = new Set(secretFileValueNames(args));
+  const envKeys = secretValueNames.filter((name) => !fileValues.has(name));
+  return {
+    env:
+      envKeys.length === 0
+        ? undefined
+        : { secretName: args.secretEnvSecretName ?? `${args.name}-secret`, keys: envKeys, exposure: args.secretEnvExposure ?? "env" },
+    registrySecretName: args.registryCredential && (args.registryCredential.secretName ?? `${args.name}-registry`),
+  };
+}
+
 function ingressUrls(args: WebAppArgs): string[] {
   const ingress = args.ingress;
   if (!ingress?.host) return [];
@@ -112,19 +146,14 @@ export class WebApp extends pulumi.ComponentResource {
     }
     super("onprem-k8s:apps:WebApp", name, {}, opts);
 
-    const secretEnvName = args.secretEnvSecretName ?? `${args.name}-secret`;
-    const registrySecretName = args.registryCredential && (args.registryCredential.secretName ?? `${args.name}-registry`);
-    const shapes: WebAppSecretShapes = {
-      env: args.secretEnv && {
-        secretName: secretEnvName,
-        keys: Object.keys(args.secretEnv),
-        exposure: args.secretEnvExposure ?? "env",
-      },
-      registrySecretName,
-    };
+    const shapes = webAppSecretShapes(args, Object.keys(args.secretEnv ?? {}));
     const secretData: Record<string, pulumi.Output<Record<string, string>>> = {};
-    if (args.secretEnv) secretData[secretEnvName] = pulumi.secret(pulumi.all(args.secretEnv));
-    if (args.registryCredential && registrySecretName) secretData[registrySecretName] = dockerConfigJson(args.registryCredential);
+    if (shapes.env) {
+      const env = Object.fromEntries(shapes.env.keys.map((key) => [key, args.secretEnv![key]]));
+      secretData[shapes.env.secretName] = pulumi.secret(pulumi.all(env));
+    }
+    if (args.secretFiles) secretData[secretFilesNameOf(args)] = secretFiles(args.secretFiles.files, args.secretEnv ?? {});
+    if (args.registryCredential && shapes.registrySecretName) secretData[shapes.registrySecretName] = dockerConfigJson(args.registryCredential);
 
     const registered = registerObjects(name, webAppManifests(specOf(args), shapes), {
       parent: this,

@@ -28,6 +28,14 @@ const probe = object(
   [],
   Object.keys(PROBE_KINDS),
 );
+// A subPath mount names one key; an items mount lists the keys it projects into a directory.
+const fileMounts = list({
+  discriminator: "style",
+  variants: {
+    subPath: object({ key: "string", mountPath: "string" }, ["key", "mountPath"]),
+    items: object({ mountPath: "string", items: list(object({ key: "string", path: "string", mode: "integer" }, ["key", "path"])) }, ["mountPath", "items"]),
+  },
+});
 const nodeLabelRequirement = object({ key: "string", operator: ["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"], values: list("string") }, ["key", "operator"]);
 
 export const APP_SHAPE: ObjectShape = object(
@@ -43,6 +51,7 @@ export const APP_SHAPE: ObjectShape = object(
     envFrom: list(object({ configMap: "string", secret: "string", prefix: "string" })),
     ports: list(object({ containerPort: "integer", name: "string", protocol: ["TCP", "UDP"], hostPort: "integer" }, ["containerPort"])),
     replicas: "integer",
+    strategy: ["RollingUpdate", "Recreate"],
     rollingUpdate: object({ maxSurge: "integerOrString", maxUnavailable: "integerOrString" }),
     resources: object({ requests: quantities, limits: quantities }),
     securityContext: object({
@@ -58,24 +67,12 @@ export const APP_SHAPE: ObjectShape = object(
     livenessProbe: probe,
     readinessProbe: probe,
     startupProbe: probe,
-    configFiles: object(
-      {
-        configMapName: "string",
-        files: map("string"),
-        // A subPath mount names one key; an items mount lists the keys it projects into a directory.
-        mounts: list({
-          discriminator: "style",
-          variants: {
-            subPath: object({ key: "string", mountPath: "string" }, ["key", "mountPath"]),
-            items: object({ mountPath: "string", items: list(object({ key: "string", path: "string", mode: "integer" }, ["key", "path"])) }, ["mountPath", "items"]),
-          },
-        }),
-      },
-      ["files", "mounts"],
-    ),
+    configFiles: object({ configMapName: "string", files: map("string"), mounts: fileMounts }, ["files", "mounts"]),
+    // `values` is config only: each `${NAME}` of the files to the secret config key holding its value (config/parse-apps.ts).
+    secretFiles: object({ secretName: "string", files: map("string"), values: map("string"), mounts: fileMounts }, ["files", "values", "mounts"]),
     persistentVolume: object(
       { claimName: "string", storageClassName: "string", size: "string", accessMode: ["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"], mountPath: "string" },
-      ["storageClassName", "size", "mountPath"],
+      ["storageClassName", "size"],
     ),
     nodeSelector: map("string"),
     tolerations: list(

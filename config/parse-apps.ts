@@ -2,7 +2,7 @@
  * Parses `apps`: each entry is a WebApp spec (spec/webapp.ts) whose sensitive values are
  * referred to by the name of a secret config key, never given inline.
  */
-import { WebAppSpec } from "../spec/webapp";
+import { placeholdersOf, secretFileValueNames, WebAppSpec } from "../spec/webapp";
 import { webAppSpecProblems } from "../spec/webapp-validation";
 import { APP_SHAPE, PROBE_KINDS } from "./app-shape";
 import { checkShape } from "./shape";
@@ -19,11 +19,14 @@ export function parseApps(raw: unknown, key: string, nodePortRange: PortRange, s
     const appKey = `${key}[${i}]`;
     if (!checkShape(item, APP_SHAPE, appKey, problems)) return [];
     const { secretEnv, registry, ...fields } = item as Record<string, unknown>;
-    const spec = withOwnProbeSpelling(fields) as unknown as WebAppSpec;
+    const { values: fileValues, ...secretFiles } = (fields.secretFiles ?? {}) as Record<string, unknown>;
+    const spec = withOwnProbeSpelling(fields.secretFiles === undefined ? fields : { ...fields, secretFiles }) as unknown as WebAppSpec;
     // The component's own lines start with the field name; the prefix says where it sits in the config.
     webAppSpecProblems(spec, nodePortRange).forEach((line) => problems.addLine(`${appKey}.${line}`));
     const secretEnvKeys = parseKeyRefs(secretEnv, `${appKey}.secretEnv`, secretKeys, problems);
-    return [{ spec, secretEnvKeys, registry: parseRegistry(registry, `${appKey}.registry`, secretKeys, problems) }];
+    const fileValueKeys = parseSecretFileValues(spec, fileValues, `${appKey}.secretFiles`, secretEnvKeys, secretKeys, problems);
+    // The component takes every secret value by name from secretEnv; those the files hold fill them, not the environment.
+    return [{ spec, secretEnvKeys: { ...secretEnvKeys, ...fileValueKeys }, registry: parseRegistry(registry, `${appKey}.registry`, secretKeys, problems) }];
   });
   checkNodePortsUnique(apps.map((app) => app.spec), key, problems);
   return apps;
@@ -71,6 +74,30 @@ function parseKeyRefs(raw: unknown, key: string, secretKeys: ReadonlySet<string>
     return {};
   }
   return Object.fromEntries(Object.entries(raw).filter(([name, ref]) => requireSecretKey(ref, `${key}.${name}`, secretKeys, problems)) as [string, string][]);
+}
+
+/** The secret config keys of the values the secret files hold: each `${NAME}` has one, and each one fills a `${NAME}`. */
+function parseSecretFileValues(
+  spec: WebAppSpec,
+  raw: unknown,
+  key: string,
+  secretEnvKeys: Readonly<Record<string, string>>,
+  secretKeys: ReadonlySet<string>,
+  problems: Problems,
+): Record<string, string> {
+  if (!spec.secretFiles) return {};
+  const given = isRecord(raw) ? raw : {};
+  for (const [file, text] of Object.entries(spec.secretFiles.files)) {
+    for (const name of placeholdersOf(text).filter((n) => !(n in given))) {
+      problems.add(`${key}.files.${file}`, `\${${name}} is not a name of secretFiles.values`, `add ${name}: <secret config key> to secretFiles.values`);
+    }
+  }
+  const used = new Set(secretFileValueNames(spec));
+  for (const name of Object.keys(given)) {
+    if (!used.has(name)) problems.add(`${key}.values.${name}`, `no file holds \${${name}}`, `put \${${name}} where the value goes, or drop ${name}`);
+    if (name in secretEnvKeys) problems.add(`${key}.values.${name}`, "is also a secretEnv variable", "give the file's value and the variable different names");
+  }
+  return parseKeyRefs(raw, `${key}.values`, secretKeys, problems);
 }
 
 function parseRegistry(raw: unknown, key: string, secretKeys: ReadonlySet<string>, problems: Problems): AppConfig["registry"] {

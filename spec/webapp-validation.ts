@@ -1,6 +1,6 @@
 import { checkDnsLabel, checkDnsSubdomain, checkImageReference, checkLabelKey, checkLabelValue, checkPort } from "./names";
 import { ProbeSpec } from "./pod";
-import { servicePortsOf, WebAppSpec } from "./webapp";
+import { ConfigDirectoryMount, ConfigFileMount, servicePortsOf, WebAppSpec } from "./webapp";
 
 /** Node ports the API server accepts (its `--service-node-port-range`). */
 export interface NodePortRange {
@@ -34,6 +34,9 @@ function nameProblems(spec: WebAppSpec): (string | undefined)[] {
     spec.configFiles?.configMapName === undefined
       ? undefined
       : checkDnsSubdomain("configFiles.configMapName", spec.configFiles.configMapName),
+    spec.secretFiles?.secretName === undefined
+      ? undefined
+      : checkDnsSubdomain("secretFiles.secretName", spec.secretFiles.secretName),
     spec.persistentVolume?.claimName === undefined
       ? undefined
       : checkDnsSubdomain("persistentVolume.claimName", spec.persistentVolume.claimName),
@@ -81,16 +84,57 @@ function portProblems(spec: WebAppSpec, range: NodePortRange): (string | undefin
   return problems;
 }
 
-function configProblems(spec: WebAppSpec): (string | undefined)[] {
-  const files = spec.configFiles;
+/** Each mount of `configFiles` or `secretFiles` (FIELD) must name one of its files. */
+function mountProblems(field: string, files: { readonly files: Record<string, string>; readonly mounts: readonly (ConfigFileMount | ConfigDirectoryMount)[] } | undefined): (string | undefined)[] {
   if (!files) return [];
-  const missing = (field: string, key: string) =>
-    key in files.files ? undefined : `${field}: "${key}" is not a key of configFiles.files; add the file or fix the key.`;
+  const missing = (at: string, key: string) =>
+    key in files.files ? undefined : `${at}: "${key}" is not a key of ${field}.files; add the file or fix the key.`;
   return files.mounts.flatMap((mount, i) =>
     mount.style === "subPath"
-      ? [missing(`configFiles.mounts[${i}].key`, mount.key)]
-      : mount.items.map((item, j) => missing(`configFiles.mounts[${i}].items[${j}].key`, item.key)),
+      ? [missing(`${field}.mounts[${i}].key`, mount.key)]
+      : mount.items.map((item, j) => missing(`${field}.mounts[${i}].items[${j}].key`, item.key)),
   );
+}
+
+function configProblems(spec: WebAppSpec): (string | undefined)[] {
+  return [...mountProblems("configFiles", spec.configFiles), ...mountProblems("secretFiles", spec.secretFiles)];
+}
+
+/** Why more than one pod of the app may run at once, each a phrase; none when one pod at most ever runs. */
+function podCountReasons(spec: WebAppSpec): string[] {
+  const reasons: string[] = [];
+  if (spec.autoscaling) {
+    if (spec.autoscaling.maxReplicas > 1) reasons.push(`autoscaling.maxReplicas is ${spec.autoscaling.maxReplicas}`);
+  } else if ((spec.replicas ?? 1) > 1) {
+    reasons.push(`replicas is ${spec.replicas}`);
+  }
+  if (spec.canary) reasons.push("its canary mounts the claim too");
+  // Without a surge the old pod is gone before its successor starts; Kubernetes' default surge is 25%, at least one pod.
+  const surge = spec.rollingUpdate?.maxSurge;
+  if (spec.strategy !== "Recreate" && surge !== 0 && surge !== "0%") reasons.push("a rolling update starts the new pod beside the old one");
+  return reasons;
+}
+
+/**
+ * A ReadWriteOnce volume (an RBD image) attaches to one node at a time, a ReadWriteOncePod one to one pod: a second
+ * pod elsewhere waits forever on a Multi-Attach error, which no dry run shows.
+ */
+function claimProblems(spec: WebAppSpec): (string | undefined)[] {
+  const claim = spec.persistentVolume;
+  const mode = claim?.accessMode ?? "ReadWriteOnce";
+  if (!claim?.mountPath || (mode !== "ReadWriteOnce" && mode !== "ReadWriteOncePod")) return [];
+  const reasons = podCountReasons(spec);
+  if (reasons.length === 0) return [];
+  const name = claim.claimName ?? `${spec.name}-data`;
+  const conflict =
+    mode === "ReadWriteOnce"
+      ? "attaches to one node at a time, and a pod on another node fails with a Multi-Attach error"
+      : "serves one pod at a time, and another pod is never scheduled";
+  return [
+    `persistentVolume: ${spec.name} can run more than one pod (${reasons.join("; ")}), but its ${mode} claim ${name} ${conflict}; ` +
+      `use strategy "Recreate" with replicas 1 and no autoscaling or canary, a StatefulSet with a claim per pod instead of this app, ` +
+      `or a ReadWriteMany class such as CephFS (accessMode "ReadWriteMany").`,
+  ];
 }
 
 function routingProblems(spec: WebAppSpec): (string | undefined)[] {
@@ -111,6 +155,9 @@ function routingProblems(spec: WebAppSpec): (string | undefined)[] {
 
 function workloadProblems(spec: WebAppSpec): (string | undefined)[] {
   const problems: (string | undefined)[] = [checkCount("replicas", spec.replicas)];
+  if (spec.strategy === "Recreate" && spec.rollingUpdate) {
+    problems.push('rollingUpdate: set, but strategy is "Recreate"; drop rollingUpdate or use strategy "RollingUpdate".');
+  }
   (spec.envFrom ?? []).forEach((source, i) => {
     if ((source.configMap === undefined) === (source.secret === undefined)) {
       problems.push(`envFrom[${i}]: give exactly one of configMap and secret.`);
@@ -144,6 +191,7 @@ export function webAppSpecProblems(spec: WebAppSpec, nodePortRange: NodePortRang
     ...configProblems(spec),
     ...routingProblems(spec),
     ...workloadProblems(spec),
+    ...claimProblems(spec),
   ].filter((problem): problem is string => problem !== undefined);
 }
 

@@ -11,18 +11,18 @@ export interface EnvFromSpec {
 }
 
 /**
- * Mounts one key of the config ConfigMap as a single file at an exact path, leaving the rest of
- * the directory alone (the nginx `default.conf` style, `subPath`).
+ * Mounts one file of `configFiles` or `secretFiles` at an exact path, leaving the rest of the directory alone (the
+ * nginx `default.conf` style, `subPath`).
  */
 export interface ConfigFileMount {
   readonly style: "subPath";
-  /** Key of `configFiles.files` to mount. */
+  /** Key of the `files` beside this mount. */
   readonly key: string;
   /** Full path of the file inside the container, e.g. `/etc/nginx/conf.d/default.conf`. */
   readonly mountPath: string;
 }
 
-/** Mounts selected keys of the config ConfigMap as files of a directory (the `items` style). */
+/** Mounts selected files of `configFiles` or `secretFiles` as files of a directory (the `items` style). */
 export interface ConfigDirectoryMount {
   readonly style: "items";
   /** Directory inside the container, e.g. `/data/config`. */
@@ -35,7 +35,24 @@ export interface ConfigDirectoryMount {
 export interface ConfigFilesSpec {
   /** @default `${name}-config` */
   readonly configMapName?: string;
-  /** File name (ConfigMap key) to content. Never put secrets here: use `secretEnv`. */
+  /** File name (ConfigMap key) to content. Never put secrets here: use `secretFiles` or `secretEnv`. */
+  readonly files: Record<string, string>;
+  /** Where the files appear in the container. */
+  readonly mounts: readonly (ConfigFileMount | ConfigDirectoryMount)[];
+}
+
+/**
+ * Config files that hold secret values, for an app that reads its passwords from a file: each file is rendered into
+ * one Secret (never a ConfigMap) and mounted like `configFiles`. The spec holds only the files' text, with a
+ * `${NAME}` where a secret value goes; the values are the component's `secretEnv` of those names.
+ */
+export interface SecretFilesSpec {
+  /** @default `${name}-secret-files` */
+  readonly secretName?: string;
+  /**
+   * File name (Secret key) to its text. Each `${NAME}` (letters, digits, `_`) is replaced verbatim by the secret
+   * value NAME, so quote it as the file's format needs; every other character is kept as written.
+   */
   readonly files: Record<string, string>;
   /** Where the files appear in the container. */
   readonly mounts: readonly (ConfigFileMount | ConfigDirectoryMount)[];
@@ -51,8 +68,11 @@ export interface PersistentVolumeSpec {
   readonly size: string;
   /** @default "ReadWriteOnce" */
   readonly accessMode?: "ReadWriteOnce" | "ReadOnlyMany" | "ReadWriteMany" | "ReadWriteOncePod";
-  /** Directory inside the container. */
-  readonly mountPath: string;
+  /**
+   * Directory inside the container. Leave it out to create the claim without mounting it, as seed 003 creates
+   * go2cloud-api-pvc and mounts it nowhere.
+   */
+  readonly mountPath?: string;
 }
 
 /** One port of the app's Service. */
@@ -161,7 +181,12 @@ export interface WebAppSpec {
   readonly ports: readonly ContainerPortSpec[];
   /** @default 1 (ignored when `autoscaling` is set: the autoscaler owns the count) */
   readonly replicas?: number;
-  /** Rolling-update bounds, as counts or percentages. @default the Kubernetes default (25% / 25%) */
+  /**
+   * How an update replaces the pods. "Recreate" stops every old pod before a new one starts: with one replica, the
+   * way a ReadWriteOnce claim moves from the old pod to the new one. @default "RollingUpdate"
+   */
+  readonly strategy?: "RollingUpdate" | "Recreate";
+  /** Rolling-update bounds, as counts or percentages; only with the RollingUpdate strategy. @default the Kubernetes default (25% / 25%) */
   readonly rollingUpdate?: { readonly maxSurge?: number | string; readonly maxUnavailable?: number | string };
   /** Requests and limits, copied verbatim. @default none */
   readonly resources?: ResourceSpec;
@@ -177,6 +202,8 @@ export interface WebAppSpec {
   readonly startupProbe?: ProbeSpec;
   /** Config files from a ConfigMap. @default none */
   readonly configFiles?: ConfigFilesSpec;
+  /** Config files with secret values, from a Secret. @default none */
+  readonly secretFiles?: SecretFilesSpec;
   /** A PVC mounted into the container. @default none */
   readonly persistentVolume?: PersistentVolumeSpec;
   /** Node labels the pods require, e.g. `{ storage: "ssd" }`. @default none */
@@ -205,6 +232,28 @@ export interface WebAppSecretShapes {
   readonly env?: { readonly secretName: string; readonly keys: readonly string[]; readonly exposure: "env" | "envFrom" };
   /** dockerconfigjson Secret used as imagePullSecret. */
   readonly registrySecretName?: string;
+}
+
+/** A secret value's place in a `secretFiles` file: `${NAME}`. */
+const secretPlaceholder = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** The names of the secret values a file's text asks for, in order of first use. */
+export function placeholdersOf(text: string): string[] {
+  return [...new Set([...text.matchAll(secretPlaceholder)].map((match) => match[1]))];
+}
+
+/** The names of the secret values the app's secret files ask for. */
+export function secretFileValueNames(spec: Pick<WebAppSpec, "secretFiles">): string[] {
+  return [...new Set(Object.values(spec.secretFiles?.files ?? {}).flatMap(placeholdersOf))];
+}
+
+/** A secret file's text with each `${NAME}` replaced by its value; the caller has checked that every name has one. */
+export function renderSecretFile(text: string, values: Readonly<Record<string, string>>): string {
+  return text.replace(secretPlaceholder, (_, name: string) => values[name]);
+}
+
+export function secretFilesNameOf(spec: WebAppSpec): string {
+  return spec.secretFiles?.secretName ?? `${spec.name}-secret-files`;
 }
 
 /** Names derived from a spec, shared by the chart, the component's outputs and the tests. */

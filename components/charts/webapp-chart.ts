@@ -4,7 +4,7 @@ import * as kplus from "cdk8s-plus-28";
 import { ManifestObject, newChart, renderChart } from "./chart-app";
 import { pinPodTemplate, schedule, toContainerProps } from "./pod-spec";
 import { addCanaryRoutes } from "./webapp-canary";
-import { namespaceOf, serviceNameOf, servicePortsOf, WebAppSecretShapes, WebAppSpec } from "../../spec/webapp";
+import { ConfigDirectoryMount, ConfigFileMount, namespaceOf, secretFilesNameOf, serviceNameOf, servicePortsOf, WebAppSecretShapes, WebAppSpec } from "../../spec/webapp";
 
 const kube = kplus.k8s;
 
@@ -13,6 +13,12 @@ const kube = kplus.k8s;
  * mounted by subPath never sees that, so a change of a file rolls the pods through the Deployment's own strategy.
  */
 export const CONFIG_DIGEST_ANNOTATION = "onprem-k8s/config-sha256";
+
+/**
+ * Pod-template annotation holding a digest of the secret files' text, their `${NAME}`s unfilled, so that no secret
+ * value shapes it. A new secret value reaches an `items` mount in place; the app reads it when it next starts.
+ */
+export const SECRET_FILES_DIGEST_ANNOTATION = "onprem-k8s/secret-files-sha256";
 
 /** Pod wiring shared by the stable and the canary track. */
 interface PodWiring {
@@ -31,6 +37,29 @@ function percentOrAbsolute(value: number | string): kplus.PercentOrAbsolute {
   return typeof value === "number"
     ? kplus.PercentOrAbsolute.absolute(value)
     : kplus.PercentOrAbsolute.percent(Number(value.replace("%", "")));
+}
+
+function digestOf(files: Record<string, string>): string {
+  const sorted = Object.fromEntries(Object.entries(files).sort(([a], [b]) => a.localeCompare(b)));
+  return createHash("sha256").update(JSON.stringify(sorted)).digest("hex");
+}
+
+/**
+ * The mounts of one source of files: a subPath mount takes its file from the whole-source volume, an items mount
+ * gets a volume of its own; `volumeOf` makes a volume of the source, with the given name and items.
+ */
+function fileMounts(
+  mounts: readonly (ConfigFileMount | ConfigDirectoryMount)[],
+  volumeOf: (name: string, items?: Record<string, kplus.PathMapping>) => kplus.Volume,
+  name: string,
+): kplus.VolumeMount[] {
+  const wholeSource = mounts.some((mount) => mount.style === "subPath") ? volumeOf(name) : undefined;
+  return mounts.map((mount, i) => {
+    if (mount.style === "subPath") return { volume: wholeSource!, path: mount.mountPath, subPath: mount.key };
+    const items: Record<string, kplus.PathMapping> = {};
+    for (const item of mount.items) items[item.key] = { path: item.path, mode: item.mode };
+    return { volume: volumeOf(`${name}-${i}`, items), path: mount.mountPath, readOnly: true };
+  });
 }
 
 /** ConfigMap, PVC, Secret shapes and the env/mount wiring that refers to them. */
@@ -66,19 +95,17 @@ function addPodInputs(chart: Chart, spec: WebAppSpec, secrets: WebAppSecretShape
       metadata: { name: files.configMapName ?? `${spec.name}-config`, namespace },
       data: files.files,
     });
-    const sorted = Object.fromEntries(Object.entries(files.files).sort(([a], [b]) => a.localeCompare(b)));
-    podAnnotations[CONFIG_DIGEST_ANNOTATION] = createHash("sha256").update(JSON.stringify(sorted)).digest("hex");
-    const wholeMap = kplus.Volume.fromConfigMap(chart, "config-volume", configMap, { name: "config" });
-    files.mounts.forEach((mount, i) => {
-      if (mount.style === "subPath") {
-        volumeMounts.push({ volume: wholeMap, path: mount.mountPath, subPath: mount.key });
-        return;
-      }
-      const items: Record<string, kplus.PathMapping> = {};
-      for (const item of mount.items) items[item.key] = { path: item.path, mode: item.mode };
-      const volume = kplus.Volume.fromConfigMap(chart, `config-items-${i}`, configMap, { name: `config-${i}`, items });
-      volumeMounts.push({ volume, path: mount.mountPath, readOnly: true });
-    });
+    podAnnotations[CONFIG_DIGEST_ANNOTATION] = digestOf(files.files);
+    volumeMounts.push(...fileMounts(files.mounts, (name, items) => kplus.Volume.fromConfigMap(chart, `${name}-volume`, configMap, { name, items }), "config"));
+  }
+
+  if (spec.secretFiles) {
+    const name = secretFilesNameOf(spec);
+    // Declared without data: the files, their values filled in, are a Pulumi secret attached at registration.
+    new kube.KubeSecret(chart, "secret-files", { metadata: { name, namespace }, type: "Opaque" });
+    const secret = kplus.Secret.fromSecretName(chart, "secret-files-ref", name);
+    podAnnotations[SECRET_FILES_DIGEST_ANNOTATION] = digestOf(spec.secretFiles.files);
+    volumeMounts.push(...fileMounts(spec.secretFiles.mounts, (volume, items) => kplus.Volume.fromSecret(chart, `${volume}-volume`, secret, { name: volume, items }), "secret-files"));
   }
 
   if (spec.persistentVolume) {
@@ -92,9 +119,11 @@ function addPodInputs(chart: Chart, spec: WebAppSpec, secrets: WebAppSecretShape
         resources: { requests: { storage: kube.Quantity.fromString(pv.size) } },
       },
     });
-    const claim = kplus.PersistentVolumeClaim.fromClaimName(chart, "data-ref", claimName);
-    const volume = kplus.Volume.fromPersistentVolumeClaim(chart, "data-volume", claim, { name: "data" });
-    volumeMounts.push({ volume, path: pv.mountPath });
+    if (pv.mountPath) {
+      const claim = kplus.PersistentVolumeClaim.fromClaimName(chart, "data-ref", claimName);
+      const volume = kplus.Volume.fromPersistentVolumeClaim(chart, "data-volume", claim, { name: "data" });
+      volumeMounts.push({ volume, path: pv.mountPath });
+    }
   }
 
   const imagePullSecrets = [...(spec.imagePullSecrets ?? [])];
@@ -113,7 +142,9 @@ function addTrack(chart: Chart, spec: WebAppSpec, wiring: PodWiring, track: "sta
     select: false,
     podMetadata: { labels, annotations: wiring.podAnnotations },
     containers: [toContainerProps(spec.name, container, wiring)],
-    strategy: spec.rollingUpdate
+    strategy: spec.strategy === "Recreate"
+      ? kplus.DeploymentStrategy.recreate()
+      : spec.rollingUpdate
       ? kplus.DeploymentStrategy.rollingUpdate({
           maxSurge: spec.rollingUpdate.maxSurge === undefined ? undefined : percentOrAbsolute(spec.rollingUpdate.maxSurge),
           maxUnavailable:

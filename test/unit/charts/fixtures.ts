@@ -6,128 +6,47 @@ import { traefikManifests, TraefikSecretShapes } from "../../../components/chart
 import { TraefikSpec } from "../../../spec/traefik";
 import { webAppManifests } from "../../../components/charts/webapp-chart";
 import { WebAppSecretShapes, WebAppSpec } from "../../../spec/webapp";
+import { webAppSecretShapes } from "../../../components/webapp";
+import { AppConfig } from "../../../spec/cluster";
+import { validateClusterConfig } from "../../../config";
+import { ADDONS } from "../../../addons";
+import { stackConfig } from "../stack/stack-config";
 
-/** Realistic chart inputs taken from the seed documents' manifests. */
+/** The dev stack's apps, read by the stack's own config parser: the app goldens show what the stack renders. */
+export const devApps: readonly AppConfig[] = (() => {
+  const { raw, secretKeys } = stackConfig("dev");
+  const { spec, problems } = validateClusterConfig(raw, new Set(secretKeys), "onprem-k8s", ADDONS);
+  if (problems.length > 0) throw new Error(`Pulumi.dev.yaml is invalid:\n${problems.join("\n")}`);
+  return spec.apps;
+})();
 
-/** The nginx `default.conf` of the flaskapp/redis/nginx walkthrough, proxying to flaskapp. */
-export const nginxDefaultConf = `upstream flaskapp {
-    server flaskapp:5000;
+export function devApp(name: string): AppConfig {
+  const app = devApps.find((a) => a.spec.name === name);
+  if (!app) throw new Error(`Pulumi.dev.yaml has no app ${name}`);
+  return app;
 }
-server {
-    listen 80;
-    server_name localhost;
-    root /usr/share/nginx/html;
-    location / {
-        proxy_pass http://flaskapp;
-        proxy_set_header X-Real-IP $remote_addr;
-        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-        proxy_set_header Host $host;
-        proxy_redirect off;
-    }
-}
-`;
 
-/** go2cloud's config.yaml with the two passwords moved out into a Secret. */
-export const go2cloudConfigYaml = `DB_ENGINE: mysql
-DB_HOST: mariadb-cluster-mariadb-master.default.svc.cluster.local
-DB_PORT: 3306
-DB_USER: go2clouduser
-DB_NAME: go2cloud
-REDIS_HOST: redis-cluster-redis-ha-announce-0.default.svc.cluster.local
-REDIS_PORT: 6379
-HTTP_LISTEN_PORT: 8088
-API_MIGRATE_SERVER_URL: http://go2cloud-api-service.default.svc.cluster.local:8004
-PLATFORM_CALLBACK_URL: http://go2cloud-platform-service.default.svc.cluster.local:8088
-`;
+/** The Secrets the WebApp component declares for a stack app, as it does from the app's secret config keys. */
+export const secretShapesOf = (app: AppConfig): WebAppSecretShapes =>
+  webAppSecretShapes({ ...app.spec, registryCredential: app.registry }, Object.keys(app.secretEnvKeys));
 
-export const flaskapp: WebAppSpec = {
-  name: "flaskapp",
-  namespace: "docker2istio",
-  createNamespace: true,
-  image: "flaskapp:0.0.2",
-  ports: [{ containerPort: 5000 }],
-  replicas: 3,
-  env: { REDIS_HOST: "redis" },
-  readinessProbe: { http: { path: "/", port: 5000 }, periodSeconds: 5 },
-};
+export const flaskapp: WebAppSpec = devApp("flaskapp").spec;
+export const redis: WebAppSpec = devApp("redis").spec;
+export const nginx: WebAppSpec = devApp("nginx").spec;
+export const go2cloud: WebAppSpec = devApp("go2cloud-platform").spec;
+export const go2cloudSecrets: WebAppSecretShapes = secretShapesOf(devApp("go2cloud-platform"));
 
-/** Redis is pinned to the node labelled storage=ssd. Runs as the image's own (root) user. */
-export const redis: WebAppSpec = {
-  name: "redis",
-  namespace: "docker2istio",
-  image: "redis:4-alpine3.8",
-  ports: [{ containerPort: 6379 }],
-  nodeSelector: { storage: "ssd" },
-  livenessProbe: { exec: { command: ["redis-cli", "ping"] }, initialDelaySeconds: 5 },
-};
+/** tutum-hello-world as the dev stack runs it: a canary that testers reach by sending `X-Canary: true`. */
+export const helloWorldHeaderCanary: WebAppSpec = devApp("tutum-hello-world").spec;
 
-/** nginx reads default.conf from a ConfigMap mounted with subPath; NodePort picked by Kubernetes. */
-export const nginx: WebAppSpec = {
-  name: "nginx",
-  namespace: "docker2istio",
-  image: "nginx:1.15.8-alpine",
-  ports: [{ containerPort: 80 }],
-  configFiles: {
-    configMapName: "nginx-config",
-    files: { "default.conf": nginxDefaultConf },
-    mounts: [{ style: "subPath", key: "default.conf", mountPath: "/etc/nginx/conf.d/default.conf" }],
-  },
-  service: { type: "NodePort" },
-};
+/** The same app without its canary, so its route is a plain Ingress. */
+export const helloWorld: WebAppSpec = { ...helloWorldHeaderCanary, canary: undefined };
 
-/** tutum/hello-world behind NodePort 31000 and an Ingress for tutum-hello-world.local. */
-export const helloWorld: WebAppSpec = {
-  name: "tutum-hello-world",
-  namespace: "cloud",
-  image: "tutum/hello-world",
-  ports: [{ containerPort: 80, name: "web" }],
-  replicas: 3,
-  service: { name: "service-tutum-hello-world", type: "NodePort", ports: [{ port: 80, targetPort: 80, nodePort: 31000 }] },
-  ingress: { host: "tutum-hello-world.local", ingressClassName: "traefik" },
-};
-
-/** The same app with a canary track that testers reach by sending `X-Canary: true`. */
-export const helloWorldHeaderCanary: WebAppSpec = {
-  ...helloWorld,
-  canary: { image: "tutum/hello-world:canary", replicas: 1, routing: "header" },
-};
-
-/** A canary that takes 10% of all requests. */
+/** A canary that takes 10% of all requests, over TLS. */
 export const helloWorldWeightedCanary: WebAppSpec = {
-  ...helloWorld,
+  ...helloWorldHeaderCanary,
   ingress: { host: "tutum-hello-world.local", tls: { secretName: "hello-world-tls" } },
   canary: { image: "tutum/hello-world:canary", routing: "weight", weight: 10 },
-};
-
-/** go2cloud-platform: items-style config, secrets, private registry, 8Gi Ceph PVC, NodePort 30020. */
-export const go2cloud: WebAppSpec = {
-  name: "go2cloud-platform",
-  namespace: "default",
-  image: "10.234.2.218/go2cloud/go2cloud-platform:latest",
-  imagePullPolicy: "IfNotPresent",
-  ports: [{ containerPort: 8088, protocol: "TCP" }],
-  replicas: 2,
-  rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
-  resources: { requests: { cpu: "250m", memory: "520Mi" }, limits: { cpu: "500m", memory: "1024Mi" } },
-  livenessProbe: { tcp: { port: 8088 }, initialDelaySeconds: 20 },
-  configFiles: {
-    configMapName: "go2cloud-platform-cm",
-    files: { "config.yaml": go2cloudConfigYaml },
-    mounts: [{ style: "items", mountPath: "/data/config", items: [{ key: "config.yaml", path: "config.yaml", mode: 0o644 }] }],
-  },
-  persistentVolume: { claimName: "go2cloud-api-pvc", storageClassName: "ceph-rdb", size: "8Gi", mountPath: "/data/shared" },
-  service: {
-    name: "go2cloud-platform-service",
-    type: "NodePort",
-    ports: [{ name: "http", port: 8088, targetPort: 8088, nodePort: 30020, protocol: "TCP" }],
-  },
-  autoscaling: { minReplicas: 2, maxReplicas: 6, targetCpuUtilization: 75 },
-  podDisruptionBudget: { minAvailable: 1 },
-};
-
-export const go2cloudSecrets: WebAppSecretShapes = {
-  env: { secretName: "go2cloud-platform-secret", keys: ["DB_PASSWORD", "REDIS_PASSWORD"], exposure: "env" },
-  registrySecretName: "registry-secret",
 };
 
 export const traefik: TraefikSpec = { defaultIngressClass: true };
@@ -144,15 +63,11 @@ export const cephRbd: CephRbdSpec = {
   reclaimPolicy: "Retain",
 };
 
-/** Every chart rendered with the fixtures above, by golden file name. */
+/** Every chart rendered with the fixtures above, by golden file name: each dev stack app as `webapp-<name>`. */
 export const renderedCharts: Record<string, () => ManifestObject[]> = {
-  "webapp-flaskapp": () => webAppManifests(flaskapp),
-  "webapp-redis": () => webAppManifests(redis),
-  "webapp-nginx": () => webAppManifests(nginx),
-  "webapp-hello-world": () => webAppManifests(helloWorld),
-  "webapp-hello-world-header-canary": () => webAppManifests(helloWorldHeaderCanary),
-  "webapp-hello-world-weighted-canary": () => webAppManifests(helloWorldWeightedCanary),
-  "webapp-go2cloud-platform": () => webAppManifests(go2cloud, go2cloudSecrets),
+  ...Object.fromEntries(devApps.map((app) => [`webapp-${app.spec.name}`, () => webAppManifests(app.spec, secretShapesOf(app))])),
+  "webapp-tutum-hello-world-ingress": () => webAppManifests(helloWorld),
+  "webapp-tutum-hello-world-weighted-canary": () => webAppManifests(helloWorldWeightedCanary),
   traefik: () => traefikManifests(traefik, traefikSecrets),
   "ceph-rbd": () => cephRbdManifests(cephRbd),
   flannel: () => flannelManifests({ podCidr: "10.244.0.0/16", nodeSubnetLength: 24 }),

@@ -1,5 +1,5 @@
 import { ManifestObject } from "../../../components/charts/chart-app";
-import { CONFIG_DIGEST_ANNOTATION, webAppManifests } from "../../../components/charts/webapp-chart";
+import { CONFIG_DIGEST_ANNOTATION, SECRET_FILES_DIGEST_ANNOTATION, webAppManifests } from "../../../components/charts/webapp-chart";
 import { WebAppSpec } from "../../../spec/webapp";
 import { flaskapp, go2cloud, go2cloudSecrets, helloWorld, helloWorldHeaderCanary, nginx, redis } from "./fixtures";
 
@@ -12,7 +12,7 @@ function find(objects: ManifestObject[], kind: string, name?: string): any {
 const podOf = (objects: ManifestObject[], name?: string) => find(objects, "Deployment", name).spec.template.spec;
 
 describe("no hidden cdk8s-plus defaults", () => {
-  const objects = webAppManifests(redis);
+  const objects = webAppManifests({ ...redis, resources: undefined });
   const pod = podOf(objects);
   const container = pod.containers[0];
 
@@ -55,11 +55,13 @@ describe("seed apps", () => {
     expect(podOf(webAppManifests(redis)).nodeSelector).toEqual({ storage: "ssd" });
   });
 
-  test("flaskapp creates its namespace and keeps 3 replicas", () => {
+  test("flaskapp creates its namespace, keeps seed 002's one replica, and its readiness probe counts no visit", () => {
     const objects = webAppManifests(flaskapp);
     expect(find(objects, "Namespace", "docker2istio")).toBeDefined();
-    expect(find(objects, "Deployment").spec.replicas).toBe(3);
+    expect(find(objects, "Deployment").spec.replicas).toBe(1);
     expect(podOf(objects).containers[0].env).toEqual([{ name: "REDIS_HOST", value: "redis" }]);
+    // GET / would add to the visit counter the seed's page shows.
+    expect(podOf(objects).containers[0].readinessProbe).toEqual({ tcpSocket: { port: 5000 }, periodSeconds: 5, failureThreshold: 3 });
   });
 
   test("nginx mounts default.conf from its ConfigMap with subPath", () => {
@@ -98,21 +100,31 @@ describe("seed apps", () => {
     const pod = podOf(objects, "go2cloud-platform");
     const container = pod.containers[0];
 
-    test("config.yaml is mounted with items, mode 0644, read-only", () => {
-      expect(container.volumeMounts).toContainEqual({ name: "config-0", mountPath: "/data/config", readOnly: true });
-      expect(pod.volumes).toContainEqual({
-        name: "config-0",
-        configMap: { name: "go2cloud-platform-cm", items: [{ key: "config.yaml", path: "config.yaml", mode: 0o644 }] },
-      });
-      expect(find(objects, "ConfigMap", "go2cloud-platform-cm").data["config.yaml"]).not.toMatch(/PASSWORD/);
+    test("config.yaml is a Secret's file, mounted with items, mode 0644, read-only; no ConfigMap", () => {
+      expect(container.volumeMounts).toEqual([{ name: "secret-files-0", mountPath: "/data/config", readOnly: true }]);
+      expect(pod.volumes).toEqual([
+        { name: "secret-files-0", secret: { secretName: "go2cloud-platform-config", items: [{ key: "config.yaml", path: "config.yaml", mode: 0o644 }] } },
+      ]);
+      expect(objects.filter((o) => o.kind === "ConfigMap")).toEqual([]);
     });
 
-    test("passwords come from a Secret, never a ConfigMap", () => {
-      expect(container.env).toEqual([
-        { name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "go2cloud-platform-secret", key: "DB_PASSWORD" } } },
-        { name: "REDIS_PASSWORD", valueFrom: { secretKeyRef: { name: "go2cloud-platform-secret", key: "REDIS_PASSWORD" } } },
-      ]);
-      expect(find(objects, "Secret", "go2cloud-platform-secret").type).toBe("Opaque");
+    test("the passwords are in config.yaml, as the app reads them, not in its environment; the chart holds no value", () => {
+      expect(container.env).toBeUndefined();
+      expect(find(objects, "Secret", "go2cloud-platform-config")).toEqual({
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: "go2cloud-platform-config", namespace: "default" },
+        type: "Opaque",
+      });
+      expect(objects.some((o) => o.metadata.name === "go2cloud-platform-secret")).toBe(false);
+    });
+
+    test("a change of a secret file's text rolls the pods; its digest is of the text with its ${NAME}s unfilled", () => {
+      const digestOf = (spec: WebAppSpec) => find(webAppManifests(spec), "Deployment").spec.template.metadata.annotations[SECRET_FILES_DIGEST_ANNOTATION];
+      const files = go2cloud.secretFiles!;
+      const changed = { ...go2cloud, secretFiles: { ...files, files: { "config.yaml": files.files["config.yaml"] + "DEBUG: true\n" } } };
+      expect(digestOf(go2cloud)).toMatch(/^[0-9a-f]{64}$/);
+      expect(digestOf(changed)).not.toBe(digestOf(go2cloud));
     });
 
     test("image is pulled with the registry Secret", () => {
@@ -120,34 +132,46 @@ describe("seed apps", () => {
       expect(find(objects, "Secret", "registry-secret").type).toBe("kubernetes.io/dockerconfigjson");
     });
 
-    test("an 8Gi ceph-rdb PVC is mounted", () => {
+    test("the 8Gi ceph-rdb claim is created and, as in seed 003, mounted nowhere", () => {
       const claim = find(objects, "PersistentVolumeClaim", "go2cloud-api-pvc");
       expect(claim.spec).toEqual({
         storageClassName: "ceph-rdb",
         accessModes: ["ReadWriteOnce"],
         resources: { requests: { storage: "8Gi" } },
       });
-      expect(pod.volumes).toContainEqual({ name: "data", persistentVolumeClaim: { claimName: "go2cloud-api-pvc", readOnly: false } });
-      expect(container.volumeMounts).toContainEqual({ name: "data", mountPath: "/data/shared" });
+      expect(pod.volumes.some((v: { persistentVolumeClaim?: unknown }) => v.persistentVolumeClaim)).toBe(false);
     });
 
-    test("resources, tcp liveness probe and rolling update are as given", () => {
+    test("a claim with a mountPath is mounted", () => {
+      const mounted = podOf(webAppManifests({ ...go2cloud, replicas: 1, strategy: "Recreate", rollingUpdate: undefined, persistentVolume: { ...go2cloud.persistentVolume!, mountPath: "/data/shared" } }, go2cloudSecrets));
+      expect(mounted.volumes).toContainEqual({ name: "data", persistentVolumeClaim: { claimName: "go2cloud-api-pvc", readOnly: false } });
+      expect(mounted.containers[0].volumeMounts).toContainEqual({ name: "data", mountPath: "/data/shared" });
+    });
+
+    test("resources, tcp liveness probe, seed 003's two replicas and rolling update are as given", () => {
       expect(container.resources).toEqual(go2cloud.resources);
       expect(container.livenessProbe).toEqual({ tcpSocket: { port: 8088 }, initialDelaySeconds: 20, failureThreshold: 3 });
+      expect(find(objects, "Deployment").spec.replicas).toBe(2);
       expect(find(objects, "Deployment").spec.strategy).toEqual({
         type: "RollingUpdate",
         rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
       });
     });
 
-    test("NodePort 30020, HPA on CPU owning the replica count, and a PDB", () => {
+    test("the Recreate strategy stops the old pods before new ones start", () => {
+      const recreated = find(webAppManifests({ ...go2cloud, strategy: "Recreate", rollingUpdate: undefined }, go2cloudSecrets), "Deployment");
+      expect(recreated.spec.strategy).toEqual({ type: "Recreate" });
+    });
+
+    test("NodePort 30020; an HPA on CPU owns the replica count, beside a PDB", () => {
       expect(find(objects, "Service").spec.ports[0]).toMatchObject({ name: "http", nodePort: 30020, port: 8088 });
-      expect(find(objects, "Deployment").spec.replicas).toBeUndefined();
-      const hpa = find(objects, "HorizontalPodAutoscaler");
+      const scaled = webAppManifests({ ...go2cloud, autoscaling: { minReplicas: 2, maxReplicas: 6, targetCpuUtilization: 75 }, podDisruptionBudget: { minAvailable: 1 } }, go2cloudSecrets);
+      expect(find(scaled, "Deployment").spec.replicas).toBeUndefined();
+      const hpa = find(scaled, "HorizontalPodAutoscaler");
       expect(hpa.apiVersion).toBe("autoscaling/v2");
       expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: "go2cloud-platform" });
       expect(hpa.spec.metrics[0].resource.target).toEqual({ type: "Utilization", averageUtilization: 75 });
-      expect(find(objects, "PodDisruptionBudget").spec).toEqual({ minAvailable: 1, selector: { matchLabels: { app: "go2cloud-platform" } } });
+      expect(find(scaled, "PodDisruptionBudget").spec).toEqual({ minAvailable: 1, selector: { matchLabels: { app: "go2cloud-platform" } } });
     });
   });
 });

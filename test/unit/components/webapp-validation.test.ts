@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { WebApp, WebAppArgs } from "../../../components/webapp";
-import { helloWorld, nginx } from "../charts/fixtures";
+import { go2cloud, helloWorld, nginx } from "../charts/fixtures";
 import { installMocks, recorded, settle } from "./mocks";
 
 let provider: k8s.Provider;
@@ -115,8 +115,40 @@ describe("WebApp rejects bad arguments before registering anything", () => {
 
   test("a CPU autoscaler without a CPU request", () => {
     expectRejected(
-      { ...base(), autoscaling: { maxReplicas: 3, targetCpuUtilization: 70 } },
+      { ...base(), resources: { requests: { memory: "32Mi" } }, autoscaling: { maxReplicas: 3, targetCpuUtilization: 70 } },
       "autoscaling: a CPU target needs resources.requests.cpu; set it.",
+    );
+  });
+
+  test("a ReadWriteOnce claim mounted by pods that can run on two nodes at once: go2cloud-platform as prod had it", () => {
+    expectRejected(
+      {
+        ...go2cloud,
+        provider,
+        secretEnv: { DB_PASSWORD: pulumi.secret("db"), REDIS_PASSWORD: pulumi.secret("redis") },
+        autoscaling: { minReplicas: 2, maxReplicas: 6, targetCpuUtilization: 75 },
+        persistentVolume: { ...go2cloud.persistentVolume!, mountPath: "/data/shared" },
+      },
+      'persistentVolume: go2cloud-platform can run more than one pod (autoscaling.maxReplicas is 6; a rolling update starts the new pod beside the old one), ' +
+        "but its ReadWriteOnce claim go2cloud-api-pvc attaches to one node at a time, and a pod on another node fails with a Multi-Attach error; " +
+        'use strategy "Recreate" with replicas 1 and no autoscaling or canary, a StatefulSet with a claim per pod instead of this app, ' +
+        'or a ReadWriteMany class such as CephFS (accessMode "ReadWriteMany").',
+    );
+  });
+
+  test("a ReadWriteOncePod claim under Recreate, but with more replicas and a canary", () => {
+    expectRejected(
+      { ...base(), strategy: "Recreate", replicas: 2, canary: { image: "tutum/hello-world:canary", routing: "header" }, persistentVolume: { storageClassName: "ceph-rdb", size: "1Gi", accessMode: "ReadWriteOncePod", mountPath: "/data" } },
+      "persistentVolume: tutum-hello-world can run more than one pod (replicas is 2; its canary mounts the claim too), but its ReadWriteOncePod claim tutum-hello-world-data serves one pod at a time, " +
+        'and another pod is never scheduled; use strategy "Recreate" with replicas 1 and no autoscaling or canary, a StatefulSet with a claim per pod instead of this app, ' +
+        'or a ReadWriteMany class such as CephFS (accessMode "ReadWriteMany").',
+    );
+  });
+
+  test("a secret file whose ${NAME} has no value", () => {
+    expectRejected(
+      { ...go2cloud, provider, secretEnv: { DB_PASSWORD: pulumi.secret("db") } },
+      "secretFiles.files.config.yaml: ${REDIS_PASSWORD} has no value; give REDIS_PASSWORD in secretEnv.",
     );
   });
 

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { WebApp } from "../../../components/webapp";
 import { go2cloud, helloWorld, helloWorldHeaderCanary, redis } from "../charts/fixtures";
+import * as yaml from "js-yaml";
 import { childrenOf, installMocks, isWrappedSecret, settle, valueOf } from "./mocks";
 
 const dbPassword = "db-pass-3f9c1e";
@@ -41,13 +42,10 @@ describe("go2cloud-platform", () => {
   test("one typed resource per chart object, named <component>/<namespace>/<object>", () => {
     expect(childrenOf("go2cloud").map((r) => `${r.type} ${r.name}`).sort()).toEqual([
       "kubernetes:apps/v1:Deployment go2cloud/default/go2cloud-platform",
-      "kubernetes:autoscaling/v2:HorizontalPodAutoscaler go2cloud/default/go2cloud-platform",
-      "kubernetes:core/v1:ConfigMap go2cloud/default/go2cloud-platform-cm",
       "kubernetes:core/v1:PersistentVolumeClaim go2cloud/default/go2cloud-api-pvc",
-      "kubernetes:core/v1:Secret go2cloud/default/go2cloud-platform-secret",
+      "kubernetes:core/v1:Secret go2cloud/default/go2cloud-platform-config",
       "kubernetes:core/v1:Secret go2cloud/default/registry-secret",
       "kubernetes:core/v1:Service go2cloud/default/go2cloud-platform-service",
-      "kubernetes:policy/v1:PodDisruptionBudget go2cloud/default/go2cloud-platform",
     ]);
   });
 
@@ -64,10 +62,21 @@ describe("go2cloud-platform", () => {
     expect(pod.imagePullSecrets).toEqual([{ name: "registry-secret" }]);
   });
 
-  test("Secret data reaches the engine as secrets, and nowhere else in clear", () => {
-    const envSecret = byName("go2cloud", "kubernetes:core/v1:Secret", "go2cloud/default/go2cloud-platform-secret");
-    expect(isWrappedSecret(envSecret.stringData)).toBe(true);
-    expect(envSecret.stringData.value).toEqual({ DB_PASSWORD: dbPassword, REDIS_PASSWORD: redisPassword });
+  test("config.yaml reaches the engine as a secret, with seed 003's every key and the passwords filled in", () => {
+    const files = byName("go2cloud", "kubernetes:core/v1:Secret", "go2cloud/default/go2cloud-platform-config");
+    expect(isWrappedSecret(files.stringData)).toBe(true);
+    expect(Object.keys(files.stringData.value)).toEqual(["config.yaml"]);
+    const config = yaml.load(files.stringData.value["config.yaml"]) as Record<string, unknown>;
+    expect(Object.keys(config)).toEqual([
+      "DB_ENGINE", "DB_HOST", "DB_PORT", "DB_USER", "DB_PASSWORD", "DB_NAME", "REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD",
+      "HTTP_LISTEN_PORT", "API_MIGRATE_SERVER_URL", "PLATFORM_CALLBACK_URL",
+    ]);
+    expect([config.DB_PASSWORD, config.REDIS_PASSWORD]).toEqual([dbPassword, redisPassword]);
+    const pod = byName("go2cloud", "kubernetes:apps/v1:Deployment", "go2cloud/default/go2cloud-platform").spec.template.spec;
+    expect(pod.containers[0].env).toBeUndefined();
+  });
+
+  test("Secret data reaches the engine as secrets, and nowhere else in clear: no ConfigMap, no env, no annotation", () => {
 
     const registry = byName("go2cloud", "kubernetes:core/v1:Secret", "go2cloud/default/registry-secret");
     expect(isWrappedSecret(registry.stringData)).toBe(true);
@@ -86,6 +95,24 @@ describe("go2cloud-platform", () => {
     expect(await valueOf(app.serviceName)).toBe("go2cloud-platform-service");
     expect(await valueOf(app.dnsName)).toBe("go2cloud-platform-service.default.svc.cluster.local");
     expect(await valueOf(app.urls)).toEqual(["http://203.0.113.10:30020"]);
+  });
+});
+
+describe("secret values", () => {
+  test("the values a secret file holds fill it; the others are the variables of the env Secret", async () => {
+    new WebApp("both", {
+      ...redis,
+      name: "both",
+      secretFiles: { files: { "app.conf": "password = ${DB_PASSWORD}\n" }, mounts: [{ style: "subPath", key: "app.conf", mountPath: "/etc/app.conf" }] },
+      secretEnv: { DB_PASSWORD: pulumi.secret(dbPassword), API_TOKEN: pulumi.secret("token-9d1") },
+      provider,
+    });
+    await settle();
+    expect(byName("both", "kubernetes:core/v1:Secret", "both/docker2istio/both-secret-files").stringData.value).toEqual({ "app.conf": `password = ${dbPassword}\n` });
+    expect(byName("both", "kubernetes:core/v1:Secret", "both/docker2istio/both-secret").stringData.value).toEqual({ API_TOKEN: "token-9d1" });
+    const container = byName("both", "kubernetes:apps/v1:Deployment", "both/docker2istio/both").spec.template.spec.containers[0];
+    expect(container.env).toEqual([{ name: "API_TOKEN", valueFrom: { secretKeyRef: { name: "both-secret", key: "API_TOKEN" } } }]);
+    expect(container.volumeMounts).toEqual([{ name: "secret-files", mountPath: "/etc/app.conf", subPath: "app.conf" }]);
   });
 });
 

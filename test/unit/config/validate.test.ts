@@ -200,6 +200,28 @@ describe("validateClusterConfig", () => {
       "onprem-k8s:apps[0].name: \"Web_App\" is not a valid DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters); use e.g. \"web-app\"."],
     ["an app secret that is not a secret config key", (r) => (r.apps = [{ name: "web", image: "nginx:1.25", ports: [{ containerPort: 80 }], secretEnv: { DB_PASSWORD: "dbPassword" } }]),
       'onprem-k8s:apps[0].secretEnv.DB_PASSWORD: "dbPassword" is not a secret config key; set the value with `pulumi config set --secret dbPassword` and give that key\'s name here'],
+    ["a ReadWriteOnce claim mounted by an app that scales out (go2cloud-platform in prod had this)", (r) => (r.apps = [{
+      ...WEB, name: "go2cloud-platform", resources: { requests: { cpu: "250m" } }, rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+      autoscaling: { minReplicas: 2, maxReplicas: 6, targetCpuUtilization: 75 },
+      persistentVolume: { claimName: "go2cloud-api-pvc", storageClassName: "ceph-rdb", size: "8Gi", mountPath: "/data/shared" },
+    }]),
+      'onprem-k8s:apps[0].persistentVolume: go2cloud-platform can run more than one pod (autoscaling.maxReplicas is 6; a rolling update starts the new pod beside the old one), but its ReadWriteOnce claim go2cloud-api-pvc attaches to one node at a time, and a pod on another node fails with a Multi-Attach error; use strategy "Recreate" with replicas 1 and no autoscaling or canary, a StatefulSet with a claim per pod instead of this app, or a ReadWriteMany class such as CephFS (accessMode "ReadWriteMany").'],
+    ["a ReadWriteOnce claim under the default rolling update, which surges a second pod", (r) => (r.apps = [{ ...WEB, persistentVolume: { storageClassName: "ceph-rdb", size: "1Gi", mountPath: "/data" } }]),
+      'onprem-k8s:apps[0].persistentVolume: web can run more than one pod (a rolling update starts the new pod beside the old one), but its ReadWriteOnce claim web-data attaches to one node at a time, and a pod on another node fails with a Multi-Attach error; use strategy "Recreate" with replicas 1 and no autoscaling or canary, a StatefulSet with a claim per pod instead of this app, or a ReadWriteMany class such as CephFS (accessMode "ReadWriteMany").'],
+    ["rollingUpdate with the Recreate strategy", (r) => (r.apps = [{ ...WEB, strategy: "Recreate", rollingUpdate: { maxSurge: 1 } }]),
+      'onprem-k8s:apps[0].rollingUpdate: set, but strategy is "Recreate"; drop rollingUpdate or use strategy "RollingUpdate".'],
+    ["a misspelt strategy", (r) => (r.apps = [{ ...WEB, strategy: "recreate" }]),
+      'onprem-k8s:apps[0].strategy: "recreate" is not allowed; use one of RollingUpdate, Recreate'],
+    ["a secret file's ${NAME} without a value", (r) => (r.apps = [{ ...WEB, secretFiles: { files: { "config.yaml": "DB_PASSWORD: ${DB_PASSWORD}\n" }, values: {}, mounts: [{ style: "items", mountPath: "/data/config", items: [{ key: "config.yaml", path: "config.yaml" }] }] } }]),
+      "onprem-k8s:apps[0].secretFiles.files.config.yaml: ${DB_PASSWORD} is not a name of secretFiles.values; add DB_PASSWORD: <secret config key> to secretFiles.values"],
+    ["a secret file value that no file holds", (r) => (r.apps = [{ ...WEB, secretFiles: { files: { "a.conf": "x" }, values: { TOKEN: "sshPrivateKey" }, mounts: [{ style: "subPath", key: "a.conf", mountPath: "/etc/a.conf" }] } }]),
+      "onprem-k8s:apps[0].secretFiles.values.TOKEN: no file holds ${TOKEN}; put ${TOKEN} where the value goes, or drop TOKEN"],
+    ["a secret file value that is not a secret config key", (r) => (r.apps = [{ ...WEB, secretFiles: { files: { "a.conf": "${TOKEN}" }, values: { TOKEN: "apiToken" }, mounts: [{ style: "subPath", key: "a.conf", mountPath: "/etc/a.conf" }] } }]),
+      'onprem-k8s:apps[0].secretFiles.values.TOKEN: "apiToken" is not a secret config key; set the value with `pulumi config set --secret apiToken` and give that key\'s name here'],
+    ["a secret file value named as a secretEnv variable", (r) => (r.apps = [{ ...WEB, secretEnv: { TOKEN: "sshPrivateKey" }, secretFiles: { files: { "a.conf": "${TOKEN}" }, values: { TOKEN: "sshPrivateKey" }, mounts: [{ style: "subPath", key: "a.conf", mountPath: "/etc/a.conf" }] } }]),
+      "onprem-k8s:apps[0].secretFiles.values.TOKEN: is also a secretEnv variable; give the file's value and the variable different names"],
+    ["a secret file mount of a missing file", (r) => (r.apps = [{ ...WEB, secretFiles: { files: { "a.conf": "x" }, values: {}, mounts: [{ style: "subPath", key: "b.conf", mountPath: "/etc/b.conf" }] } }]),
+      'onprem-k8s:apps[0].secretFiles.mounts[0].key: "b.conf" is not a key of secretFiles.files; add the file or fix the key.'],
     ["an artifact with both path and url", (r) => (r.artifacts.etcd.path = "/srv/etcd.tar.gz"),
       "onprem-k8s:artifacts.etcd: needs exactly one of path or url; give path (uploaded from this machine) for air-gapped sites, or url (downloaded by each host) for a mirror"],
     ["an artifact without a sha256", (r) => (r.artifacts.etcd.sha256 = "abc"),
@@ -216,6 +238,27 @@ describe("validateClusterConfig", () => {
     const { spec, problems } = validateClusterConfig(raw, SECRET_KEYS, NS, ADDONS);
     expect(problems).toEqual([]);
     expect([spec.apps[0].spec.livenessProbe, spec.apps[0].spec.readinessProbe]).toEqual([{ http: { path: "/healthz", port: 80 }, periodSeconds: 5 }, { tcp: { port: 80 } }]);
+  });
+
+  test("a ReadWriteOnce claim is accepted where one pod at most uses it: Recreate with one replica, no surge, or not mounted", () => {
+    const claim = { storageClassName: "ceph-rdb", size: "1Gi", mountPath: "/data" };
+    for (const app of [
+      { ...WEB, strategy: "Recreate", persistentVolume: claim },
+      { ...WEB, rollingUpdate: { maxSurge: 0, maxUnavailable: 1 }, persistentVolume: claim },
+      { ...WEB, replicas: 3, persistentVolume: { ...claim, accessMode: "ReadWriteMany" } },
+      { ...WEB, replicas: 3, persistentVolume: { storageClassName: "ceph-rdb", size: "1Gi" } },
+    ]) {
+      expect(problemsOf((r) => (r.apps = [app]))).toEqual([]);
+    }
+  });
+
+  test("a secret file's values join the app's secret keys; its spec keeps the text with its ${NAME}s", () => {
+    const raw = validRawConfig();
+    raw.apps = [{ ...WEB, secretFiles: { files: { "a.conf": "key = ${KEY}\n" }, values: { KEY: "sshPrivateKey" }, mounts: [{ style: "subPath", key: "a.conf", mountPath: "/etc/a.conf" }] } }];
+    const { spec, problems } = validateClusterConfig(raw, SECRET_KEYS, NS, ADDONS);
+    expect(problems).toEqual([]);
+    expect(spec.apps[0].secretEnvKeys).toEqual({ KEY: "sshPrivateKey" });
+    expect(spec.apps[0].spec.secretFiles).toEqual({ files: { "a.conf": "key = ${KEY}\n" }, mounts: [{ style: "subPath", key: "a.conf", mountPath: "/etc/a.conf" }] });
   });
 
   test("reports every problem at once, one line each", () => {
