@@ -29,10 +29,10 @@ if [[ -z "$(current secretsEncryptionKey)" ]]; then
   head -c 32 /dev/urandom | base64 | pulumi config set --secret secretsEncryptionKey --stack "$stack" >/dev/null
   log "stack $stack: set secretsEncryptionKey"
 fi
-# Each lab host's own SSH key, read from its file system (not over the network), pins that host in the stack.
+# Each lab host's own SSH key, read from its file system (not over the network), pins the config's host at its address.
 hosts_json=$(pulumi config get hosts --json --stack "$stack")
 for h in $LAB_HOSTS; do
-  index=$(node -e 'const i = (JSON.parse(process.argv[1]).objectValue ?? []).findIndex((h) => h.name === process.argv[2]); if (i >= 0) console.log(i);' "$hosts_json" "$h")
+  index=$(node -e 'const i = (JSON.parse(process.argv[1]).objectValue ?? []).findIndex((h) => h.address === process.argv[2]); if (i >= 0) console.log(i);' "$hosts_json" "$(host_addr "$h")")
   [[ -n $index ]] || continue
   pub=$(host_dir "$h")/root/etc/ssh/ssh_host_ed25519_key.pub
   [[ -s $pub ]] || die "$h has no SSH host key yet ($pub): run scripts/lab/up.sh first"
