@@ -34,7 +34,9 @@ LAB_GW=${LAB_BRIDGE_ADDR%/*}               # 172.31.250.1
 LAB_PREFIXLEN=${LAB_BRIDGE_ADDR#*/}        # 24
 LAB_MIRROR_URL="http://$LAB_GW:$LAB_MIRROR_PORT"
 LAB_APT_LINE="deb [trusted=yes] $LAB_MIRROR_URL/apt ./"
-LAB_SSH_OPTS=(-i "$LAB_KEY" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
+# The hosts' own keys, as up.sh read them from their file systems: ssh trusts no other.
+LAB_KNOWN_HOSTS=$LAB_DIR/ssh/known_hosts
+LAB_SSH_OPTS=(-i "$LAB_KEY" -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$LAB_KNOWN_HOSTS"
   -o LogLevel=ERROR -o BatchMode=yes -o ConnectTimeout=3)
 
 log() { printf '[lab %3ss] %s\n' "$SECONDS" "$*" >&2; }

@@ -8,5 +8,5 @@ set -euo pipefail
 name=$1
 shift
 addr=$(host_addr "$name") || die "unknown lab host: $name (hosts: $LAB_HOSTS)"
-# Host keys change when a host is purged: never record them.
+# Only the host's own key, which up.sh recorded from its file system, is trusted.
 exec ssh "${LAB_SSH_OPTS[@]}" "root@$addr" "$@"

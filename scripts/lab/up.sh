@@ -205,10 +205,23 @@ ensure_host() {
   die "$name did not start, see $dir/console.log"
 }
 
+# record_host_key NAME: the key NAME made on its first boot, read from its file system, becomes the only one ssh
+# trusts at its address (a purged host makes a new one).
+record_host_key() {
+  local addr pub line
+  addr=$(host_addr "$1")
+  pub=$(host_dir "$1")/root/etc/ssh/ssh_host_ed25519_key.pub
+  [[ -s $pub ]] || return 1
+  line="$addr $(cut -d' ' -f1,2 "$pub")"
+  grep -qxF "$line" "$LAB_KNOWN_HOSTS" 2>/dev/null && return 0
+  { grep -v "^$addr " "$LAB_KNOWN_HOSTS" 2>/dev/null || true; echo "$line"; } >"$LAB_KNOWN_HOSTS.new"
+  mv -f "$LAB_KNOWN_HOSTS.new" "$LAB_KNOWN_HOSTS"
+}
+
 wait_ssh() {
   local name deadline=$((SECONDS + LAB_BOOT_TIMEOUT))
   for name in $LAB_HOSTS; do
-    until ssh_ok "$(host_addr "$name")"; do
+    until record_host_key "$name" && ssh_ok "$(host_addr "$name")"; do
       host_running "$name" || die "$name stopped, see $(host_dir "$name")/console.log"
       ((SECONDS < deadline)) || die "$name: no ssh after ${LAB_BOOT_TIMEOUT}s"
       sleep 0.3
