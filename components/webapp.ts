@@ -102,7 +102,7 @@ function secretFiles(files: Record<string, string>, values: Record<string, pulum
 
 /**
  * The Secrets the chart declares for an app with the given secret value names: the variables' Secret holds the names
- * its secret files do not take. The stack's goldens render with these shapes too.
+ * its secret files do not take. Exported so that a rendering outside the component (the golden files) declares the same.
  */
 export function webAppSecretShapes(
   args: Pick<WebAppArgs, "name" | "secretFiles" | "secretEnvExposure" | "secretEnvSecretName"> & { readonly registryCredential?: Pick<RegistryCredential, "secretName"> },
@@ -149,8 +149,8 @@ export class WebApp extends pulumi.ComponentResource {
     const shapes = webAppSecretShapes(args, Object.keys(args.secretEnv ?? {}));
     const secretData: Record<string, pulumi.Output<Record<string, string>>> = {};
     if (shapes.env) {
-      const env = Object.fromEntries(shapes.env.keys.map((key) => [key, args.secretEnv![key]]));
-      secretData[shapes.env.secretName] = pulumi.secret(pulumi.all(env));
+      const keys = shapes.env.keys;
+      secretData[shapes.env.secretName] = pulumi.secret(pulumi.all(Object.fromEntries(Object.entries(args.secretEnv ?? {}).filter(([key]) => keys.includes(key)))));
     }
     if (args.secretFiles) secretData[secretFilesNameOf(args)] = secretFiles(args.secretFiles.files, args.secretEnv ?? {});
     if (args.registryCredential && shapes.registrySecretName) secretData[shapes.registrySecretName] = dockerConfigJson(args.registryCredential);

@@ -204,7 +204,7 @@ export interface WebAppSpec {
   readonly configFiles?: ConfigFilesSpec;
   /** Config files with secret values, from a Secret. @default none */
   readonly secretFiles?: SecretFilesSpec;
-  /** A PVC mounted into the container. @default none */
+  /** A PVC created for the app, mounted into the container at its `mountPath`. @default none */
   readonly persistentVolume?: PersistentVolumeSpec;
   /** Node labels the pods require, e.g. `{ storage: "ssd" }`. @default none */
   readonly nodeSelector?: Record<string, string>;
@@ -252,13 +252,13 @@ export function renderSecretFile(text: string, values: Readonly<Record<string, s
   return text.replace(secretPlaceholder, (_, name: string) => values[name]);
 }
 
-export function secretFilesNameOf(spec: WebAppSpec): string {
-  return spec.secretFiles?.secretName ?? `${spec.name}-secret-files`;
-}
-
 /** Names derived from a spec, shared by the chart, the component's outputs and the tests. */
 export function serviceNameOf(spec: WebAppSpec): string {
   return spec.service?.name ?? spec.name;
+}
+
+export function secretFilesNameOf(spec: WebAppSpec): string {
+  return spec.secretFiles?.secretName ?? `${spec.name}-secret-files`;
 }
 
 export function namespaceOf(spec: WebAppSpec): string {

@@ -53,9 +53,9 @@ function fileMounts(
   volumeOf: (name: string, items?: Record<string, kplus.PathMapping>) => kplus.Volume,
   name: string,
 ): kplus.VolumeMount[] {
-  const wholeSource = mounts.some((mount) => mount.style === "subPath") ? volumeOf(name) : undefined;
+  let wholeSource: kplus.Volume | undefined;
   return mounts.map((mount, i) => {
-    if (mount.style === "subPath") return { volume: wholeSource!, path: mount.mountPath, subPath: mount.key };
+    if (mount.style === "subPath") return { volume: (wholeSource ??= volumeOf(name)), path: mount.mountPath, subPath: mount.key };
     const items: Record<string, kplus.PathMapping> = {};
     for (const item of mount.items) items[item.key] = { path: item.path, mode: item.mode };
     return { volume: volumeOf(`${name}-${i}`, items), path: mount.mountPath, readOnly: true };
