@@ -38,6 +38,9 @@ export class ClusterWorkloads extends pulumi.ComponentResource {
   constructor(name: string, args: ClusterWorkloadsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("onprem-k8s:index:ClusterWorkloads", name, {}, opts);
     const { provider } = args;
+    // Each name to the value of its secret config key; none when there are none.
+    const secretValues = (keys: Readonly<Record<string, string>>) =>
+      Object.keys(keys).length === 0 ? undefined : Object.fromEntries(Object.entries(keys).map(([name, key]) => [name, args.secretValue(key)]));
     const dependsOn = args.addons.map((addon) => addon.install(`${name}-${addon.name}`, { parent: this }));
     // Apps wait for the addons (ingress class, storage class) and for the app that creates their namespace.
     const namespaceOwners = new Map<string, WebApp>();
@@ -48,7 +51,8 @@ export class ClusterWorkloads extends pulumi.ComponentResource {
           ...app.spec,
           ingress: app.spec.ingress && (args.edgeNodesRun ? app.spec.ingress : { ...app.spec.ingress, awaitAddress: false }),
           provider,
-          secretEnv: Object.keys(app.secretEnvKeys).length === 0 ? undefined : Object.fromEntries(Object.entries(app.secretEnvKeys).map(([variable, key]) => [variable, args.secretValue(key)])),
+          secretEnv: secretValues(app.secretEnvKeys),
+          secretFileValues: secretValues(app.secretFileKeys),
           registryCredential: app.registry && { ...app.registry, password: args.secretValue(app.registry.passwordKey) },
           nodePortRange: args.nodePortRange,
           clusterDomain: args.clusterDomain,

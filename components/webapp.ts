@@ -26,11 +26,12 @@ export interface WebAppArgs extends WebAppSpec {
   /** Provider of the cluster the app runs on. */
   readonly provider: k8s.Provider;
   /**
-   * Sensitive values, by name, as Pulumi secrets. A value whose `${NAME}` a `secretFiles` file holds fills that file;
-   * every other one is an environment variable, stored in one Secret. None is ever in a ConfigMap, the chart, the
-   * golden files or the state in clear.
+   * Sensitive environment variables, by name, as Pulumi secrets, stored in one Secret. None is ever in a ConfigMap,
+   * the chart, the golden files or the state in clear.
    */
   readonly secretEnv?: Record<string, pulumi.Output<string>>;
+  /** The values of the `${NAME}`s in `secretFiles`, by name, as Pulumi secrets; every `${NAME}` needs one. */
+  readonly secretFileValues?: Record<string, pulumi.Output<string>>;
   /** How `secretEnv` reaches the container: one `secretKeyRef` per variable, or `envFrom`. @default "env" */
   readonly secretEnvExposure?: "env" | "envFrom";
   /** Name of the Secret holding the `secretEnv` variables. @default `${name}-secret` */
@@ -49,15 +50,20 @@ export interface WebAppArgs extends WebAppSpec {
 function webAppArgsProblems(args: WebAppArgs): string[] {
   const secretFields: Record<string, unknown> = { "registryCredential.password": args.registryCredential?.password };
   for (const [name, value] of Object.entries(args.secretEnv ?? {})) secretFields[`secretEnv.${name}`] = value;
-  const fileValues = new Set(secretFileValueNames(args));
+  for (const [name, value] of Object.entries(args.secretFileValues ?? {})) secretFields[`secretFileValues.${name}`] = value;
   const unfilled = Object.entries(args.secretFiles?.files ?? {}).flatMap(([file, text]) =>
     placeholdersOf(text)
-      .filter((name) => args.secretEnv?.[name] === undefined)
-      .map((name) => `secretFiles.files.${file}: \${${name}} has no value; give ${name} in secretEnv.`),
+      .filter((name) => args.secretFileValues?.[name] === undefined)
+      .map((name) => `secretFiles.files.${file}: \${${name}} has no value; give ${name} in secretFileValues.`),
   );
+  const used = new Set(secretFileValueNames(args));
+  const unused = Object.keys(args.secretFileValues ?? {})
+    .filter((name) => !used.has(name))
+    .map((name) => `secretFileValues.${name}: no file of secretFiles holds \${${name}}; put it where the value goes, or drop ${name}.`);
   return [
     ...webAppSpecProblems(args, args.nodePortRange),
-    ...secretEnvNameProblems(Object.keys(args.secretEnv ?? {}).filter((name) => !fileValues.has(name))),
+    ...secretEnvNameProblems(Object.keys(args.secretEnv ?? {})),
+    ...unused,
     ...unfilled,
     ...plainSecretProblems(secretFields),
     ...[
@@ -72,6 +78,7 @@ function specOf(args: WebAppArgs): WebAppSpec {
   const {
     provider,
     secretEnv,
+    secretFileValues,
     secretEnvExposure,
     secretEnvSecretName,
     registryCredential,
@@ -101,20 +108,18 @@ function secretFiles(files: Record<string, string>, values: Record<string, pulum
 }
 
 /**
- * The Secrets the chart declares for an app with the given secret value names: the variables' Secret holds the names
- * its secret files do not take. Exported so that a rendering outside the component (the golden files) declares the same.
+ * The Secrets the chart declares for an app with the given secret variable names. Exported so that a rendering
+ * outside the component (the golden files) declares the same.
  */
 export function webAppSecretShapes(
-  args: Pick<WebAppArgs, "name" | "secretFiles" | "secretEnvExposure" | "secretEnvSecretName"> & { readonly registryCredential?: Pick<RegistryCredential, "secretName"> },
-  secretValueNames: readonly string[],
+  args: Pick<WebAppArgs, "name" | "secretEnvExposure" | "secretEnvSecretName"> & { readonly registryCredential?: Pick<RegistryCredential, "secretName"> },
+  secretEnvNames: readonly string[],
 ): WebAppSecretShapes {
-  const fileValues = new Set(secretFileValueNames(args));
-  const envKeys = secretValueNames.filter((name) => !fileValues.has(name));
   return {
     env:
-      envKeys.length === 0
+      secretEnvNames.length === 0
         ? undefined
-        : { secretName: args.secretEnvSecretName ?? `${args.name}-secret`, keys: envKeys, exposure: args.secretEnvExposure ?? "env" },
+        : { secretName: args.secretEnvSecretName ?? `${args.name}-secret`, keys: [...secretEnvNames], exposure: args.secretEnvExposure ?? "env" },
     registrySecretName: args.registryCredential && (args.registryCredential.secretName ?? `${args.name}-registry`),
   };
 }
@@ -148,11 +153,8 @@ export class WebApp extends pulumi.ComponentResource {
 
     const shapes = webAppSecretShapes(args, Object.keys(args.secretEnv ?? {}));
     const secretData: Record<string, pulumi.Output<Record<string, string>>> = {};
-    if (shapes.env) {
-      const keys = shapes.env.keys;
-      secretData[shapes.env.secretName] = pulumi.secret(pulumi.all(Object.fromEntries(Object.entries(args.secretEnv ?? {}).filter(([key]) => keys.includes(key)))));
-    }
-    if (args.secretFiles) secretData[secretFilesNameOf(args)] = secretFiles(args.secretFiles.files, args.secretEnv ?? {});
+    if (shapes.env) secretData[shapes.env.secretName] = pulumi.secret(pulumi.all(args.secretEnv ?? {}));
+    if (args.secretFiles) secretData[secretFilesNameOf(args)] = secretFiles(args.secretFiles.files, args.secretFileValues ?? {});
     if (args.registryCredential && shapes.registrySecretName) secretData[shapes.registrySecretName] = dockerConfigJson(args.registryCredential);
 
     const registered = registerObjects(name, webAppManifests(specOf(args), shapes), {

@@ -26,7 +26,7 @@ export function parseApps(raw: unknown, key: string, nodePortRange: PortRange, s
     const secretEnvKeys = parseKeyRefs(secretEnv, `${appKey}.secretEnv`, secretKeys, problems);
     const fileValueKeys = parseSecretFileValues(spec, fileValues, `${appKey}.secretFiles`, secretEnvKeys, secretKeys, problems);
     // The component takes every secret value by name from secretEnv; those the files hold fill them, not the environment.
-    return [{ spec, secretEnvKeys: { ...secretEnvKeys, ...fileValueKeys }, registry: parseRegistry(registry, `${appKey}.registry`, secretKeys, problems) }];
+    return [{ spec, secretEnvKeys, secretFileKeys: fileValueKeys, registry: parseRegistry(registry, `${appKey}.registry`, secretKeys, problems) }];
   });
   checkNodePortsUnique(apps.map((app) => app.spec), key, problems);
   return apps;

@@ -166,6 +166,8 @@ export interface AppConfig {
   readonly spec: WebAppSpec;
   /** Environment variable name to the secret config key that holds its value. */
   readonly secretEnvKeys: Readonly<Record<string, string>>;
+  /** The name of each `${NAME}` in the app's secret files to the secret config key that holds its value. */
+  readonly secretFileKeys: Readonly<Record<string, string>>;
   /** A private registry login whose password is in the secret config key `passwordKey`. */
   readonly registry?: { readonly server: string; readonly username: string; readonly passwordKey: string; readonly secretName?: string };
 }

@@ -125,7 +125,7 @@ describe("WebApp rejects bad arguments before registering anything", () => {
       {
         ...go2cloud,
         provider,
-        secretEnv: { DB_PASSWORD: pulumi.secret("db"), REDIS_PASSWORD: pulumi.secret("redis") },
+        secretFileValues: { DB_PASSWORD: pulumi.secret("db"), REDIS_PASSWORD: pulumi.secret("redis") },
         autoscaling: { minReplicas: 2, maxReplicas: 6, targetCpuUtilization: 75 },
         persistentVolume: { ...go2cloud.persistentVolume!, mountPath: "/data/shared" },
       },
@@ -147,8 +147,15 @@ describe("WebApp rejects bad arguments before registering anything", () => {
 
   test("a secret file whose ${NAME} has no value", () => {
     expectRejected(
-      { ...go2cloud, provider, secretEnv: { DB_PASSWORD: pulumi.secret("db") } },
-      "secretFiles.files.config.yaml: ${REDIS_PASSWORD} has no value; give REDIS_PASSWORD in secretEnv.",
+      { ...go2cloud, provider, secretFileValues: { DB_PASSWORD: pulumi.secret("db") }, secretEnv: { REDIS_PASSWORD: pulumi.secret("redis") } },
+      "secretFiles.files.config.yaml: ${REDIS_PASSWORD} has no value; give REDIS_PASSWORD in secretFileValues.",
+    );
+  });
+
+  test("a secret file value that no file holds", () => {
+    expectRejected(
+      { ...go2cloud, provider, secretFileValues: { DB_PASSWORD: pulumi.secret("db"), REDIS_PASSWORD: pulumi.secret("redis"), API_TOKEN: pulumi.secret("t") } },
+      "secretFileValues.API_TOKEN: no file of secretFiles holds ${API_TOKEN}; put it where the value goes, or drop API_TOKEN.",
     );
   });
 

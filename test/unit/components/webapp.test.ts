@@ -27,7 +27,7 @@ describe("go2cloud-platform", () => {
     app = new WebApp("go2cloud", {
       ...go2cloud,
       provider,
-      secretEnv: { DB_PASSWORD: pulumi.secret(dbPassword), REDIS_PASSWORD: pulumi.secret(redisPassword) },
+      secretFileValues: { DB_PASSWORD: pulumi.secret(dbPassword), REDIS_PASSWORD: pulumi.secret(redisPassword) },
       registryCredential: {
         server: "10.234.2.218",
         username: "deploy",
@@ -99,12 +99,13 @@ describe("go2cloud-platform", () => {
 });
 
 describe("secret values", () => {
-  test("the values a secret file holds fill it; the others are the variables of the env Secret", async () => {
+  test("secretFileValues fill the secret files; secretEnv are the variables of the env Secret", async () => {
     new WebApp("both", {
       ...redis,
       name: "both",
       secretFiles: { files: { "app.conf": "password = ${DB_PASSWORD}\n" }, mounts: [{ style: "subPath", key: "app.conf", mountPath: "/etc/app.conf" }] },
-      secretEnv: { DB_PASSWORD: pulumi.secret(dbPassword), API_TOKEN: pulumi.secret("token-9d1") },
+      secretFileValues: { DB_PASSWORD: pulumi.secret(dbPassword) },
+      secretEnv: { API_TOKEN: pulumi.secret("token-9d1") },
       provider,
     });
     await settle();

@@ -252,12 +252,12 @@ describe("validateClusterConfig", () => {
     }
   });
 
-  test("a secret file's values join the app's secret keys; its spec keeps the text with its ${NAME}s", () => {
+  test("a secret file's values are the app's secret file keys; its spec keeps the text with its ${NAME}s", () => {
     const raw = validRawConfig();
     raw.apps = [{ ...WEB, secretFiles: { files: { "a.conf": "key = ${KEY}\n" }, values: { KEY: "sshPrivateKey" }, mounts: [{ style: "subPath", key: "a.conf", mountPath: "/etc/a.conf" }] } }];
     const { spec, problems } = validateClusterConfig(raw, SECRET_KEYS, NS, ADDONS);
     expect(problems).toEqual([]);
-    expect(spec.apps[0].secretEnvKeys).toEqual({ KEY: "sshPrivateKey" });
+    expect([spec.apps[0].secretFileKeys, spec.apps[0].secretEnvKeys]).toEqual([{ KEY: "sshPrivateKey" }, {}]);
     expect(spec.apps[0].spec.secretFiles).toEqual({ files: { "a.conf": "key = ${KEY}\n" }, mounts: [{ style: "subPath", key: "a.conf", mountPath: "/etc/a.conf" }] });
   });
 

@@ -40,15 +40,19 @@ describe.each(["dev", "prod"])("%s stack", (stack) => {
     expect(service.inputs.spec.ports[0].nodePort).toBe(31000);
   });
 
-  test("go2cloud: config.yaml by items, passwords in a Secret from secret config, 8Gi PVC, TCP probe, pull secret", () => {
+  test("go2cloud: config.yaml with seed 003's keys from a Secret, its passwords from secret config; 8Gi PVC, TCP probe, pull secret", () => {
     const go2cloud = named(stacks[stack], "kubernetes:apps/v1:Deployment", "go2cloud-platform")!.inputs.spec.template.spec;
     expect(go2cloud.containers[0].livenessProbe.tcpSocket.port).toBe(8088);
     expect(go2cloud.imagePullSecrets).toEqual([{ name: "registry-secret" }]);
     expect(named(stacks[stack], "kubernetes:core/v1:PersistentVolumeClaim", "go2cloud-api-pvc")!.inputs.spec.resources.requests.storage).toBe("8Gi");
-    const secret = named(stacks[stack], "kubernetes:core/v1:Secret", "go2cloud-platform-secret")!;
-    // The values arrive as Pulumi secrets.
+    const secret = named(stacks[stack], "kubernetes:core/v1:Secret", "go2cloud-platform-config")!;
+    // The file arrives as a Pulumi secret, with the values of the secret config keys in it.
     expect(secret.secretInputs).toEqual(["stringData"]);
-    expect(secret.inputs.stringData).toEqual({ DB_PASSWORD: "go2cloudDbPassword-placeholder", REDIS_PASSWORD: "go2cloudRedisPassword-placeholder" });
+    const config = secret.inputs.stringData["config.yaml"];
+    expect(config).toContain("DB_PASSWORD: go2cloudDbPassword-placeholder");
+    expect(config).toContain("REDIS_PASSWORD: go2cloudRedisPassword-placeholder");
+    // No variable carries them any more, and no ConfigMap holds them.
+    expect(go2cloud.containers[0].env ?? []).toEqual([]);
     const configMaps = ofKind(stacks[stack], "kubernetes:core/v1:ConfigMap").map((c) => JSON.stringify(c.inputs.data));
     configMaps.forEach((data) => expect(data).not.toContain("placeholder"));
   });
