@@ -48,17 +48,21 @@ const preflight = new ClusterPreflight("preflight", {
   sshPrivateKey: spec.sshPrivateKey,
 });
 
-const etcd = new EtcdCluster("etcd", {
-  clusterName: spec.clusterName,
-  members: etcdHosts,
-  sshPrivateKey: spec.sshPrivateKey,
-  artifact: spec.artifacts.etcd,
-  caCert: pki.etcdCaCert,
-  memberCerts: pki.etcdMembers,
-  clientCert: pki.etcdClient,
-  settings: spec.etcd,
-  backup: { intervalMinutes: spec.etcd.backupIntervalMinutes, retention: spec.etcd.backupRetention, directory: spec.etcd.backupDirectory },
-}, { dependsOn: preflight.passed });
+const etcd = new EtcdCluster(
+  "etcd",
+  {
+    clusterName: spec.clusterName,
+    members: etcdHosts,
+    sshPrivateKey: spec.sshPrivateKey,
+    artifact: spec.artifacts.etcd,
+    caCert: pki.etcdCaCert,
+    memberCerts: pki.etcdMembers,
+    clientCert: pki.etcdClient,
+    settings: spec.etcd,
+    backup: { intervalMinutes: spec.etcd.backupIntervalMinutes, retention: spec.etcd.backupRetention, directory: spec.etcd.backupDirectory },
+  },
+  { dependsOn: preflight.passed },
+);
 
 const loadBalancers = spec.loadBalancers.map(
   (lb) =>
@@ -88,25 +92,26 @@ const loadBalancers = spec.loadBalancers.map(
 
 // The Kubernetes certificates exist exactly when the control plane is the stack's own.
 const kubePki = own && pki.kubernetes;
-const controlPlane = own && kubePki
-  ? new HaControlPlane(
-      "control-plane",
-      {
-        clusterName: spec.clusterName,
-        masters,
-        sshPrivateKey: spec.sshPrivateKey,
-        artifact: own.artifact,
-        apiAddress: apiLb?.vip ?? masters[0].address,
-        apiAddressDependsOn: loadBalancers.filter((_, i) => spec.loadBalancers[i] === apiLb),
-        network: spec.network,
-        etcd: { endpoints: etcd.clientEndpoints, caCert: etcd.caCert },
-        pki: kubePki,
-        secretsEncryptionKey: own.secretsEncryptionKey,
-        extraArgs: { apiServer: spec.kubernetes.apiServerExtraArgs, controllerManager: spec.kubernetes.controllerManagerExtraArgs, scheduler: spec.kubernetes.schedulerExtraArgs },
-      },
-      { dependsOn: [etcd.healthy] },
-    )
-  : undefined;
+const controlPlane =
+  own && kubePki
+    ? new HaControlPlane(
+        "control-plane",
+        {
+          clusterName: spec.clusterName,
+          masters,
+          sshPrivateKey: spec.sshPrivateKey,
+          artifact: own.artifact,
+          apiAddress: apiLb?.vip ?? masters[0].address,
+          apiAddressDependsOn: loadBalancers.filter((_, i) => spec.loadBalancers[i] === apiLb),
+          network: spec.network,
+          etcd: { endpoints: etcd.clientEndpoints, caCert: etcd.caCert },
+          pki: kubePki,
+          secretsEncryptionKey: own.secretsEncryptionKey,
+          extraArgs: { apiServer: spec.kubernetes.apiServerExtraArgs, controllerManager: spec.kubernetes.controllerManagerExtraArgs, scheduler: spec.kubernetes.schedulerExtraArgs },
+        },
+        { dependsOn: [etcd.healthy] },
+      )
+    : undefined;
 
 // Every ConfigMap and Secret the components make has a fixed name that other objects refer to. Upstream's default
 // replaces one on a data change, which for a fixed name means delete, then create: a window in which pods that start

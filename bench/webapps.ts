@@ -82,9 +82,7 @@ function main(): void {
   console.log(`WebApp synthesis + registration under Pulumi mocks, ${runs} runs each (node ${process.version})`);
   console.log("apps  resources  median ms  ms/app  chart-only ms  median peak RSS MiB  max peak RSS MiB");
   for (const count of sizes) {
-    const results = Array.from({ length: runs }, () =>
-      JSON.parse(execFileSync(process.execPath, [__filename, "--child", String(count)], { encoding: "utf8" }).trim()),
-    );
+    const results = Array.from({ length: runs }, () => JSON.parse(execFileSync(process.execPath, [__filename, "--child", String(count)], { encoding: "utf8" }).trim()));
     const ms = median(results.map((r) => r.ms));
     const rss = results.map((r) => r.peakRssMiB);
     console.log(
@@ -93,9 +91,13 @@ function main(): void {
         String(results[0].resources).padStart(10),
         ms.toFixed(0).padStart(10),
         (ms / count).toFixed(2).padStart(7),
-        median(results.map((r) => r.synthMs)).toFixed(0).padStart(14),
+        median(results.map((r) => r.synthMs))
+          .toFixed(0)
+          .padStart(14),
         median(rss).toFixed(0).padStart(20),
-        Math.max(...rss).toFixed(0).padStart(17),
+        Math.max(...rss)
+          .toFixed(0)
+          .padStart(17),
       ].join(" "),
     );
   }

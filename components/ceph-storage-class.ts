@@ -66,8 +66,7 @@ export class CephStorageClass extends pulumi.ComponentResource {
     super("onprem-k8s:storage:CephStorageClass", name, {}, opts);
 
     const { provider, adminId, adminKey, userId, userKey, ...spec } = args;
-    const credentials = (id: string, key: pulumi.Output<string>) =>
-      pulumi.secret(key.apply((userKeyValue): Record<string, string> => ({ userID: id, userKey: userKeyValue })));
+    const credentials = (id: string, key: pulumi.Output<string>) => pulumi.secret(key.apply((userKeyValue): Record<string, string> => ({ userID: id, userKey: userKeyValue })));
     registerObjects(name, cephRbdManifests(spec), {
       parent: this,
       provider,

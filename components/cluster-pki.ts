@@ -206,7 +206,10 @@ export class ClusterPki extends pulumi.ComponentResource {
     validityEndTime.apply((end) => {
       const daysLeft = (Date.parse(end) - Date.now()) / 86_400_000;
       if (end && daysLeft < this.warningDays) {
-        pulumi.log.warn(`certificate ${name} expires ${end}, in ${Math.max(0, Math.floor(daysLeft))} days (pki.expiryWarningDays is ${this.warningDays}); the next \`pulumi up\` re-issues leaf certificates, a CA needs \`pulumi up --replace\``, this);
+        pulumi.log.warn(
+          `certificate ${name} expires ${end}, in ${Math.max(0, Math.floor(daysLeft))} days (pki.expiryWarningDays is ${this.warningDays}); the next \`pulumi up\` re-issues leaf certificates, a CA needs \`pulumi up --replace\``,
+          this,
+        );
       }
     });
   }

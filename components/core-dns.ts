@@ -34,7 +34,11 @@ export class CoreDns extends pulumi.ComponentResource {
     const common = { parent: this, provider, previousName: (o: ManifestObject) => `${name}-${PREVIOUS_SUFFIX[o.kind]}` };
     const objects = coreDnsManifests(spec);
     const isDeployment = (o: ManifestObject) => o.kind === "Deployment";
-    const others = registerObjects(name, objects.filter((o) => !isDeployment(o)), { ...common, dependsOn: dependsOnList(opts) });
+    const others = registerObjects(
+      name,
+      objects.filter((o) => !isDeployment(o)),
+      { ...common, dependsOn: dependsOnList(opts) },
+    );
     // The pods start once their account, its RBAC and the Corefile exist.
     const podNeeds = others.filter((r) => r.object.kind !== "Service").map((r) => r.resource);
     registerObjects(name, objects.filter(isDeployment), { ...common, dependsOn: [...dependsOnList(opts), ...podNeeds] });

@@ -52,11 +52,16 @@ export class EtcdCluster extends pulumi.ComponentResource {
     const memberSteps = rollingHostSteps(members, sshPrivateKey, opts, (host) => {
       const binaries = new HostArtifact(`${name}-${host.name}-etcd`, { host, sshPrivateKey, name: "etcd", artifact: args.artifact, binaries: ["etcd", "etcdctl"] }, { parent: this });
       const certs = args.memberCerts[host.name];
-      const memberScript = pulumi
-        .all([args.caCert, certs.server.cert, certs.peer.cert])
-        .apply(([caCert, serverCert, peerCert]) =>
-          renderEtcdMember({ clusterToken: etcdClusterToken(args.clusterName, caCert), member: { name: host.name, address: host.address }, peers, settings: args.settings, pki: { caCert, serverCert, peerCert }, releaseSha256: args.artifact.sha256 }),
-        );
+      const memberScript = pulumi.all([args.caCert, certs.server.cert, certs.peer.cert]).apply(([caCert, serverCert, peerCert]) =>
+        renderEtcdMember({
+          clusterToken: etcdClusterToken(args.clusterName, caCert),
+          member: { name: host.name, address: host.address },
+          peers,
+          settings: args.settings,
+          pki: { caCert, serverCert, peerCert },
+          releaseSha256: args.artifact.sha256,
+        }),
+      );
       const secrets = pulumi.all([certs.server.key, certs.peer.key]).apply(([serverKey, peerKey]) => ({ [ETCD_MEMBER_SECRETS.serverKey]: serverKey, [ETCD_MEMBER_SECRETS.peerKey]: peerKey }));
       return {
         name: `${name}-${host.name}-member`,

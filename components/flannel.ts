@@ -9,13 +9,7 @@ import { parseCidr, splitsIntoNodeSubnets } from "../spec/cidr";
 import { FLANNEL_NAMESPACE, flannelManifests, FlannelSpec } from "./charts/flannel-chart";
 import { dependsOnList, registerObjects } from "./k8s-objects";
 
-export {
-  DEFAULT_FLANNEL_CNI_PLUGIN_VERSION,
-  DEFAULT_FLANNEL_VERSION,
-  FLANNEL_NAMESPACE,
-  flannelManifests,
-  renderNetConf,
-} from "./charts/flannel-chart";
+export { DEFAULT_FLANNEL_CNI_PLUGIN_VERSION, DEFAULT_FLANNEL_VERSION, FLANNEL_NAMESPACE, flannelManifests, renderNetConf } from "./charts/flannel-chart";
 export type { FlannelBackendType, FlannelSpec } from "./charts/flannel-chart";
 
 /** Arguments of Flannel: the chart spec (see FlannelSpec for each field) plus the provider. */

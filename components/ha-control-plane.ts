@@ -93,27 +93,29 @@ export class HaControlPlane extends pulumi.ComponentResource {
       adminKey: pki.admin.key,
     });
     const masterPki = pulumi.all([masterCerts, masterKeys]).apply(([certs, keys]): MasterPki => ({ ...certs, ...keys }));
-    const settings = pulumi.output(args.etcd.endpoints).apply(
-      (etcdEndpoints): ControlPlaneSettings => ({
-        clusterName: args.clusterName,
-        etcdEndpoints,
-        serviceCidr: args.network.serviceCidr,
-        podCidr: args.network.podCidr,
-        nodeSubnetLength: args.network.nodeSubnetLength,
-        nodePortRange: args.network.nodePortRange,
-        clusterDomain: args.network.clusterDomain,
-        apiServerExtraArgs: extra.apiServer ?? {},
-        controllerManagerExtraArgs: extra.controllerManager ?? {},
-        schedulerExtraArgs: extra.scheduler ?? {},
-        releaseSha256: args.artifact.sha256,
-      }),
-    );
+    const settings = pulumi.output(args.etcd.endpoints).apply((etcdEndpoints): ControlPlaneSettings => ({
+      clusterName: args.clusterName,
+      etcdEndpoints,
+      serviceCidr: args.network.serviceCidr,
+      podCidr: args.network.podCidr,
+      nodeSubnetLength: args.network.nodeSubnetLength,
+      nodePortRange: args.network.nodePortRange,
+      clusterDomain: args.network.clusterDomain,
+      apiServerExtraArgs: extra.apiServer ?? {},
+      controllerManagerExtraArgs: extra.controllerManager ?? {},
+      schedulerExtraArgs: extra.scheduler ?? {},
+      releaseSha256: args.artifact.sha256,
+    }));
 
     // Each master's step waits for the previous one, the first for the component's own dependsOn (etcd's health gate):
     // a change restarts one master at a time, and each step only finishes once its apiserver answers /readyz and its
     // controller-manager and scheduler are healthy.
     const masterSteps = rollingHostSteps(masters, sshPrivateKey, opts, (host) => {
-      const binaries = new HostArtifact(`${name}-${host.name}-kubernetes`, { host, sshPrivateKey, name: "kubernetes", artifact: args.artifact, binaries: ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"] }, { parent: this });
+      const binaries = new HostArtifact(
+        `${name}-${host.name}-kubernetes`,
+        { host, sshPrivateKey, name: "kubernetes", artifact: args.artifact, binaries: ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"] },
+        { parent: this },
+      );
       const master = { name: host.name, address: host.address };
       // The script carries the certificates only, so a preview shows its diff; the keys come on stdin.
       const masterScript = pulumi.all([masterCerts, settings]).apply(([p, s]) => renderControlPlaneMaster({ master, settings: s, pki: p }));
@@ -136,7 +138,9 @@ export class HaControlPlane extends pulumi.ComponentResource {
     this.apiServerUrl = pulumi.output(server);
     this.caCert = pki.caCert;
     this.adminKubeconfig = pulumi.secret(
-      pulumi.all([pki.caCert, pki.admin.cert, pki.admin.key]).apply(([caCert, clientCert, clientKey]) => renderKubeconfig({ clusterName: args.clusterName, server, caCert, user: "admin", clientCert, clientKey })),
+      pulumi
+        .all([pki.caCert, pki.admin.cert, pki.admin.key])
+        .apply(([caCert, clientCert, clientKey]) => renderKubeconfig({ clusterName: args.clusterName, server, caCert, user: "admin", clientCert, clientKey })),
     );
     this.registerOutputs({ apiServerUrl: this.apiServerUrl, adminKubeconfig: this.adminKubeconfig, caCert: this.caCert });
   }

@@ -40,11 +40,17 @@ export class HostArtifact extends pulumi.ComponentResource {
         ),
       );
     }
-    this.installed = hostStep(`${name}-install`, host, sshPrivateKey, renderArtifactInstall({ name: args.name, sha256: artifact.sha256, url: artifact.url, binaries: args.binaries, binDir: args.binDir }), {
-      parent: this,
-      dependsOn,
-      deleteScript: renderArtifactRemove({ name: args.name, sha256: artifact.sha256, binaries: args.binaries, binDir: args.binDir }),
-    });
+    this.installed = hostStep(
+      `${name}-install`,
+      host,
+      sshPrivateKey,
+      renderArtifactInstall({ name: args.name, sha256: artifact.sha256, url: artifact.url, binaries: args.binaries, binDir: args.binDir }),
+      {
+        parent: this,
+        dependsOn,
+        deleteScript: renderArtifactRemove({ name: args.name, sha256: artifact.sha256, binaries: args.binaries, binDir: args.binDir }),
+      },
+    );
     this.registerOutputs({});
   }
 }

@@ -5,9 +5,7 @@ import { ManifestObject } from "./charts/chart-app";
 type ObjectFactory = (name: string, object: ManifestObject, opts: pulumi.CustomResourceOptions) => pulumi.CustomResource;
 
 /** Chart JSON already has the API shape of each class's Args, so one cast here is enough. */
-function typed<Args>(
-  Class: new (name: string, args: Args, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource,
-): ObjectFactory {
+function typed<Args>(Class: new (name: string, args: Args, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource): ObjectFactory {
   return (name, object, opts) => new Class(name, object as unknown as Args, opts);
 }
 
@@ -137,9 +135,5 @@ export function dependsOnList(opts: pulumi.ComponentResourceOptions | undefined)
 export function plainSecretProblems(fields: Record<string, unknown>): string[] {
   return Object.entries(fields)
     .filter(([, value]) => value !== undefined && !pulumi.Output.isInstance(value))
-    .map(
-      ([field]) =>
-        `${field}: a plain value was given where a secret is required; ` +
-        `pass pulumi.secret(value) or config.requireSecret("<key>") instead.`,
-    );
+    .map(([field]) => `${field}: a plain value was given where a secret is required; ` + `pass pulumi.secret(value) or config.requireSecret("<key>") instead.`);
 }

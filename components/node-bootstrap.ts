@@ -59,18 +59,16 @@ export class NodeBootstrap extends pulumi.ComponentResource {
     const missing = nodes.filter((h) => args.nodeCerts[h.name] === undefined).map((h) => h.name);
     if (missing.length > 0) throw new Error(`NodeBootstrap ${name}: no kubelet certificates for ${missing.join(", ")}; give ClusterPki's kubernetes.nodes every node`);
     const manageContainerd = args.containerdArtifact !== undefined;
-    const settings = pulumi.output(args.apiServerUrl).apply(
-      (server): NodeSettings => ({
-        clusterName: args.clusterName,
-        server,
-        podCidr: args.network.podCidr,
-        clusterDnsIp: args.network.clusterDnsIp,
-        clusterDomain: args.network.clusterDomain,
-        manageContainerd,
-        releaseSha256: args.artifact.sha256,
-        registries: args.registries ?? [],
-      }),
-    );
+    const settings = pulumi.output(args.apiServerUrl).apply((server): NodeSettings => ({
+      clusterName: args.clusterName,
+      server,
+      podCidr: args.network.podCidr,
+      clusterDnsIp: args.network.clusterDnsIp,
+      clusterDomain: args.network.clusterDomain,
+      manageContainerd,
+      releaseSha256: args.artifact.sha256,
+      registries: args.registries ?? [],
+    }));
 
     // Chained, the first node after the component's own dependsOn (the control plane's gate): a change restarts one
     // node's daemons at a time, and stops at the first node where it fails.
@@ -84,7 +82,12 @@ export class NodeBootstrap extends pulumi.ComponentResource {
       ];
       const certs = args.nodeCerts[host.name];
       const node = { name: host.name, address: host.address };
-      const nodeCerts: pulumi.Output<NodeScriptCerts> = pulumi.output({ caCert: args.caCert, kubeletClientCert: certs.client.cert, kubeletServingCert: certs.serving.cert, kubeProxyCert: args.kubeProxyCert.cert });
+      const nodeCerts: pulumi.Output<NodeScriptCerts> = pulumi.output({
+        caCert: args.caCert,
+        kubeletClientCert: certs.client.cert,
+        kubeletServingCert: certs.serving.cert,
+        kubeProxyCert: args.kubeProxyCert.cert,
+      });
       const nodeKeys: pulumi.Output<NodeKeys> = pulumi.output({ kubeletClientKey: certs.client.key, kubeletServingKey: certs.serving.key, kubeProxyKey: args.kubeProxyCert.key });
       const nodeScript = pulumi.all([settings, nodeCerts]).apply(([s, pki]) => renderNode({ host: node, settings: s, pki }));
       const secrets = pulumi.all([settings, nodeCerts, nodeKeys]).apply(([s, certs, keys]) => renderNodeSecrets({ host: node, settings: s, pki: { ...certs, ...keys } }));

@@ -56,15 +56,17 @@ export class NodePool extends pulumi.ComponentResource {
     const objects = nodePoolManifests(args.nodes);
     const isNode = (o: ManifestObject) => o.kind === "Node";
     const common = { parent: this, provider, previousName: previousName(name) };
-    const rbac = registerObjects(name, objects.filter((o) => !isNode(o)), { ...common, dependsOn: dependsOnList(opts) });
+    const rbac = registerObjects(
+      name,
+      objects.filter((o) => !isNode(o)),
+      { ...common, dependsOn: dependsOnList(opts) },
+    );
 
     const binaries = new HostArtifact(`${name}-${kwokHost.name}-kwok`, { host: kwokHost, sshPrivateKey, name: "kwok", artifact: args.artifact, binaries: ["kwok"] }, { parent: this });
     const kwokScript = renderKwok({ host: { name: kwokHost.name, address: kwokHost.address }, releaseSha256: args.artifact.sha256, podCidr: args.podCidr });
-    const secrets = pulumi
-      .all([args.apiServerUrl, args.caCert, args.clientCert.cert, args.clientCert.key])
-      .apply(([server, caCert, clientCert, clientKey]) => ({
-        [KWOK_KUBECONFIG_SECRET]: renderKubeconfig({ clusterName: args.clusterName, server, caCert, user: "kwok", clientCert, clientKey }),
-      }));
+    const secrets = pulumi.all([args.apiServerUrl, args.caCert, args.clientCert.cert, args.clientCert.key]).apply(([server, caCert, clientCert, clientKey]) => ({
+      [KWOK_KUBECONFIG_SECRET]: renderKubeconfig({ clusterName: args.clusterName, server, caCert, user: "kwok", clientCert, clientKey }),
+    }));
     this.kwok = hostStep(`${name}-${kwokHost.name}-kwok`, kwokHost, sshPrivateKey, kwokScript, {
       secrets,
       parent: this,

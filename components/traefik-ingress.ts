@@ -28,8 +28,7 @@ function traefikArgsProblems(args: TraefikIngressArgs): string[] {
     args.dashboardPort === undefined ? undefined : checkPort("dashboardPort", args.dashboardPort),
     args.metricsPort === undefined ? undefined : checkPort("metricsPort", args.metricsPort),
     args.hostNetwork && args.dashboardHtpasswd === undefined
-      ? "dashboardHtpasswd: required with hostNetwork, which binds the dashboard port on every edge node; " +
-        "give htpasswd users as a secret or set hostNetwork to false."
+      ? "dashboardHtpasswd: required with hostNetwork, which binds the dashboard port on every edge node; " + "give htpasswd users as a secret or set hostNetwork to false."
       : undefined,
     ...plainSecretProblems({ dashboardHtpasswd: args.dashboardHtpasswd }),
   ];

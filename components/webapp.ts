@@ -75,18 +75,7 @@ function webAppArgsProblems(args: WebAppArgs): string[] {
 
 /** The plain-data part of the arguments: what the chart renders. */
 function specOf(args: WebAppArgs): WebAppSpec {
-  const {
-    provider,
-    secretEnv,
-    secretFileValues,
-    secretEnvExposure,
-    secretEnvSecretName,
-    registryCredential,
-    nodePortRange,
-    clusterDomain,
-    nodeAddress,
-    ...spec
-  } = args;
+  const { provider, secretEnv, secretFileValues, secretEnvExposure, secretEnvSecretName, registryCredential, nodePortRange, clusterDomain, nodeAddress, ...spec } = args;
   return spec;
 }
 
@@ -102,9 +91,7 @@ function dockerConfigJson(credential: RegistryCredential): pulumi.Output<Record<
 
 /** The secret files with their values filled in, as one Pulumi secret. */
 function secretFiles(files: Record<string, string>, values: Record<string, pulumi.Output<string>>): pulumi.Output<Record<string, string>> {
-  return pulumi.secret(
-    pulumi.all(values).apply((plain) => Object.fromEntries(Object.entries(files).map(([name, text]) => [name, renderSecretFile(text, plain)]))),
-  );
+  return pulumi.secret(pulumi.all(values).apply((plain) => Object.fromEntries(Object.entries(files).map(([name, text]) => [name, renderSecretFile(text, plain)]))));
 }
 
 /**
@@ -116,10 +103,7 @@ export function webAppSecretShapes(
   secretEnvNames: readonly string[],
 ): WebAppSecretShapes {
   return {
-    env:
-      secretEnvNames.length === 0
-        ? undefined
-        : { secretName: args.secretEnvSecretName ?? `${args.name}-secret`, keys: [...secretEnvNames], exposure: args.secretEnvExposure ?? "env" },
+    env: secretEnvNames.length === 0 ? undefined : { secretName: args.secretEnvSecretName ?? `${args.name}-secret`, keys: [...secretEnvNames], exposure: args.secretEnvExposure ?? "env" },
     registrySecretName: args.registryCredential && (args.registryCredential.secretName ?? `${args.name}-registry`),
   };
 }
@@ -165,16 +149,12 @@ export class WebApp extends pulumi.ComponentResource {
     });
 
     const serviceName = serviceNameOf(args);
-    const service = registered.find((r) => r.object.kind === "Service" && r.object.metadata.name === serviceName)!
-      .resource as k8s.core.v1.Service;
+    const service = registered.find((r) => r.object.kind === "Service" && r.object.metadata.name === serviceName)!.resource as k8s.core.v1.Service;
     this.serviceName = pulumi.output(serviceName);
     this.dnsName = pulumi.output(`${serviceName}.${namespaceOf(args)}.svc.${args.clusterDomain ?? "cluster.local"}`);
     this.urls = pulumi
       .all([service.spec, pulumi.output(args.nodeAddress ?? "127.0.0.1")])
-      .apply(([spec, address]) => [
-        ...ingressUrls(args),
-        ...(spec.type === "NodePort" ? spec.ports.filter((p) => p.nodePort).map((p) => `http://${address}:${p.nodePort}`) : []),
-      ]);
+      .apply(([spec, address]) => [...ingressUrls(args), ...(spec.type === "NodePort" ? spec.ports.filter((p) => p.nodePort).map((p) => `http://${address}:${p.nodePort}`) : [])]);
     this.registerOutputs({ serviceName: this.serviceName, dnsName: this.dnsName, urls: this.urls });
   }
 }

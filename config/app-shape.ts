@@ -75,9 +75,7 @@ export const APP_SHAPE: ObjectShape = object(
       ["storageClassName", "size"],
     ),
     nodeSelector: map("string"),
-    tolerations: list(
-      object({ key: "string", operator: ["Equal", "Exists"], value: "string", effect: ["NoSchedule", "PreferNoSchedule", "NoExecute"], tolerationSeconds: "integer" }),
-    ),
+    tolerations: list(object({ key: "string", operator: ["Equal", "Exists"], value: "string", effect: ["NoSchedule", "PreferNoSchedule", "NoExecute"], tolerationSeconds: "integer" })),
     nodeAffinity: object({ required: list(nodeLabelRequirement), preferred: list(object({ weight: "integer", match: list(nodeLabelRequirement) }, ["weight", "match"])) }),
     imagePullSecrets: list("string"),
     service: object({
@@ -88,10 +86,10 @@ export const APP_SHAPE: ObjectShape = object(
     ingress: object({ host: "string", paths: list("string"), ingressClassName: "string", tls: object({ secretName: "string" }, ["secretName"]), servicePort: "integer", awaitAddress: "boolean" }),
     autoscaling: object({ minReplicas: "integer", maxReplicas: "integer", targetCpuUtilization: "integer" }, ["maxReplicas", "targetCpuUtilization"]),
     podDisruptionBudget: object({ minAvailable: "integerOrString", maxUnavailable: "integerOrString" }),
-    canary: object(
-      { image: "string", replicas: "integer", routing: ["header", "weight"], header: "string", headerValue: "string", weight: "number", entryPoints: list("string") },
-      ["image", "routing"],
-    ),
+    canary: object({ image: "string", replicas: "integer", routing: ["header", "weight"], header: "string", headerValue: "string", weight: "number", entryPoints: list("string") }, [
+      "image",
+      "routing",
+    ]),
     // Config only: the secret config keys of the app's sensitive values (config/parse-apps.ts).
     secretEnv: map("string"),
     registry: object({ server: "string", username: "string", passwordKey: "string", secretName: "string" }, ["server", "username", "passwordKey"]),

@@ -24,7 +24,9 @@ export function checkPlainTextSecrets(raw: Record<string, unknown>, secretKeys: 
     if (looksSecret(key)) {
       problems.add(fullKey, "is a secret given in plain text", `set it with \`pulumi config set --secret ${key}\``);
     } else {
-      findNested(value, fullKey, secretKeys, (path) => problems.add(path, "looks like a secret given in plain text", "move the value into its own key set with `pulumi config set --secret` and refer to that key"));
+      findNested(value, fullKey, secretKeys, (path) =>
+        problems.add(path, "looks like a secret given in plain text", "move the value into its own key set with `pulumi config set --secret` and refer to that key"),
+      );
     }
   }
 }

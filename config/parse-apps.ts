@@ -28,7 +28,11 @@ export function parseApps(raw: unknown, key: string, nodePortRange: PortRange, s
     // The component takes every secret value by name from secretEnv; those the files hold fill them, not the environment.
     return [{ spec, secretEnvKeys, secretFileKeys: fileValueKeys, registry: parseRegistry(registry, `${appKey}.registry`, secretKeys, problems) }];
   });
-  checkNodePortsUnique(apps.map((app) => app.spec), key, problems);
+  checkNodePortsUnique(
+    apps.map((app) => app.spec),
+    key,
+    problems,
+  );
   return apps;
 }
 

@@ -40,7 +40,11 @@ export function parseVersions(raw: unknown, key: string, problems: Problems): Re
   }
   for (const [name, version] of Object.entries(raw)) {
     if (!(VERSIONED as readonly string[]).includes(name)) {
-      problems.add(`${key}.${name}`, "is not a version onprem-k8s reads", name in ARTIFACT_OF ? `the release in artifacts.${ARTIFACT_OF[name]} decides it: drop this key` : unknownNameFix(name, VERSIONED));
+      problems.add(
+        `${key}.${name}`,
+        "is not a version onprem-k8s reads",
+        name in ARTIFACT_OF ? `the release in artifacts.${ARTIFACT_OF[name]} decides it: drop this key` : unknownNameFix(name, VERSIONED),
+      );
     } else if (typeof version !== "string" || !/^v?[0-9]+(\.[0-9]+){0,2}([-+][0-9A-Za-z.-]+)?$/.test(version)) {
       problems.add(`${key}.${name}`, `${JSON.stringify(version)} is not a version`, "give it as MAJOR.MINOR.PATCH, with an optional leading v");
     }

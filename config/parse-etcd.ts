@@ -26,7 +26,11 @@ export function parseEtcd(raw: unknown, key: string, problems: Problems): EtcdSp
     }
   }
   if (etcd.electionTimeoutMs < 5 * etcd.heartbeatIntervalMs) {
-    problems.add(`${key}.electionTimeoutMs`, `${etcd.electionTimeoutMs} is less than 5 heartbeats (${5 * etcd.heartbeatIntervalMs})`, "etcd refuses to start: make it at least five times heartbeatIntervalMs");
+    problems.add(
+      `${key}.electionTimeoutMs`,
+      `${etcd.electionTimeoutMs} is less than 5 heartbeats (${5 * etcd.heartbeatIntervalMs})`,
+      "etcd refuses to start: make it at least five times heartbeatIntervalMs",
+    );
   }
   if (typeof etcd.backupDirectory !== "string" || !etcd.backupDirectory.startsWith("/")) {
     problems.add(`${key}.backupDirectory`, `${JSON.stringify(etcd.backupDirectory)} is not an absolute path`, "give a directory such as /var/backups/etcd");

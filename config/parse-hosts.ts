@@ -64,7 +64,11 @@ const HOST_KEY_TYPES = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp3
 function parseHostKey(raw: unknown, key: string, address: string, port: unknown, problems: Problems): string | undefined {
   const scan = `ssh-keyscan -t ed25519 -p ${isPort(port) ? port : 22} ${address}`;
   if (raw === undefined) {
-    problems.add(key, "is missing: every SSH step would trust whichever machine answers at the address", `pin the host's key: run \`${scan}\`, compare its fingerprint with \`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub\` on the host's console, and give the line without the address`);
+    problems.add(
+      key,
+      "is missing: every SSH step would trust whichever machine answers at the address",
+      `pin the host's key: run \`${scan}\`, compare its fingerprint with \`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub\` on the host's console, and give the line without the address`,
+    );
     return undefined;
   }
   const fields = typeof raw === "string" ? raw.trim().split(/\s+/) : [];
@@ -74,7 +78,11 @@ function parseHostKey(raw: unknown, key: string, address: string, port: unknown,
   }
   const [type, blob] = fields;
   if (!HOST_KEY_TYPES.includes(type) || blob === undefined || blobType(blob) !== type) {
-    problems.add(key, "is not an SSH public key line", `give TYPE BASE64 as in the host's /etc/ssh/ssh_host_ed25519_key.pub, where TYPE is one of ${HOST_KEY_TYPES.join(", ")} (\`${scan}\` prints it after the address)`);
+    problems.add(
+      key,
+      "is not an SSH public key line",
+      `give TYPE BASE64 as in the host's /etc/ssh/ssh_host_ed25519_key.pub, where TYPE is one of ${HOST_KEY_TYPES.join(", ")} (\`${scan}\` prints it after the address)`,
+    );
     return undefined;
   }
   return `${type} ${blob}`;

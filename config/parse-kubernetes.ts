@@ -48,7 +48,11 @@ export function checkEncryptionKey(value: unknown, key: string, problems: Proble
   const text = typeof value === "string" ? value.trim() : "";
   const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(text) && text.length % 4 === 0 ? Buffer.from(text, "base64").length : -1;
   if (bytes !== 32) {
-    problems.add(key, bytes < 0 ? "is not base64" : `decodes to ${bytes} bytes, not 32`, "give 32 random bytes in base64: `head -c 32 /dev/urandom | base64 | pulumi config set --secret secretsEncryptionKey`");
+    problems.add(
+      key,
+      bytes < 0 ? "is not base64" : `decodes to ${bytes} bytes, not 32`,
+      "give 32 random bytes in base64: `head -c 32 /dev/urandom | base64 | pulumi config set --secret secretsEncryptionKey`",
+    );
   }
 }
 
@@ -76,26 +80,42 @@ export function checkControlPlane(a: ControlPlaneCheckArgs, problems: Problems):
     }
   }
   if (simulated.length > 0 && a.artifacts.kubernetes === undefined) {
-    problems.add(`${key("artifacts")}.kubernetes`, `is not set, but ${simulated.map(([h]) => h.name).join(", ")} are simulated nodes, which need the stack's own control plane`, "give the kubernetes-server release .tar.gz as {url or path, sha256}");
+    problems.add(
+      `${key("artifacts")}.kubernetes`,
+      `is not set, but ${simulated.map(([h]) => h.name).join(", ")} are simulated nodes, which need the stack's own control plane`,
+      "give the kubernetes-server release .tar.gz as {url or path, sha256}",
+    );
   }
   if (simulated.length > 0 && a.artifacts.kwok === undefined) {
     problems.add(`${key("artifacts")}.kwok`, `is not set, but ${simulated.map(([h]) => h.name).join(", ")} are simulated nodes`, "give the kwok release .tar.gz as {url or path, sha256}");
   }
   if (!controlPlane) return;
   if (a.encryptionKey === undefined || a.encryptionKey === "") {
-    problems.add(key("secretsEncryptionKey"), "is not set, but the stack installs the control plane (artifacts.kubernetes)", "set 32 random bytes in base64: `head -c 32 /dev/urandom | base64 | pulumi config set --secret secretsEncryptionKey`");
+    problems.add(
+      key("secretsEncryptionKey"),
+      "is not set, but the stack installs the control plane (artifacts.kubernetes)",
+      "set 32 random bytes in base64: `head -c 32 /dev/urandom | base64 | pulumi config set --secret secretsEncryptionKey`",
+    );
   } else {
     checkEncryptionKey(a.encryptionKey, key("secretsEncryptionKey"), problems);
   }
   const realNodes = realNodeHosts(a);
   if (realNodes.length > 0 && a.artifacts.kubernetesNode === undefined) {
-    problems.add(`${key("artifacts")}.kubernetesNode`, `is not set, but the stack installs the control plane (artifacts.kubernetes) and ${realNodes.map((h) => h.name).join(", ")} are real worker or edge hosts`, "give the kubernetes-node release .tar.gz (kubelet, kube-proxy) as {url or path, sha256}, or mark those hosts simulated: true");
+    problems.add(
+      `${key("artifacts")}.kubernetesNode`,
+      `is not set, but the stack installs the control plane (artifacts.kubernetes) and ${realNodes.map((h) => h.name).join(", ")} are real worker or edge hosts`,
+      "give the kubernetes-node release .tar.gz (kubelet, kube-proxy) as {url or path, sha256}, or mark those hosts simulated: true",
+    );
   }
   if (a.versions.coredns === undefined) {
     problems.add(`${key("versions")}.coredns`, "is not set, but the stack installs the control plane and with it CoreDNS", "give the CoreDNS image tag, such as 1.11.3");
   }
   if (masters.length > 1 && !apiLoadBalancer(a.loadBalancers)) {
-    problems.add(key("loadBalancers"), `${masters.length} hosts have role master, but no load balancer forwards port ${API_SERVER_PORT} to them`, `add {name: api, vip, virtualRouterId, hostRole: lb, backendRole: master, ports: [${API_SERVER_PORT}]} so clients reach every apiserver through one address`);
+    problems.add(
+      key("loadBalancers"),
+      `${masters.length} hosts have role master, but no load balancer forwards port ${API_SERVER_PORT} to them`,
+      `add {name: api, vip, virtualRouterId, hostRole: lb, backendRole: master, ports: [${API_SERVER_PORT}]} so clients reach every apiserver through one address`,
+    );
   }
 }
 

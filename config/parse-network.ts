@@ -36,7 +36,11 @@ export function parseNetwork(raw: unknown, key: string, problems: Problems): Net
   const nodeSubnetLength = raw.nodeSubnetLength ?? 24;
   const pod = cidrs.podCidr;
   if (!splitsIntoNodeSubnets(pod, nodeSubnetLength)) {
-    problems.add(`${key}.nodeSubnetLength`, `${JSON.stringify(nodeSubnetLength)} does not split the pod network into node subnets`, `give a prefix length longer than the pod network's${pod ? ` /${pod.prefix}` : ""} and at most 30`);
+    problems.add(
+      `${key}.nodeSubnetLength`,
+      `${JSON.stringify(nodeSubnetLength)} does not split the pod network into node subnets`,
+      `give a prefix length longer than the pod network's${pod ? ` /${pod.prefix}` : ""} and at most 30`,
+    );
   }
 
   const clusterDnsIp = String(raw.clusterDnsIp ?? "");
@@ -76,7 +80,9 @@ function parseNodePortRange(raw: unknown, key: string, problems: Problems): Port
     problems.add(key, `"${String(raw)}" is not a port range within 1-65535`, "give it as MIN-MAX, for example 30000-32767");
     return DEFAULT_NODE_PORT_RANGE;
   }
-  const clashes = Object.keys(RESERVED_PORTS).map(Number).filter((p) => p >= range.min && p <= range.max);
+  const clashes = Object.keys(RESERVED_PORTS)
+    .map(Number)
+    .filter((p) => p >= range.min && p <= range.max);
   if (clashes.length > 0) {
     problems.add(key, `${range.min}-${range.max} includes ${clashes.map((p) => `${p} (${RESERVED_PORTS[p]})`).join(", ")}`, "choose a range above 10259, for example 30000-32767");
   }

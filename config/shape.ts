@@ -64,9 +64,7 @@ function distance(a: string, b: string): number {
 /** The fix for an unknown name: the nearest known one when it is close, else the list of known names. */
 export function unknownNameFix(name: string, known: readonly string[]): string {
   const [nearest] = [...known].sort((x, y) => distance(name, x) - distance(name, y));
-  return nearest !== undefined && distance(name, nearest) <= Math.max(2, Math.floor(nearest.length / 3))
-    ? `did you mean "${nearest}"?`
-    : `use one of ${known.join(", ")}`;
+  return nearest !== undefined && distance(name, nearest) <= Math.max(2, Math.floor(nearest.length / 3)) ? `did you mean "${nearest}"?` : `use one of ${known.join(", ")}`;
 }
 
 type Enumeration = readonly string[];
@@ -80,11 +78,15 @@ const isUnion = (shape: Shape): shape is UnionShape => typeof shape === "object"
 
 function checkScalar(value: unknown, shape: string, key: string, problems: Problems): boolean {
   const ok =
-    shape === "string" ? typeof value === "string"
-    : shape === "integer" ? Number.isInteger(value)
-    : shape === "number" ? typeof value === "number" && Number.isFinite(value)
-    : shape === "boolean" ? typeof value === "boolean"
-    : Number.isInteger(value) || typeof value === "string";
+    shape === "string"
+      ? typeof value === "string"
+      : shape === "integer"
+        ? Number.isInteger(value)
+        : shape === "number"
+          ? typeof value === "number" && Number.isFinite(value)
+          : shape === "boolean"
+            ? typeof value === "boolean"
+            : Number.isInteger(value) || typeof value === "string";
   if (!ok) problems.add(key, `${show(value)} is not ${typeNames[shape]}`, `give ${typeNames[shape]}`);
   return ok;
 }
@@ -148,7 +150,10 @@ export function checkShape(value: unknown, shape: Shape, key: string, problems: 
     problems.add(key, `${show(value)} is not a map`, fix);
     return false;
   }
-  if (isValues(shape)) return Object.entries(value).map(([name, item]) => checkShape(item, shape.values, `${key}.${name}`, problems)).every(Boolean);
+  if (isValues(shape))
+    return Object.entries(value)
+      .map(([name, item]) => checkShape(item, shape.values, `${key}.${name}`, problems))
+      .every(Boolean);
   if (isUnion(shape)) return checkUnion(value, shape, key, problems);
   return checkObject(value, shape, key, problems);
 }

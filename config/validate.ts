@@ -16,8 +16,22 @@ import { unknownNameFix } from "./shape";
 
 /** Every top-level key the stack reads besides the addons' (Pulumi.yaml declares them). */
 const CLUSTER_KEYS = [
-  "clusterName", "hosts", "sshPrivateKey", "network", "loadBalancers", "loadBalancerAuthPassword", "etcd", "versions", "artifacts",
-  "aptSource", "registries", "pki", "secretsEncryptionKey", "kubernetes", "kubeconfig", "apps",
+  "clusterName",
+  "hosts",
+  "sshPrivateKey",
+  "network",
+  "loadBalancers",
+  "loadBalancerAuthPassword",
+  "etcd",
+  "versions",
+  "artifacts",
+  "aptSource",
+  "registries",
+  "pki",
+  "secretsEncryptionKey",
+  "kubernetes",
+  "kubeconfig",
+  "apps",
 ];
 
 /** Everything of ClusterSpec that comes from plain config (secrets are attached by the loader). */
@@ -113,7 +127,7 @@ function checkRoles(hosts: readonly HostSpec[], hasApps: boolean, key: string, p
     problems.add(key, `${etcd} hosts have role "etcd"`, "give the etcd role to an odd number of hosts (1, 3 or 5) so the cluster keeps a quorum");
   }
   if (count("master") === 0) {
-    problems.add(key, 'no host has role "master"', 'give the master role to one host, or three for high availability');
+    problems.add(key, 'no host has role "master"', "give the master role to one host, or three for high availability");
   }
   if (hasApps && count("worker") + count("edge") === 0) {
     problems.add(key, 'apps are configured but no host has role "worker" or "edge"', "give the worker role to the hosts that run the apps");
@@ -132,7 +146,10 @@ function parsePki(raw: unknown, key: string, problems: Problems): PkiSpec {
   const pki = isRecord(raw) ? raw : {};
   const validityDays = pki.validityDays ?? 3650;
   const expiryWarningDays = pki.expiryWarningDays ?? 30;
-  for (const [field, value] of [["validityDays", validityDays], ["expiryWarningDays", expiryWarningDays]] as const) {
+  for (const [field, value] of [
+    ["validityDays", validityDays],
+    ["expiryWarningDays", expiryWarningDays],
+  ] as const) {
     if (!Number.isInteger(value) || (value as number) < 1) {
       problems.add(`${key}.${field}`, `${JSON.stringify(value)} is not a positive whole number of days`, "give a number of days such as 365");
     }

@@ -8,13 +8,7 @@ import { Policies, ReportViolation, ResourceValidationArgs, ResourceValidationPo
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** Workloads that may mount host paths, as NAMESPACE/NAME: node agents of the cluster addons. */
-const DEFAULT_HOST_PATH_WORKLOADS = [
-  "kube-flannel/kube-flannel-ds",
-  "kube-system/kube-proxy",
-  "ceph-csi/csi-rbdplugin",
-  "logging/fluent-bit",
-  "monitoring/node-exporter",
-];
+const DEFAULT_HOST_PATH_WORKLOADS = ["kube-flannel/kube-flannel-ds", "kube-system/kube-proxy", "ceph-csi/csi-rbdplugin", "logging/fluent-bit", "monitoring/node-exporter"];
 const DEFAULT_NODE_PORT_RANGE = "30000-32767";
 
 // A ConfigMap key naming a password, token, secret, credential or key (api-key, tls.key, apiKey, key.pem).
@@ -92,9 +86,7 @@ const containerResources: ResourceValidationPolicy = {
   description: "Every container sets CPU and memory requests and limits.",
   validateResource: forPods((pod, args, report) => {
     for (const c of containersOf(pod)) {
-      const missing = (["requests", "limits"] as const).flatMap((kind) =>
-        ["cpu", "memory"].filter((r) => c.resources?.[kind]?.[r] === undefined).map((r) => `${kind}.${r}`),
-      );
+      const missing = (["requests", "limits"] as const).flatMap((kind) => ["cpu", "memory"].filter((r) => c.resources?.[kind]?.[r] === undefined).map((r) => `${kind}.${r}`));
       if (missing.length > 0) report(`${objectName(args)} container "${c.name}" has no resources.${missing.join(", resources.")}; set requests and limits for cpu and memory`);
     }
   }),
@@ -165,7 +157,13 @@ const etcdOddMembers: StackValidationPolicy = {
     for (const cluster of args.resources.filter((r) => r.type === "onprem-k8s:index:EtcdCluster")) {
       const members = args.resources.filter((r) => r.parent?.urn === cluster.urn && r.type === "command:remote:Command" && r.name.endsWith("-member"));
       if (members.length % 2 === 0) {
-        report(`EtcdCluster "${cluster.name}" has ${members.length} members (${members.map((m) => m.name).sort().join(", ")}); give it an odd number (1, 3 or 5) so that it keeps a quorum`, cluster.urn);
+        report(
+          `EtcdCluster "${cluster.name}" has ${members.length} members (${members
+            .map((m) => m.name)
+            .sort()
+            .join(", ")}); give it an odd number (1, 3 or 5) so that it keeps a quorum`,
+          cluster.urn,
+        );
       }
     }
   },

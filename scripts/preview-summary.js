@@ -91,7 +91,8 @@ function risks(preview) {
     const steps = changing.filter((s) => s.op !== "delete" && is(s));
     return steps.length > 1 ? steps : [];
   };
-  const rolling = "are chained, so they restart one at a time and each waits until it is healthy again; still, the cluster runs one short several times over, and one that fails its health check stops the rollout halfway.";
+  const rolling =
+    "are chained, so they restart one at a time and each waits until it is healthy again; still, the cluster runs one short several times over, and one that fails its health check stops the rollout halfway.";
   const vips = vipPatterns(preview);
 
   return [

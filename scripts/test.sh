@@ -10,8 +10,9 @@ if ! command -v shellcheck >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null
 fi
 
-echo "== typecheck"
+echo "== typecheck, lint and format"
 npx tsc --noEmit -p tsconfig.json
+npm run --silent lint
 echo "== policy pack and preview summary: types"
 (cd policy && { cmp -s package-lock.json node_modules/.package-lock.json || { npm ci --no-audit --no-fund && cp package-lock.json node_modules/.package-lock.json; }; } && npx tsc --noEmit -p tsconfig.json)
 npx tsc --noEmit --allowJs --checkJs --strict --target es2022 --module commonjs --types node scripts/preview-summary.js

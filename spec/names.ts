@@ -21,8 +21,7 @@ function suggest(name: string, maxLength: number): string {
 export function checkDnsLabel(field: string, name: string): string | undefined {
   if (name.length <= 63 && dns1123Label.test(name)) return undefined;
   return (
-    `${field}: "${name}" is not a valid DNS-1123 label (lowercase letters, digits and '-', ` +
-    `starting and ending with a letter or digit, at most 63 characters); use e.g. "${suggest(name, 63)}".`
+    `${field}: "${name}" is not a valid DNS-1123 label (lowercase letters, digits and '-', ` + `starting and ending with a letter or digit, at most 63 characters); use e.g. "${suggest(name, 63)}".`
   );
 }
 

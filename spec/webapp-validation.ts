@@ -14,9 +14,7 @@ const envVarName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function checkCount(field: string, count: number | undefined): string | undefined {
   if (count === undefined || (Number.isInteger(count) && count >= 0)) return undefined;
-  return count < 0
-    ? `${field}: ${count} is negative; use 0 or more.`
-    : `${field}: ${count} is not a whole number; use an integer of 0 or more.`;
+  return count < 0 ? `${field}: ${count} is negative; use 0 or more.` : `${field}: ${count} is not a whole number; use an integer of 0 or more.`;
 }
 
 function probeProblems(field: string, probe: ProbeSpec | undefined): (string | undefined)[] {
@@ -31,23 +29,14 @@ function nameProblems(spec: WebAppSpec): (string | undefined)[] {
     checkDnsLabel("name", spec.name),
     spec.namespace === undefined ? undefined : checkDnsLabel("namespace", spec.namespace),
     spec.service?.name === undefined ? undefined : checkDnsLabel("service.name", spec.service.name),
-    spec.configFiles?.configMapName === undefined
-      ? undefined
-      : checkDnsSubdomain("configFiles.configMapName", spec.configFiles.configMapName),
-    spec.secretFiles?.secretName === undefined
-      ? undefined
-      : checkDnsSubdomain("secretFiles.secretName", spec.secretFiles.secretName),
-    spec.persistentVolume?.claimName === undefined
-      ? undefined
-      : checkDnsSubdomain("persistentVolume.claimName", spec.persistentVolume.claimName),
+    spec.configFiles?.configMapName === undefined ? undefined : checkDnsSubdomain("configFiles.configMapName", spec.configFiles.configMapName),
+    spec.secretFiles?.secretName === undefined ? undefined : checkDnsSubdomain("secretFiles.secretName", spec.secretFiles.secretName),
+    spec.persistentVolume?.claimName === undefined ? undefined : checkDnsSubdomain("persistentVolume.claimName", spec.persistentVolume.claimName),
     spec.ingress?.tls === undefined ? undefined : checkDnsSubdomain("ingress.tls.secretName", spec.ingress.tls.secretName),
     ...(spec.imagePullSecrets ?? []).map((name, i) => checkDnsSubdomain(`imagePullSecrets[${i}]`, name)),
     checkImageReference("image", spec.image),
     spec.canary === undefined ? undefined : checkImageReference("canary.image", spec.canary.image),
-    ...Object.entries(spec.nodeSelector ?? {}).flatMap(([key, value]) => [
-      checkLabelKey(`nodeSelector.${key}`, key),
-      checkLabelValue(`nodeSelector.${key}`, value),
-    ]),
+    ...Object.entries(spec.nodeSelector ?? {}).flatMap(([key, value]) => [checkLabelKey(`nodeSelector.${key}`, key), checkLabelValue(`nodeSelector.${key}`, value)]),
   ];
 }
 
@@ -67,32 +56,22 @@ function portProblems(spec: WebAppSpec, range: NodePortRange): (string | undefin
     if (!isNodePort) {
       problems.push(`${field}.nodePort: set, but service.type is not "NodePort"; set service.type to "NodePort" or drop nodePort.`);
     } else if (!Number.isInteger(port.nodePort) || port.nodePort < range.min || port.nodePort > range.max) {
-      problems.push(
-        `${field}.nodePort: ${port.nodePort} is outside the node port range ${range.min}-${range.max}; ` +
-          `use a port in that range or change nodePortRange to match the API server.`,
-      );
+      problems.push(`${field}.nodePort: ${port.nodePort} is outside the node port range ${range.min}-${range.max}; ` + `use a port in that range or change nodePortRange to match the API server.`);
     }
   });
   if (spec.ingress?.servicePort !== undefined && !servicePortsOf(spec).some((p) => p.port === spec.ingress!.servicePort)) {
     problems.push(`ingress.servicePort: ${spec.ingress.servicePort} is not a port of the Service; use one of service.ports.`);
   }
-  problems.push(
-    ...probeProblems("livenessProbe", spec.livenessProbe),
-    ...probeProblems("readinessProbe", spec.readinessProbe),
-    ...probeProblems("startupProbe", spec.startupProbe),
-  );
+  problems.push(...probeProblems("livenessProbe", spec.livenessProbe), ...probeProblems("readinessProbe", spec.readinessProbe), ...probeProblems("startupProbe", spec.startupProbe));
   return problems;
 }
 
 /** Each mount of `configFiles` or `secretFiles` (FIELD) must name one of its files. */
 function mountProblems(field: string, files: { readonly files: Record<string, string>; readonly mounts: readonly (ConfigFileMount | ConfigDirectoryMount)[] } | undefined): (string | undefined)[] {
   if (!files) return [];
-  const missing = (at: string, key: string) =>
-    key in files.files ? undefined : `${at}: "${key}" is not a key of ${field}.files; add the file or fix the key.`;
+  const missing = (at: string, key: string) => (key in files.files ? undefined : `${at}: "${key}" is not a key of ${field}.files; add the file or fix the key.`);
   return files.mounts.flatMap((mount, i) =>
-    mount.style === "subPath"
-      ? [missing(`${field}.mounts[${i}].key`, mount.key)]
-      : mount.items.map((item, j) => missing(`${field}.mounts[${i}].items[${j}].key`, item.key)),
+    mount.style === "subPath" ? [missing(`${field}.mounts[${i}].key`, mount.key)] : mount.items.map((item, j) => missing(`${field}.mounts[${i}].items[${j}].key`, item.key)),
   );
 }
 
@@ -127,9 +106,7 @@ function claimProblems(spec: WebAppSpec): (string | undefined)[] {
   if (reasons.length === 0) return [];
   const name = claim.claimName ?? `${spec.name}-data`;
   const conflict =
-    mode === "ReadWriteOnce"
-      ? "attaches to one node at a time, and a pod on another node fails with a Multi-Attach error"
-      : "serves one pod at a time, and another pod is never scheduled";
+    mode === "ReadWriteOnce" ? "attaches to one node at a time, and a pod on another node fails with a Multi-Attach error" : "serves one pod at a time, and another pod is never scheduled";
   return [
     `persistentVolume: ${spec.name} can run more than one pod (${reasons.join("; ")}), but its ${mode} claim ${name} ${conflict}; ` +
       `use strategy "Recreate" with replicas 1 and no autoscaling or canary, a StatefulSet with a claim per pod instead of this app, ` +
@@ -185,19 +162,12 @@ function workloadProblems(spec: WebAppSpec): (string | undefined)[] {
 
 /** Every problem of a WebApp spec, one line each, naming the field and the fix. */
 export function webAppSpecProblems(spec: WebAppSpec, nodePortRange: NodePortRange = defaultNodePortRange): string[] {
-  return [
-    ...nameProblems(spec),
-    ...portProblems(spec, nodePortRange),
-    ...configProblems(spec),
-    ...routingProblems(spec),
-    ...workloadProblems(spec),
-    ...claimProblems(spec),
-  ].filter((problem): problem is string => problem !== undefined);
+  return [...nameProblems(spec), ...portProblems(spec, nodePortRange), ...configProblems(spec), ...routingProblems(spec), ...workloadProblems(spec), ...claimProblems(spec)].filter(
+    (problem): problem is string => problem !== undefined,
+  );
 }
 
 /** Checks names of sensitive env vars, whose values live outside the spec. */
 export function secretEnvNameProblems(names: readonly string[]): string[] {
-  return names
-    .filter((name) => !envVarName.test(name))
-    .map((name) => `secretEnv.${name}: not a valid variable name; use letters, digits and '_'.`);
+  return names.filter((name) => !envVarName.test(name)).map((name) => `secretEnv.${name}: not a valid variable name; use letters, digits and '_'.`);
 }

@@ -59,9 +59,7 @@ export function toContainerProps(name: string, spec: ContainerSpec, wiring: Cont
  * quantities as `Quantity` objects: patch values for quantity fields must be wrapped the same way.
  */
 function toQuantities(resources: ResourceSpec): object {
-  const wrap = (amounts?: ResourceQuantities) =>
-    amounts &&
-    Object.fromEntries(Object.entries(amounts).map(([name, amount]) => [name, kplus.k8s.Quantity.fromString(amount)]));
+  const wrap = (amounts?: ResourceQuantities) => amounts && Object.fromEntries(Object.entries(amounts).map(([name, amount]) => [name, kplus.k8s.Quantity.fromString(amount)]));
   return { requests: wrap(resources.requests), limits: wrap(resources.limits) };
 }
 
@@ -88,19 +86,13 @@ export function pinPodTemplate(workload: kplus.Deployment | kplus.DaemonSet, ove
   overrides.containers.forEach((container, index) => {
     const path = `${pod}/containers/${index}`;
     patches.push(
-      container.imagePullPolicy
-        ? JsonPatch.replace(`${path}/imagePullPolicy`, container.imagePullPolicy)
-        : JsonPatch.remove(`${path}/imagePullPolicy`),
-      container.securityContext
-        ? JsonPatch.replace(`${path}/securityContext`, container.securityContext)
-        : JsonPatch.remove(`${path}/securityContext`),
+      container.imagePullPolicy ? JsonPatch.replace(`${path}/imagePullPolicy`, container.imagePullPolicy) : JsonPatch.remove(`${path}/imagePullPolicy`),
+      container.securityContext ? JsonPatch.replace(`${path}/securityContext`, container.securityContext) : JsonPatch.remove(`${path}/securityContext`),
     );
     if (container.resources) patches.push(JsonPatch.add(`${path}/resources`, toQuantities(container.resources)));
   });
   patches.push(
-    overrides.podSecurityContext
-      ? JsonPatch.replace(`${pod}/securityContext`, overrides.podSecurityContext)
-      : JsonPatch.remove(`${pod}/securityContext`),
+    overrides.podSecurityContext ? JsonPatch.replace(`${pod}/securityContext`, overrides.podSecurityContext) : JsonPatch.remove(`${pod}/securityContext`),
     overrides.automountServiceAccountToken === undefined
       ? JsonPatch.remove(`${pod}/automountServiceAccountToken`)
       : JsonPatch.replace(`${pod}/automountServiceAccountToken`, overrides.automountServiceAccountToken),
@@ -109,7 +101,12 @@ export function pinPodTemplate(workload: kplus.Deployment | kplus.DaemonSet, ove
     patches.push(JsonPatch.add(`${pod}/nodeSelector`, overrides.nodeSelector));
   }
   if (overrides.imagePullSecrets?.length) {
-    patches.push(JsonPatch.add(`${pod}/imagePullSecrets`, overrides.imagePullSecrets.map((name) => ({ name }))));
+    patches.push(
+      JsonPatch.add(
+        `${pod}/imagePullSecrets`,
+        overrides.imagePullSecrets.map((name) => ({ name })),
+      ),
+    );
   }
   ApiObject.of(workload).addJsonPatch(...patches);
 }
@@ -143,11 +140,7 @@ function toTaintQuery(toleration: TolerationSpec): kplus.NodeTaintQuery {
 }
 
 /** Applies tolerations and node affinity through cdk8s-plus's scheduling API. */
-export function schedule(
-  workload: kplus.Deployment | kplus.DaemonSet,
-  tolerations: readonly TolerationSpec[] = [],
-  affinity: NodeAffinitySpec = {},
-): void {
+export function schedule(workload: kplus.Deployment | kplus.DaemonSet, tolerations: readonly TolerationSpec[] = [], affinity: NodeAffinitySpec = {}): void {
   for (const toleration of tolerations) workload.scheduling.tolerate(kplus.Node.tainted(toTaintQuery(toleration)));
   if (affinity.required?.length) {
     workload.scheduling.attract(kplus.Node.labeled(...affinity.required.map(toLabelQuery)));

@@ -34,9 +34,7 @@ function intOrString(value: number | string): kplus.k8s.IntOrString {
 }
 
 function percentOrAbsolute(value: number | string): kplus.PercentOrAbsolute {
-  return typeof value === "number"
-    ? kplus.PercentOrAbsolute.absolute(value)
-    : kplus.PercentOrAbsolute.percent(Number(value.replace("%", "")));
+  return typeof value === "number" ? kplus.PercentOrAbsolute.absolute(value) : kplus.PercentOrAbsolute.percent(Number(value.replace("%", "")));
 }
 
 function digestOf(files: Record<string, string>): string {
@@ -142,15 +140,15 @@ function addTrack(chart: Chart, spec: WebAppSpec, wiring: PodWiring, track: "sta
     select: false,
     podMetadata: { labels, annotations: wiring.podAnnotations },
     containers: [toContainerProps(spec.name, container, wiring)],
-    strategy: spec.strategy === "Recreate"
-      ? kplus.DeploymentStrategy.recreate()
-      : spec.rollingUpdate
-      ? kplus.DeploymentStrategy.rollingUpdate({
-          maxSurge: spec.rollingUpdate.maxSurge === undefined ? undefined : percentOrAbsolute(spec.rollingUpdate.maxSurge),
-          maxUnavailable:
-            spec.rollingUpdate.maxUnavailable === undefined ? undefined : percentOrAbsolute(spec.rollingUpdate.maxUnavailable),
-        })
-      : undefined,
+    strategy:
+      spec.strategy === "Recreate"
+        ? kplus.DeploymentStrategy.recreate()
+        : spec.rollingUpdate
+          ? kplus.DeploymentStrategy.rollingUpdate({
+              maxSurge: spec.rollingUpdate.maxSurge === undefined ? undefined : percentOrAbsolute(spec.rollingUpdate.maxSurge),
+              maxUnavailable: spec.rollingUpdate.maxUnavailable === undefined ? undefined : percentOrAbsolute(spec.rollingUpdate.maxUnavailable),
+            })
+          : undefined,
   });
   deployment.select(kplus.LabelSelector.of({ labels }));
   schedule(deployment, spec.tolerations, spec.nodeAffinity);
@@ -200,9 +198,7 @@ function addIngress(chart: Chart, spec: WebAppSpec, service: kplus.Service): voi
       pathType: kplus.HttpIngressPathType.PREFIX,
       backend: kplus.IngressBackend.fromService(service, { port }),
     })),
-    tls: ingress.tls
-      ? [{ hosts: [ingress.host!], secret: kplus.Secret.fromSecretName(chart, "tls", ingress.tls.secretName) }]
-      : undefined,
+    tls: ingress.tls ? [{ hosts: [ingress.host!], secret: kplus.Secret.fromSecretName(chart, "tls", ingress.tls.secretName) }] : undefined,
   });
 }
 

@@ -89,9 +89,7 @@ export type FileSpec = [path: string, mode: string, content: string | SecretFile
 
 /** put_file for each file, in order; CHANGED tells whether any of them changed. */
 export function putFiles(files: readonly FileSpec[]): string {
-  return files
-    .map(([path, mode, content]) => (typeof content === "string" ? heredoc(`put_file ${path} ${mode}`, content) : `put_file ${path} ${mode} <"$SECRETS/${content.secret}"`))
-    .join("\n");
+  return files.map(([path, mode, content]) => (typeof content === "string" ? heredoc(`put_file ${path} ${mode}`, content) : `put_file ${path} ${mode} <"$SECRETS/${content.secret}"`)).join("\n");
 }
 
 const SECRET_HEADER = "@@secret ";

@@ -250,7 +250,7 @@ export function apiServerFlags(master: ControlPlaneHost, s: ControlPlaneSettings
       "requestheader-extra-headers-prefix": "X-Remote-Extra-",
       "proxy-client-cert-file": `${K8S_PKI}/front-proxy-client.crt`,
       "proxy-client-key-file": `${K8S_PKI}/front-proxy-client.key`,
-      "profiling": "false",
+      profiling: "false",
     },
     s.apiServerExtraArgs,
   );
@@ -259,7 +259,7 @@ export function apiServerFlags(master: ControlPlaneHost, s: ControlPlaneSettings
 export function controllerManagerFlags(s: ControlPlaneSettings): [string, string][] {
   return flags(
     {
-      "kubeconfig": CONTROLLER_MANAGER_KUBECONFIG,
+      kubeconfig: CONTROLLER_MANAGER_KUBECONFIG,
       "authentication-kubeconfig": CONTROLLER_MANAGER_KUBECONFIG,
       "authorization-kubeconfig": CONTROLLER_MANAGER_KUBECONFIG,
       "bind-address": "127.0.0.1",
@@ -276,7 +276,7 @@ export function controllerManagerFlags(s: ControlPlaneSettings): [string, string
       "allocate-node-cidrs": "true",
       "node-cidr-mask-size": String(s.nodeSubnetLength),
       "requestheader-client-ca-file": `${K8S_PKI}/front-proxy-ca.crt`,
-      "profiling": "false",
+      profiling: "false",
     },
     s.controllerManagerExtraArgs,
   );
@@ -285,13 +285,13 @@ export function controllerManagerFlags(s: ControlPlaneSettings): [string, string
 export function schedulerFlags(s: ControlPlaneSettings): [string, string][] {
   return flags(
     {
-      "kubeconfig": SCHEDULER_KUBECONFIG,
+      kubeconfig: SCHEDULER_KUBECONFIG,
       "authentication-kubeconfig": SCHEDULER_KUBECONFIG,
       "authorization-kubeconfig": SCHEDULER_KUBECONFIG,
       "bind-address": "127.0.0.1",
       "secure-port": String(SCHEDULER_PORT),
       "leader-elect": "true",
-      "profiling": "false",
+      profiling: "false",
     },
     s.schedulerExtraArgs,
   );
@@ -402,7 +402,8 @@ function masterServer(master: ControlPlaneHost): string {
 /** The contents of a master's secret files (MASTER_SECRETS), by name. */
 export function renderControlPlaneMasterSecrets(a: MasterSecretsArgs): Record<string, string> {
   const { pki } = a;
-  const kubeconfig = (user: string, clientCert: string, clientKey: string) => renderKubeconfig({ clusterName: a.clusterName, server: masterServer(a.master), caCert: pki.caCert, user, clientCert, clientKey });
+  const kubeconfig = (user: string, clientCert: string, clientKey: string) =>
+    renderKubeconfig({ clusterName: a.clusterName, server: masterServer(a.master), caCert: pki.caCert, user, clientCert, clientKey });
   const S = MASTER_SECRETS;
   return {
     [S.caKey]: pki.caKey,
@@ -422,7 +423,6 @@ export function renderControlPlaneMasterSecrets(a: MasterSecretsArgs): Record<st
 function kubectl(server: string): string {
   return `kubectl --kubeconfig ${ADMIN_KUBECONFIG} --server ${server} --request-timeout=5s`;
 }
-
 
 /**
  * Puts a master's certificates, kubeconfigs, configs and units in place, then, daemon by daemon:
@@ -455,12 +455,20 @@ export function renderControlPlaneMaster(a: MasterScriptArgs): string {
     [`${K8S_PKI}/sa.pub`, "0644", pki.serviceAccountPublicKey],
     [ENCRYPTION_CONFIG, "0600", secretFile(S.encryptionConfig)],
     [AUDIT_POLICY, "0644", renderAuditPolicy()],
-    [`${UNIT_DIR}/kube-apiserver.service`, "0644", release + renderDaemonUnit("Kubernetes API server", "kube-apiserver", apiServerFlags(master, s), "network-online.target", API_SERVER_STOP_TIMEOUT_SECONDS, renderApiServerDrainHooks())],
+    [
+      `${UNIT_DIR}/kube-apiserver.service`,
+      "0644",
+      release + renderDaemonUnit("Kubernetes API server", "kube-apiserver", apiServerFlags(master, s), "network-online.target", API_SERVER_STOP_TIMEOUT_SECONDS, renderApiServerDrainHooks()),
+    ],
   ];
   const controllerManager: FileSpec[] = [
     [`${K8S_PKI}/ca.key`, "0600", secretFile(S.caKey)],
     [CONTROLLER_MANAGER_KUBECONFIG, "0600", secretFile(S.controllerManagerKubeconfig)],
-    [`${UNIT_DIR}/kube-controller-manager.service`, "0644", release + renderDaemonUnit("Kubernetes controller manager", "kube-controller-manager", controllerManagerFlags(s), "kube-apiserver.service")],
+    [
+      `${UNIT_DIR}/kube-controller-manager.service`,
+      "0644",
+      release + renderDaemonUnit("Kubernetes controller manager", "kube-controller-manager", controllerManagerFlags(s), "kube-apiserver.service"),
+    ],
   ];
   const scheduler: FileSpec[] = [
     [SCHEDULER_KUBECONFIG, "0600", secretFile(S.schedulerKubeconfig)],

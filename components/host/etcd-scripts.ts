@@ -18,12 +18,7 @@ export const ETCD_CLUSTER_WAIT_SECONDS = 120;
  * What etcd says when its peers belong to another cluster: waiting longer cannot help, so a wait that sees one of
  * these fails at once, quoting it.
  */
-export const ETCD_KNOWN_FAILURES = [
-  "certificate signed by unknown authority",
-  "remote error: tls: bad certificate",
-  "cluster ID mismatch",
-  "member count is unequal",
-];
+export const ETCD_KNOWN_FAILURES = ["certificate signed by unknown authority", "remote error: tls: bad certificate", "cluster ID mismatch", "member count is unequal"];
 
 /**
  * The cluster token of one generation of a cluster: the cluster's name and a digest of its CA. A new stack, or a

@@ -359,9 +359,10 @@ echo "node ${host.name}: containerd $containerd, kubelet $kubelet, kube-proxy $k
  * removed. With the host's own containerd, its config must read certs.d, or the files would change nothing.
  */
 function registriesSection(s: NodeSettings, files: readonly FileSpec[], hosts: string): string {
-  const hostsConfigRead = s.manageContainerd || s.registries.length === 0
-    ? ""
-    : `grep -Eq '^[[:space:]]*config_path[[:space:]]*=[[:space:]]*"${CERTS_D}"' ${CONTAINERD_CONFIG} 2>/dev/null ||
+  const hostsConfigRead =
+    s.manageContainerd || s.registries.length === 0
+      ? ""
+      : `grep -Eq '^[[:space:]]*config_path[[:space:]]*=[[:space:]]*"${CERTS_D}"' ${CONTAINERD_CONFIG} 2>/dev/null ||
   fail "the host's containerd does not read ${CERTS_D} (config_path in ${CONTAINERD_CONFIG}), so registries would not apply: set config_path there, or give artifacts.containerd"
 `;
   const cleanup = `rm -f ${["hosts.toml", "ca.crt"].flatMap((f) => [`"${CERTS_D}/$registry/${f}"`, `"${CERTS_D}/$registry/${f}.bak"`]).join(" ")}

@@ -11,7 +11,10 @@ test("every resource plugin is registered once, under the version of its npm SDK
   const result = pulumi(["plugin", "ls", "--json"]);
   expect(result.code).toBe(0);
   const plugins: { name: string; kind: string; version: string }[] = JSON.parse(result.stdout);
-  const resources = plugins.filter((p) => p.kind === "resource").map((p) => `${p.name}@${p.version}`).sort();
+  const resources = plugins
+    .filter((p) => p.kind === "resource")
+    .map((p) => `${p.name}@${p.version}`)
+    .sort();
   expect(resources).toEqual(["command", "kubernetes", "tls"].map((name) => `${name}@${sdkVersion(name)}`));
 });
 

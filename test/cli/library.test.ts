@@ -82,9 +82,19 @@ describe("the npm package", () => {
     fs.mkdirSync(program);
     fs.writeFileSync(path.join(program, "Pulumi.yaml"), "name: library-consumer\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nmain: index.ts\n");
     fs.writeFileSync(path.join(program, "index.ts"), PROGRAM);
-    fs.writeFileSync(path.join(program, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "ES2022", module: "commonjs", moduleResolution: "node10", strict: true, esModuleInterop: true, types: ["node"] }, files: ["index.ts"] }));
+    fs.writeFileSync(
+      path.join(program, "tsconfig.json"),
+      JSON.stringify({ compilerOptions: { target: "ES2022", module: "commonjs", moduleResolution: "node10", strict: true, esModuleInterop: true, types: ["node"] }, files: ["index.ts"] }),
+    );
     const { typescript, "@types/node": typesNode, ...dependencies } = versions;
-    fs.writeFileSync(path.join(program, "package.json"), JSON.stringify({ name: "library-consumer", private: true, dependencies: { ...dependencies, "onprem-k8s": `file:${tarball}` }, devDependencies: { typescript, "@types/node": typesNode } }, null, 2));
+    fs.writeFileSync(
+      path.join(program, "package.json"),
+      JSON.stringify(
+        { name: "library-consumer", private: true, dependencies: { ...dependencies, "onprem-k8s": `file:${tarball}` }, devDependencies: { typescript, "@types/node": typesNode } },
+        null,
+        2,
+      ),
+    );
     run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline"], program);
 
     run("npx", ["tsc", "--noEmit", "-p", "."], program);

@@ -135,7 +135,10 @@ describe("the rules on hand-made resources", () => {
   });
 
   test("hostPath: a workload on the allow-list may mount host paths, the list comes from the config", () => {
-    const daemonSet = (namespace: string, name: string) => ({ metadata: { namespace, name }, spec: { template: { spec: { containers: [], volumes: [{ name: "run", hostPath: { path: "/run/flannel" } }] } } } });
+    const daemonSet = (namespace: string, name: string) => ({
+      metadata: { namespace, name },
+      spec: { template: { spec: { containers: [], volumes: [{ name: "run", hostPath: { path: "/run/flannel" } }] } } },
+    });
     expect(violations("no-host-path-volumes", "kubernetes:apps/v1:DaemonSet", daemonSet("kube-flannel", "kube-flannel-ds"))).toEqual([]);
     expect(violations("no-host-path-volumes", "kubernetes:apps/v1:DaemonSet", daemonSet("kube-flannel", "kube-flannel-ds"), { allowed: ["logging/fluent-bit"] })).toHaveLength(1);
   });

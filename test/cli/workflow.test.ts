@@ -24,7 +24,8 @@ describe("actionlint", () => {
   });
 
   test("does report a broken workflow, so its silence above means something", () => {
-    const broken = "on: pull_request\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: pulumi/actions@v6\n        with:\n          comment-on-pr-numbr: 1\n      - run: echo ${{ github.event.pull_request.title }} $HOME\n";
+    const broken =
+      "on: pull_request\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: pulumi/actions@v6\n        with:\n          comment-on-pr-numbr: 1\n      - run: echo ${{ github.event.pull_request.title }} $HOME\n";
     const result = spawnSync(actionlint, ["-no-color", "-"], { cwd: ROOT, input: broken, encoding: "utf8" });
     expect(result.status).not.toBe(0);
     expect(result.stdout).toContain('input "comment-on-pr-numbr" is not defined in action "pulumi/actions@v6"');
@@ -80,7 +81,10 @@ describe("the checks workflow", () => {
   });
 
   test("lints the same scripts as the test command", () => {
-    const testCommand = fs.readFileSync(path.join(ROOT, "scripts/test.sh"), "utf8").split("\n").find((line) => line.startsWith("shellcheck "));
+    const testCommand = fs
+      .readFileSync(path.join(ROOT, "scripts/test.sh"), "utf8")
+      .split("\n")
+      .find((line) => line.startsWith("shellcheck "));
     expect(runs.filter((r) => r.startsWith("shellcheck "))).toEqual([testCommand]);
   });
 });

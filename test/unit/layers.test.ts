@@ -20,6 +20,10 @@ function importedLayers(file: string): string[] {
 test.each(LAYERS)("%s imports only the layers below it", (layer) => {
   const files = sources(path.join(ROOT, layer));
   expect(files.length).toBeGreaterThan(3);
-  const crossings = files.flatMap((f) => importedLayers(f).filter((l) => FORBIDDEN[layer].includes(l)).map((l) => `${path.relative(ROOT, f)} → ${l}`));
+  const crossings = files.flatMap((f) =>
+    importedLayers(f)
+      .filter((l) => FORBIDDEN[layer].includes(l))
+      .map((l) => `${path.relative(ROOT, f)} → ${l}`),
+  );
   expect(crossings).toEqual([]);
 });

@@ -45,7 +45,10 @@ describe("ceph-csi RBD chart", () => {
   });
 
   test("an existing image becomes a static PersistentVolume of the class, reserved for its claim", () => {
-    const withVolume = cephRbdManifests({ ...cephRbd, staticVolumes: [{ name: "go2cloud-shared", image: "kubernetes-dynamic-pvc-1", size: "8Gi", claim: { namespace: "default", name: "go2cloud-api-pvc" } }] }) as any[];
+    const withVolume = cephRbdManifests({
+      ...cephRbd,
+      staticVolumes: [{ name: "go2cloud-shared", image: "kubernetes-dynamic-pvc-1", size: "8Gi", claim: { namespace: "default", name: "go2cloud-api-pvc" } }],
+    }) as any[];
     const volumes = withVolume.filter((o) => o.kind === "PersistentVolume");
     expect(volumes).toHaveLength(1);
     expect(volumes[0].spec).toMatchObject({

@@ -27,8 +27,7 @@ export function devApp(name: string): AppConfig {
 }
 
 /** The Secrets the WebApp component declares for a stack app, as it does from the app's secret config keys. */
-export const secretShapesOf = (app: AppConfig): WebAppSecretShapes =>
-  webAppSecretShapes({ ...app.spec, registryCredential: app.registry }, Object.keys(app.secretEnvKeys));
+export const secretShapesOf = (app: AppConfig): WebAppSecretShapes => webAppSecretShapes({ ...app.spec, registryCredential: app.registry }, Object.keys(app.secretEnvKeys));
 
 export const flaskapp: WebAppSpec = devApp("flaskapp").spec;
 export const redis: WebAppSpec = devApp("redis").spec;

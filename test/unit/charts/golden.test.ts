@@ -7,7 +7,17 @@ import { nodePoolManifests } from "../../../components/charts/node-pool-chart";
 import { HostSpec } from "../../../spec/cluster";
 import { renderedCharts } from "./fixtures";
 
-const simulated = (name: string, fields: Partial<HostSpec>): HostSpec => ({ name, address: "172.31.250.21", sshPort: 22, sshUser: "root", roles: ["worker"], labels: {}, taints: [], simulated: true, ...fields });
+const simulated = (name: string, fields: Partial<HostSpec>): HostSpec => ({
+  name,
+  address: "172.31.250.21",
+  sshPort: 22,
+  sshUser: "root",
+  roles: ["worker"],
+  labels: {},
+  taints: [],
+  simulated: true,
+  ...fields,
+});
 
 /** The charts of the cluster's own components, rendered as the lab stack renders them, beside the fixtures' charts. */
 const charts: Record<string, () => ManifestObject[]> = {
@@ -16,7 +26,13 @@ const charts: Record<string, () => ManifestObject[]> = {
   "node-pool": () =>
     nodePoolManifests([
       simulated("lab-w1", { labels: { storage: "ssd" } }),
-      simulated("lab-e1", { roles: ["edge"], taints: [{ key: "node-role.kubernetes.io/edge", effect: "NoSchedule" }, { key: "dedicated", value: "edge", effect: "NoExecute" }] }),
+      simulated("lab-e1", {
+        roles: ["edge"],
+        taints: [
+          { key: "node-role.kubernetes.io/edge", effect: "NoSchedule" },
+          { key: "dedicated", value: "edge", effect: "NoExecute" },
+        ],
+      }),
     ]),
 };
 

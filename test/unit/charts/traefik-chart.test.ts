@@ -26,9 +26,7 @@ describe("traefik chart", () => {
   });
 
   test("access logs, Prometheus metrics, /ping probes and resources", () => {
-    expect(container.args).toEqual(
-      expect.arrayContaining(["--accesslog=true", "--metrics.prometheus=true", "--metrics.prometheus.entryPoint=metrics", "--ping=true"]),
-    );
+    expect(container.args).toEqual(expect.arrayContaining(["--accesslog=true", "--metrics.prometheus=true", "--metrics.prometheus.entryPoint=metrics", "--ping=true"]));
     expect(container.livenessProbe.httpGet).toEqual({ path: "/ping", port: 9000, scheme: "HTTP" });
     expect(container.readinessProbe.httpGet).toEqual({ path: "/ping", port: 9000, scheme: "HTTP" });
     expect(container.resources).toEqual({ requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } });

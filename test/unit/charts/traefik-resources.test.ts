@@ -7,7 +7,15 @@ import { renderedCharts } from "./fixtures";
 type Shape = "string" | "integer" | "boolean" | "int-or-string" | { readonly oneOf: readonly string[] } | readonly [Shape] | { readonly [field: string]: Shape };
 
 // Reduced from Traefik v3's CRDs (traefik.io/v1alpha1) to the fields the charts may write.
-const serviceRef: Shape = { name: "string", "namespace?": "string", "kind?": { oneOf: ["Service", "TraefikService"] }, "port?": "int-or-string", "weight?": "integer", "scheme?": "string", "passHostHeader?": "boolean" };
+const serviceRef: Shape = {
+  name: "string",
+  "namespace?": "string",
+  "kind?": { oneOf: ["Service", "TraefikService"] },
+  "port?": "int-or-string",
+  "weight?": "integer",
+  "scheme?": "string",
+  "passHostHeader?": "boolean",
+};
 const specs: Record<string, Shape> = {
   IngressRoute: {
     "entryPoints?": ["string"],
@@ -31,7 +39,9 @@ function problems(value: unknown, shape: Shape, at: string): string[] {
   const fields = new Map(Object.entries(shape as Record<string, Shape>).map(([k, s]) => [k.replace(/\?$/, ""), { shape: s, required: !k.endsWith("?") }]));
   const object = value as Record<string, unknown>;
   return [
-    ...Object.keys(object).filter((k) => !fields.has(k)).map((k) => `${at}: unknown field "${k}"`),
+    ...Object.keys(object)
+      .filter((k) => !fields.has(k))
+      .map((k) => `${at}: unknown field "${k}"`),
     ...[...fields].flatMap(([k, f]) => (k in object ? problems(object[k], f.shape, `${at}/${k}`) : f.required ? [`${at}: missing field "${k}"`] : [])),
   ];
 }
@@ -41,7 +51,8 @@ function specProblems(object: { kind: string; spec?: unknown }): string[] {
   return shape ? problems(object.spec, shape, "/spec") : [`${object.kind}: no spec shape known for this kind`];
 }
 
-const traefikObjects = () => Object.values(renderedCharts).flatMap((render) => render().filter((o) => o.apiVersion.startsWith("traefik.io/")) as { kind: string; metadata: { name: string }; spec?: any }[]);
+const traefikObjects = () =>
+  Object.values(renderedCharts).flatMap((render) => render().filter((o) => o.apiVersion.startsWith("traefik.io/")) as { kind: string; metadata: { name: string }; spec?: any }[]);
 
 test("every Traefik custom resource of every chart has a spec of Traefik's fields", () => {
   const objects = traefikObjects();

@@ -67,9 +67,7 @@ describe("seed apps", () => {
   test("nginx mounts default.conf from its ConfigMap with subPath", () => {
     const objects = webAppManifests(nginx);
     const pod = podOf(objects);
-    expect(pod.containers[0].volumeMounts).toEqual([
-      { name: "config", mountPath: "/etc/nginx/conf.d/default.conf", subPath: "default.conf" },
-    ]);
+    expect(pod.containers[0].volumeMounts).toEqual([{ name: "config", mountPath: "/etc/nginx/conf.d/default.conf", subPath: "default.conf" }]);
     expect(pod.volumes).toEqual([{ name: "config", configMap: { name: "nginx-config" } }]);
     expect(find(objects, "ConfigMap", "nginx-config").data["default.conf"]).toContain("proxy_pass http://flaskapp;");
   });
@@ -102,9 +100,7 @@ describe("seed apps", () => {
 
     test("config.yaml is a Secret's file, mounted with items, mode 0644, read-only; no ConfigMap", () => {
       expect(container.volumeMounts).toEqual([{ name: "secret-files-0", mountPath: "/data/config", readOnly: true }]);
-      expect(pod.volumes).toEqual([
-        { name: "secret-files-0", secret: { secretName: "go2cloud-platform-config", items: [{ key: "config.yaml", path: "config.yaml", mode: 0o644 }] } },
-      ]);
+      expect(pod.volumes).toEqual([{ name: "secret-files-0", secret: { secretName: "go2cloud-platform-config", items: [{ key: "config.yaml", path: "config.yaml", mode: 0o644 }] } }]);
       expect(objects.filter((o) => o.kind === "ConfigMap")).toEqual([]);
     });
 
@@ -143,7 +139,9 @@ describe("seed apps", () => {
     });
 
     test("a claim with a mountPath is mounted", () => {
-      const mounted = podOf(webAppManifests({ ...go2cloud, replicas: 1, strategy: "Recreate", rollingUpdate: undefined, persistentVolume: { ...go2cloud.persistentVolume!, mountPath: "/data/shared" } }, go2cloudSecrets));
+      const mounted = podOf(
+        webAppManifests({ ...go2cloud, replicas: 1, strategy: "Recreate", rollingUpdate: undefined, persistentVolume: { ...go2cloud.persistentVolume!, mountPath: "/data/shared" } }, go2cloudSecrets),
+      );
       expect(mounted.volumes).toContainEqual({ name: "data", persistentVolumeClaim: { claimName: "go2cloud-api-pvc", readOnly: false } });
       expect(mounted.containers[0].volumeMounts).toContainEqual({ name: "data", mountPath: "/data/shared" });
     });
@@ -180,11 +178,7 @@ describe("env sources and placement", () => {
   test("secret env can be exposed with envFrom, next to existing ConfigMaps and Secrets", () => {
     const spec: WebAppSpec = { ...redis, envFrom: [{ configMap: "common", prefix: "C_" }, { secret: "tokens" }] };
     const pod = podOf(webAppManifests(spec, { env: { secretName: "redis-secret", keys: ["A"], exposure: "envFrom" } }));
-    expect(pod.containers[0].envFrom).toEqual([
-      { configMapRef: { name: "common" }, prefix: "C_" },
-      { secretRef: { name: "tokens" } },
-      { secretRef: { name: "redis-secret" } },
-    ]);
+    expect(pod.containers[0].envFrom).toEqual([{ configMapRef: { name: "common" }, prefix: "C_" }, { secretRef: { name: "tokens" } }, { secretRef: { name: "redis-secret" } }]);
     expect(pod.containers[0].env).toBeUndefined();
   });
 
@@ -202,9 +196,7 @@ describe("env sources and placement", () => {
     expect(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([
       { matchExpressions: [{ key: "kubernetes.io/arch", operator: "In", values: ["amd64"] }] },
     ]);
-    expect(pod.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution).toEqual([
-      { weight: 50, preference: { matchExpressions: [{ key: "zone", operator: "In", values: ["a"] }] } },
-    ]);
+    expect(pod.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution).toEqual([{ weight: 50, preference: { matchExpressions: [{ key: "zone", operator: "In", values: ["a"] }] } }]);
   });
 
   test("ingress TLS names the host and the certificate Secret", () => {

@@ -27,7 +27,11 @@ describe("CephStorageClass", () => {
   });
 
   test("the csi config, two Secrets and the StorageClass", () => {
-    expect(childrenOf("ceph").map((r) => `${r.type} ${r.name}`).sort()).toEqual([
+    expect(
+      childrenOf("ceph")
+        .map((r) => `${r.type} ${r.name}`)
+        .sort(),
+    ).toEqual([
       "kubernetes:core/v1:ConfigMap ceph/ceph-csi/ceph-csi-config",
       "kubernetes:core/v1:Secret ceph/ceph-csi/csi-rbd-admin",
       "kubernetes:core/v1:Secret ceph/ceph-csi/csi-rbd-user",
@@ -87,4 +91,3 @@ describe("CephStorageClass", () => {
     expect(make).toThrow('staticVolumes[0].size: "eight" is not a quantity; give it like 8Gi.');
   });
 });
-

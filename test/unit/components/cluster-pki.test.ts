@@ -36,7 +36,10 @@ test("an etcd CA, a server and a peer certificate per member, and a client certi
   registered.length = 0;
   new ClusterPki("pki", { clusterName: "lab", validityDays: 365, etcdMembers: members, etcdServerExtraIps: ["172.31.250.100"] });
   await settle();
-  const certs = registered.filter((r) => r.type === "tls:index/locallySignedCert:LocallySignedCert").map((r) => r.name).sort();
+  const certs = registered
+    .filter((r) => r.type === "tls:index/locallySignedCert:LocallySignedCert")
+    .map((r) => r.name)
+    .sort();
   expect(certs).toEqual(["pki-etcd-client", ...members.flatMap((m) => [`pki-etcd-peer-${m.name}`, `pki-etcd-server-${m.name}`])].sort());
   const ca = registered.find((r) => r.name === "pki-etcd-ca")!;
   expect(ca.inputs).toMatchObject({ isCaCertificate: true, validityPeriodHours: 365 * 24 });
@@ -81,7 +84,11 @@ test("real nodes get a kubelet client and serving certificate each, and the clus
   for (const n of nodes) {
     expect(byName(`nodes-kubelet-client-${n.name}-csr`).inputs).toMatchObject({ subject: { commonName: `system:node:${n.name}`, organization: "system:nodes" }, dnsNames: [], ipAddresses: [] });
     expect(byName(`nodes-kubelet-client-${n.name}`).inputs.allowedUses).toEqual(["digital_signature", "key_encipherment", "client_auth"]);
-    expect(byName(`nodes-kubelet-serving-${n.name}-csr`).inputs).toMatchObject({ subject: { commonName: `system:node:${n.name}`, organization: "system:nodes" }, dnsNames: [n.name], ipAddresses: [n.address] });
+    expect(byName(`nodes-kubelet-serving-${n.name}-csr`).inputs).toMatchObject({
+      subject: { commonName: `system:node:${n.name}`, organization: "system:nodes" },
+      dnsNames: [n.name],
+      ipAddresses: [n.address],
+    });
     expect(byName(`nodes-kubelet-serving-${n.name}`).inputs.allowedUses).toEqual(["digital_signature", "key_encipherment", "server_auth"]);
     // Signed by the cluster CA, which the apiserver and the kubelets trust.
     expect(byName(`nodes-kubelet-client-${n.name}`).inputs.caCertPem).toBe("CERT nodes-kube-ca");

@@ -52,7 +52,10 @@ beforeAll(async () => {
     pulumi.runtime.registerStackTransformation((args) => {
       const deps = args.opts.dependsOn;
       const list = (deps === undefined ? [] : Array.isArray(deps) ? deps : [deps]) as pulumi.Resource[];
-      dependsOnByName.set(args.name, list.map((r) => (r as unknown as { __name: string }).__name));
+      dependsOnByName.set(
+        args.name,
+        list.map((r) => (r as unknown as { __name: string }).__name),
+      );
       return undefined;
     });
     const pki = new ClusterPki("pki", {
@@ -88,7 +91,10 @@ beforeAll(async () => {
 
 describe("ClusterPki: the Kubernetes certificates", () => {
   test("a Kubernetes CA and a front-proxy CA beside the etcd CA", () => {
-    const cas = registered.filter((r) => r.type === "tls:index/selfSignedCert:SelfSignedCert").map((r) => r.name).sort();
+    const cas = registered
+      .filter((r) => r.type === "tls:index/selfSignedCert:SelfSignedCert")
+      .map((r) => r.name)
+      .sort();
     expect(cas).toEqual(["pki-etcd-ca", "pki-front-proxy-ca", "pki-kube-ca"]);
   });
 

@@ -59,24 +59,18 @@ describe("TraefikIngress rejects bad arguments", () => {
 
   test("host network without dashboard credentials", () => {
     expect(() => new TraefikIngress("edge", { provider, edgeVip: "192.0.2.100", hostNetwork: true })).toThrow(
-      oneProblem(
-        "dashboardHtpasswd: required with hostNetwork, which binds the dashboard port on every edge node; give htpasswd users as a secret or set hostNetwork to false.",
-      ),
+      oneProblem("dashboardHtpasswd: required with hostNetwork, which binds the dashboard port on every edge node; give htpasswd users as a secret or set hostNetwork to false."),
     );
   });
 
   test("htpasswd given as a plain string", () => {
     const dashboardHtpasswd = htpasswd as unknown as pulumi.Output<string>;
     expect(() => new TraefikIngress("edge", { provider, edgeVip: "192.0.2.100", dashboardHtpasswd })).toThrow(
-      oneProblem(
-        'dashboardHtpasswd: a plain value was given where a secret is required; pass pulumi.secret(value) or config.requireSecret("<key>") instead.',
-      ),
+      oneProblem('dashboardHtpasswd: a plain value was given where a secret is required; pass pulumi.secret(value) or config.requireSecret("<key>") instead.'),
     );
   });
 
   test("a port out of range", () => {
-    expect(() => new TraefikIngress("edge", { provider, edgeVip: "192.0.2.100", metricsPort: 0 })).toThrow(
-      oneProblem("metricsPort: 0 is not a valid port; use an integer from 1 to 65535."),
-    );
+    expect(() => new TraefikIngress("edge", { provider, edgeVip: "192.0.2.100", metricsPort: 0 })).toThrow(oneProblem("metricsPort: 0 is not a valid port; use an integer from 1 to 65535."));
   });
 });

@@ -75,10 +75,7 @@ describe("WebApp rejects bad arguments before registering anything", () => {
   });
 
   test("TLS without a host", () => {
-    expectRejected(
-      { ...base(), ingress: { tls: { secretName: "hello-tls" } } },
-      "ingress.tls: TLS needs a host name; set ingress.host to the name on the certificate.",
-    );
+    expectRejected({ ...base(), ingress: { tls: { secretName: "hello-tls" } } }, "ingress.tls: TLS needs a host name; set ingress.host to the name on the certificate.");
   });
 
   test("a secret env value given as a plain string", () => {
@@ -99,18 +96,12 @@ describe("WebApp rejects bad arguments before registering anything", () => {
   });
 
   test("a canary without a host to route", () => {
-    expectRejected(
-      { ...base(), ingress: undefined, canary: { image: "x:2", routing: "header" } },
-      "canary: routing a canary needs ingress.host; set ingress.host.",
-    );
+    expectRejected({ ...base(), ingress: undefined, canary: { image: "x:2", routing: "header" } }, "canary: routing a canary needs ingress.host; set ingress.host.");
   });
 
   test("a config mount of a missing file", () => {
     const configFiles = { ...nginx.configFiles!, mounts: [{ style: "subPath" as const, key: "nginx.conf", mountPath: "/etc/nginx/nginx.conf" }] };
-    expectRejected(
-      { ...base(), configFiles },
-      'configFiles.mounts[0].key: "nginx.conf" is not a key of configFiles.files; add the file or fix the key.',
-    );
+    expectRejected({ ...base(), configFiles }, 'configFiles.mounts[0].key: "nginx.conf" is not a key of configFiles.files; add the file or fix the key.');
   });
 
   test("a CPU autoscaler without a CPU request", () => {
@@ -129,7 +120,7 @@ describe("WebApp rejects bad arguments before registering anything", () => {
         autoscaling: { minReplicas: 2, maxReplicas: 6, targetCpuUtilization: 75 },
         persistentVolume: { ...go2cloud.persistentVolume!, mountPath: "/data/shared" },
       },
-      'persistentVolume: go2cloud-platform can run more than one pod (autoscaling.maxReplicas is 6; a rolling update starts the new pod beside the old one), ' +
+      "persistentVolume: go2cloud-platform can run more than one pod (autoscaling.maxReplicas is 6; a rolling update starts the new pod beside the old one), " +
         "but its ReadWriteOnce claim go2cloud-api-pvc attaches to one node at a time, and a pod on another node fails with a Multi-Attach error; " +
         'use strategy "Recreate" with replicas 1 and no autoscaling or canary, a StatefulSet with a claim per pod instead of this app, ' +
         'or a ReadWriteMany class such as CephFS (accessMode "ReadWriteMany").',
@@ -138,7 +129,13 @@ describe("WebApp rejects bad arguments before registering anything", () => {
 
   test("a ReadWriteOncePod claim under Recreate, but with more replicas and a canary", () => {
     expectRejected(
-      { ...base(), strategy: "Recreate", replicas: 2, canary: { image: "tutum/hello-world:canary", routing: "header" }, persistentVolume: { storageClassName: "ceph-rdb", size: "1Gi", accessMode: "ReadWriteOncePod", mountPath: "/data" } },
+      {
+        ...base(),
+        strategy: "Recreate",
+        replicas: 2,
+        canary: { image: "tutum/hello-world:canary", routing: "header" },
+        persistentVolume: { storageClassName: "ceph-rdb", size: "1Gi", accessMode: "ReadWriteOncePod", mountPath: "/data" },
+      },
       "persistentVolume: tutum-hello-world can run more than one pod (replicas is 2; its canary mounts the claim too), but its ReadWriteOncePod claim tutum-hello-world-data serves one pod at a time, " +
         'and another pod is never scheduled; use strategy "Recreate" with replicas 1 and no autoscaling or canary, a StatefulSet with a claim per pod instead of this app, ' +
         'or a ReadWriteMany class such as CephFS (accessMode "ReadWriteMany").',

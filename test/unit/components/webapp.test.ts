@@ -40,7 +40,11 @@ describe("go2cloud-platform", () => {
   });
 
   test("one typed resource per chart object, named <component>/<namespace>/<object>", () => {
-    expect(childrenOf("go2cloud").map((r) => `${r.type} ${r.name}`).sort()).toEqual([
+    expect(
+      childrenOf("go2cloud")
+        .map((r) => `${r.type} ${r.name}`)
+        .sort(),
+    ).toEqual([
       "kubernetes:apps/v1:Deployment go2cloud/default/go2cloud-platform",
       "kubernetes:core/v1:PersistentVolumeClaim go2cloud/default/go2cloud-api-pvc",
       "kubernetes:core/v1:Secret go2cloud/default/go2cloud-platform-config",
@@ -68,8 +72,18 @@ describe("go2cloud-platform", () => {
     expect(Object.keys(files.stringData.value)).toEqual(["config.yaml"]);
     const config = yaml.load(files.stringData.value["config.yaml"]) as Record<string, unknown>;
     expect(Object.keys(config)).toEqual([
-      "DB_ENGINE", "DB_HOST", "DB_PORT", "DB_USER", "DB_PASSWORD", "DB_NAME", "REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD",
-      "HTTP_LISTEN_PORT", "API_MIGRATE_SERVER_URL", "PLATFORM_CALLBACK_URL",
+      "DB_ENGINE",
+      "DB_HOST",
+      "DB_PORT",
+      "DB_USER",
+      "DB_PASSWORD",
+      "DB_NAME",
+      "REDIS_HOST",
+      "REDIS_PORT",
+      "REDIS_PASSWORD",
+      "HTTP_LISTEN_PORT",
+      "API_MIGRATE_SERVER_URL",
+      "PLATFORM_CALLBACK_URL",
     ]);
     expect([config.DB_PASSWORD, config.REDIS_PASSWORD]).toEqual([dbPassword, redisPassword]);
     const pod = byName("go2cloud", "kubernetes:apps/v1:Deployment", "go2cloud/default/go2cloud-platform").spec.template.spec;
@@ -77,7 +91,6 @@ describe("go2cloud-platform", () => {
   });
 
   test("Secret data reaches the engine as secrets, and nowhere else in clear: no ConfigMap, no env, no annotation", () => {
-
     const registry = byName("go2cloud", "kubernetes:core/v1:Secret", "go2cloud/default/registry-secret");
     expect(isWrappedSecret(registry.stringData)).toBe(true);
     const dockerConfig = JSON.parse(registry.stringData.value[".dockerconfigjson"]);
@@ -130,9 +143,7 @@ describe("seed apps through Pulumi", () => {
     await settle();
     const service = byName("hello", "kubernetes:core/v1:Service", "hello/cloud/service-tutum-hello-world");
     expect(service.spec.ports[0].nodePort).toBe(31000);
-    expect(byName("hello", "kubernetes:networking.k8s.io/v1:Ingress", "hello/cloud/tutum-hello-world").spec.rules[0].host).toBe(
-      "tutum-hello-world.local",
-    );
+    expect(byName("hello", "kubernetes:networking.k8s.io/v1:Ingress", "hello/cloud/tutum-hello-world").spec.rules[0].host).toBe("tutum-hello-world.local");
     expect(await valueOf(app.urls)).toEqual(["http://tutum-hello-world.local/", "http://127.0.0.1:31000"]);
     expect(await valueOf(app.dnsName)).toBe("service-tutum-hello-world.cloud.svc.k8s.internal");
   });

@@ -22,7 +22,10 @@ beforeAll(() =>
 
 function setConfig(raw: Record<string, unknown>, secretKeys: string[]): void {
   const all = Object.fromEntries(Object.entries(raw).map(([k, v]) => [`${NS}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
-  pulumi.runtime.setAllConfig(all, secretKeys.map((k) => `${NS}:${k}`));
+  pulumi.runtime.setAllConfig(
+    all,
+    secretKeys.map((k) => `${NS}:${k}`),
+  );
 }
 
 function secretValue(output: pulumi.Output<string>): Promise<{ value: string; secret: boolean }> {
@@ -72,9 +75,7 @@ describe("loadClusterSpec", () => {
     raw.network.clusterDnsIp = "192.0.2.1";
     setConfig(raw, SECRET_KEY_NAMES);
     registered.length = 0;
-    await expect(import("../../../index")).rejects.toThrow(
-      'invalid stack configuration (1 problem):\n  - onprem-k8s:network.clusterDnsIp: "192.0.2.1" is not inside serviceCidr 10.96.0.0/16',
-    );
+    await expect(import("../../../index")).rejects.toThrow('invalid stack configuration (1 problem):\n  - onprem-k8s:network.clusterDnsIp: "192.0.2.1" is not inside serviceCidr 10.96.0.0/16');
     expect(registered).toEqual([]);
   });
 });

@@ -6,7 +6,8 @@ import { testHostKey } from "../host-key";
 import { ADDONS } from "../../../addons";
 
 const SECRETS = new Set([...SECRET_KEY_NAMES, "secretsEncryptionKey"]);
-const MISSING = "onprem-k8s:artifacts.kubernetesNode: is not set, but the stack installs the control plane (artifacts.kubernetes) and w1, e1 are real worker or edge hosts; give the kubernetes-node release .tar.gz (kubelet, kube-proxy) as {url or path, sha256}, or mark those hosts simulated: true";
+const MISSING =
+  "onprem-k8s:artifacts.kubernetesNode: is not set, but the stack installs the control plane (artifacts.kubernetes) and w1, e1 are real worker or edge hosts; give the kubernetes-node release .tar.gz (kubelet, kube-proxy) as {url or path, sha256}, or mark those hosts simulated: true";
 
 /** The fixture with its own control plane, its real worker w1, a real edge node e1 and a simulated worker. */
 function config(): Record<string, any> {

@@ -29,10 +29,26 @@ const pem = (what: string) => `-----BEGIN ${what}-----\nMIIBfake${what.replace(/
 const cert = pem("CERTIFICATE");
 const key = pem("EC PRIVATE KEY");
 const pki: MasterPki = {
-  caCert: cert, caKey: key, apiServerCert: cert, apiServerKey: key, etcdCaCert: cert, etcdClientCert: cert, etcdClientKey: key,
-  kubeletClientCert: cert, kubeletClientKey: key, frontProxyCaCert: cert, frontProxyClientCert: cert, frontProxyClientKey: key,
-  serviceAccountKey: pem("RSA PRIVATE KEY"), serviceAccountPublicKey: pem("PUBLIC KEY"), controllerManagerCert: cert, controllerManagerKey: key,
-  schedulerCert: cert, schedulerKey: key, adminCert: cert, adminKey: key,
+  caCert: cert,
+  caKey: key,
+  apiServerCert: cert,
+  apiServerKey: key,
+  etcdCaCert: cert,
+  etcdClientCert: cert,
+  etcdClientKey: key,
+  kubeletClientCert: cert,
+  kubeletClientKey: key,
+  frontProxyCaCert: cert,
+  frontProxyClientCert: cert,
+  frontProxyClientKey: key,
+  serviceAccountKey: pem("RSA PRIVATE KEY"),
+  serviceAccountPublicKey: pem("PUBLIC KEY"),
+  controllerManagerCert: cert,
+  controllerManagerKey: key,
+  schedulerCert: cert,
+  schedulerKey: key,
+  adminCert: cert,
+  adminKey: key,
 };
 const settings: ControlPlaneSettings = {
   clusterName: "lab",
@@ -95,7 +111,19 @@ describe("control plane host scripts", () => {
       "service-account-issuer": "https://kubernetes.default.svc.cluster.local",
     });
     expect(flags["enable-admission-plugins"]).toContain("NodeRestriction");
-    expect(Object.keys(flags)).toEqual(expect.arrayContaining(["etcd-cafile", "etcd-certfile", "etcd-keyfile", "audit-policy-file", "audit-log-path", "kubelet-client-certificate", "proxy-client-cert-file", "requestheader-client-ca-file", "service-account-signing-key-file"]));
+    expect(Object.keys(flags)).toEqual(
+      expect.arrayContaining([
+        "etcd-cafile",
+        "etcd-certfile",
+        "etcd-keyfile",
+        "audit-policy-file",
+        "audit-log-path",
+        "kubelet-client-certificate",
+        "proxy-client-cert-file",
+        "requestheader-client-ca-file",
+        "service-account-signing-key-file",
+      ]),
+    );
   });
 
   test("the controller-manager and the scheduler elect a leader; the controller-manager allocates node subnets of the pod network", () => {

@@ -50,7 +50,13 @@ const scripts: Record<string, string> = {
   "node-containerd-registries.sh": node({ ...settings, manageContainerd: true, registries }),
   "node-remove.sh": renderNodeRemove("lab-w1", false),
   "node-remove-containerd.sh": renderNodeRemove("lab-w1", true),
-  "artifact-cni-plugins.sh": renderArtifactInstall({ name: "cniPlugins", sha256: "c".repeat(64), url: "http://172.31.250.1:8080/artifacts/cni-plugins.tgz", binaries: ["bridge", "host-local", "loopback", "portmap"], binDir: "/opt/cni/bin" }),
+  "artifact-cni-plugins.sh": renderArtifactInstall({
+    name: "cniPlugins",
+    sha256: "c".repeat(64),
+    url: "http://172.31.250.1:8080/artifacts/cni-plugins.tgz",
+    binaries: ["bridge", "host-local", "loopback", "portmap"],
+    binDir: "/opt/cni/bin",
+  }),
 };
 const files: Record<string, string> = {
   "node-kubelet-config.yaml": renderKubeletConfig(settings),
@@ -135,7 +141,7 @@ mode: iptables
         { type: "portmap", capabilities: { portMappings: true } },
       ],
     });
-    expect(node()).toContain("put_file /etc/cni/net.d/10-flannel.conflist 0644 <<'ONPREM_K8S_EOF'\n{\n  \"name\": \"cbr0\",");
+    expect(node()).toContain('put_file /etc/cni/net.d/10-flannel.conflist 0644 <<\'ONPREM_K8S_EOF\'\n{\n  "name": "cbr0",');
     // Byte for byte: the DaemonSet's copy then changes nothing on the host.
     const flannelConfig = flannelManifests({ podCidr: "10.244.0.0/16", nodeSubnetLength: 24 }).find((o) => o.kind === "ConfigMap") as any;
     expect(node()).toContain(`put_file /etc/cni/net.d/10-flannel.conflist 0644 <<'ONPREM_K8S_EOF'\n${flannelConfig.data["cni-conf.json"]}ONPREM_K8S_EOF`);
@@ -146,7 +152,7 @@ mode: iptables
     expect(text).toContain("STEP='node lab-w1'");
     expect(text).toContain("curl -fsS --max-time 5 http://127.0.0.1:10248/healthz");
     expect(text).toContain("https://172.31.250.101:6443/api/v1/nodes/lab-w1");
-    expect(text).toMatch(/give_up\(\) \{\n  restore_files\n[\s\S]*fail "\$1; the previous files are restored"/);
+    expect(text).toMatch(/give_up\(\) \{\n {2}restore_files\n[\s\S]*fail "\$1; the previous files are restored"/);
     expect(text).toContain('give_up "the kubelet is not healthy on 127.0.0.1:10248 after it $kubelet: $(journal kubelet)"');
   });
 

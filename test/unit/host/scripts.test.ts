@@ -39,9 +39,9 @@ const scripts: Record<string, string> = {
 
 describe("host scripts", () => {
   test.each([
-    ["never", /\n    nopreempt\n/],
-    ["immediate", /priority 150\n    advert_int 1\n/],
-    [30, /\n    preempt_delay 30\n/],
+    ["never", /\n {4}nopreempt\n/],
+    ["immediate", /priority 150\n {4}advert_int 1\n/],
+    [30, /\n {4}preempt_delay 30\n/],
   ] as const)("keepalived's preemption for failback %s", (failback, expected) => {
     const rendered = renderKeepalivedConfig({ name: "api", vip: "172.31.250.101", prefix: 24, virtualRouterId: 72, priority: 150, self: peers[0], peers: peers.slice(1), failback });
     expect(rendered).toMatch(expected);

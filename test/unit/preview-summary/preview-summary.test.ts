@@ -30,7 +30,9 @@ test.each(RECORDED)("the recorded %s preview is summarized exactly as its golden
 // A failed preview shows its errors instead of counts.
 test.each(RECORDED.filter((name) => !name.startsWith("failed-")))("the %s summary counts as many changes as the CLI's own change summary", (name) => {
   const preview = JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), "utf8"));
-  const totalRow = summarize(preview).split("\n").find((line) => line.startsWith("| **total** |"))!;
+  const totalRow = summarize(preview)
+    .split("\n")
+    .find((line) => line.startsWith("| **total** |"))!;
   const counted = [...totalRow.matchAll(/\*\*(\d+)\*\*/g)].reduce((sum, m) => sum + Number(m[1]), 0);
   const changed = Object.entries(preview.changeSummary as Record<string, number>).filter(([op]) => op !== "same");
   expect(counted).toBe(changed.reduce((sum, [, n]) => sum + n, 0));
@@ -59,7 +61,11 @@ describe("risks the recorded stacks cannot show yet", () => {
     steps,
   });
 
-  const master = (op: string, host: string) => ({ op, urn: urn("onprem-k8s:index:HaControlPlane$command:remote:Command", `control-plane-${host}-master`), newState: { type: "command:remote:Command", custom: true } });
+  const master = (op: string, host: string) => ({
+    op,
+    urn: urn("onprem-k8s:index:HaControlPlane$command:remote:Command", `control-plane-${host}-master`),
+    newState: { type: "command:remote:Command", custom: true },
+  });
 
   test("a replaced master, and more than one master restarting", () => {
     const markdown = summarize(preview([master("replace", "m1"), master("update", "m2")]));

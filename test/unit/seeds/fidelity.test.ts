@@ -25,11 +25,14 @@ function seedObjects(): SeedObject[] {
     .readdirSync(dir)
     .filter((file) => file.endsWith(".yaml"))
     .flatMap((file) =>
-      fs.readFileSync(path.join(dir, file), "utf8").split(/^---$/m).map((text) => {
-        const ref = /^# seed: (\d{3})_\w+\.txt:(\d+)/m.exec(text);
-        if (!ref) throw new Error(`${file}: a document without its "# seed: FILE:LINE" line`);
-        return { seed: `${ref[1]}:${ref[2]}`, object: yaml.load(text) as Record<string, any> };
-      }),
+      fs
+        .readFileSync(path.join(dir, file), "utf8")
+        .split(/^---$/m)
+        .map((text) => {
+          const ref = /^# seed: (\d{3})_\w+\.txt:(\d+)/m.exec(text);
+          if (!ref) throw new Error(`${file}: a document without its "# seed: FILE:LINE" line`);
+          return { seed: `${ref[1]}:${ref[2]}`, object: yaml.load(text) as Record<string, any> };
+        }),
     );
 }
 
@@ -46,7 +49,15 @@ function leaves(value: unknown, at = "", into = new Map<string, unknown>()): Map
   if (Array.isArray(value)) value.forEach((item, i) => leaves(item, `${at}[${i}]`, into));
   else if (value !== null && typeof value === "object") for (const [key, item] of Object.entries(value)) leaves(item, step(at, key), into);
   else if (typeof value === "string" && /\.ya?ml"\]$/.test(at)) leaves(yaml.load(value), at, into);
-  else if (typeof value === "string" && value.includes("\n")) into.set(at, value.split("\n").map((line) => line.trim()).filter(Boolean).join("\n"));
+  else if (typeof value === "string" && value.includes("\n"))
+    into.set(
+      at,
+      value
+        .split("\n")
+        .map((line) => line.trim())
+        .filter(Boolean)
+        .join("\n"),
+    );
   else into.set(at, value);
   return into;
 }
@@ -129,11 +140,23 @@ test("every seed manifest has its place: seeds 000, 002 and 003, each with the l
   const objects = seedObjects().map(({ seed, object }) => `${seed} ${keyOf(object)}`);
   expect(objects.sort()).toEqual(
     [
-      "000:97 Deployment/deployment-tutum-hello-world", "000:123 Service/service-tutum-hello-world", "000:140 Ingress/traefik-web-ui",
-      "002:81 Service/flaskapp", "002:91 Deployment/flaskapp", "002:146 Service/redis", "002:156 Deployment/redis", "002:567 Deployment/redis",
-      "002:236 ConfigMap/nginx-config", "002:258 Service/nginx", "002:269 Deployment/nginx",
-      "003:154 StorageClass/ceph-rdb", "003:173 Secret/ceph-admin-secret", "003:183 PersistentVolumeClaim/go2cloud-api-pvc",
-      "003:196 ConfigMap/go2cloud-platform-cm", "003:224 Deployment/go2cloud-platform", "003:281 Service/go2cloud-platform-service",
+      "000:97 Deployment/deployment-tutum-hello-world",
+      "000:123 Service/service-tutum-hello-world",
+      "000:140 Ingress/traefik-web-ui",
+      "002:81 Service/flaskapp",
+      "002:91 Deployment/flaskapp",
+      "002:146 Service/redis",
+      "002:156 Deployment/redis",
+      "002:567 Deployment/redis",
+      "002:236 ConfigMap/nginx-config",
+      "002:258 Service/nginx",
+      "002:269 Deployment/nginx",
+      "003:154 StorageClass/ceph-rdb",
+      "003:173 Secret/ceph-admin-secret",
+      "003:183 PersistentVolumeClaim/go2cloud-api-pvc",
+      "003:196 ConfigMap/go2cloud-platform-cm",
+      "003:224 Deployment/go2cloud-platform",
+      "003:281 Service/go2cloud-platform-service",
       "003:297 Secret/registry-secret",
     ].sort(),
   );
@@ -163,7 +186,7 @@ describe("the stacks' apps", () => {
     const go2cloud = (apps: Record<string, any>[]) => apps.find((app) => app.name === "go2cloud-platform")!;
     const { problems } = validated("prod", (apps) => (go2cloud(apps).persistentVolume.mountPath = "/data/shared"));
     expect(problems).toEqual([
-      'onprem-k8s:apps[4].persistentVolume: go2cloud-platform can run more than one pod (autoscaling.maxReplicas is 6; a rolling update starts the new pod beside the old one), ' +
+      "onprem-k8s:apps[4].persistentVolume: go2cloud-platform can run more than one pod (autoscaling.maxReplicas is 6; a rolling update starts the new pod beside the old one), " +
         "but its ReadWriteOnce claim go2cloud-api-pvc attaches to one node at a time, and a pod on another node fails with a Multi-Attach error; " +
         'use strategy "Recreate" with replicas 1 and no autoscaling or canary, a StatefulSet with a claim per pod instead of this app, ' +
         'or a ReadWriteMany class such as CephFS (accessMode "ReadWriteMany").',

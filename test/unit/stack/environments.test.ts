@@ -29,7 +29,9 @@ describe.each(["dev", "prod"])("%s stack", (stack) => {
 
   test("nginx gets default.conf from a ConfigMap mounted with subPath; redis runs on storage=ssd", () => {
     const nginx = named(stacks[stack], "kubernetes:apps/v1:Deployment", "nginx")!;
-    expect(nginx.inputs.spec.template.spec.containers[0].volumeMounts).toEqual(expect.arrayContaining([expect.objectContaining({ mountPath: "/etc/nginx/conf.d/default.conf", subPath: "default.conf" })]));
+    expect(nginx.inputs.spec.template.spec.containers[0].volumeMounts).toEqual(
+      expect.arrayContaining([expect.objectContaining({ mountPath: "/etc/nginx/conf.d/default.conf", subPath: "default.conf" })]),
+    );
     expect(named(stacks[stack], "kubernetes:core/v1:ConfigMap", "nginx-config")!.inputs.data["default.conf"]).toContain("proxy_pass http://flaskapp;");
     expect(named(stacks[stack], "kubernetes:apps/v1:Deployment", "redis")!.inputs.spec.template.spec.nodeSelector).toEqual({ storage: "ssd" });
   });

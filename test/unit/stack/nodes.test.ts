@@ -95,7 +95,11 @@ describe("real worker and edge nodes", () => {
     const patches = [...baseline.values()].filter((r) => r.type === PATCH);
     expect(patches.map((p) => p.name).sort()).toEqual(NODES.map((n) => `node-bootstrap-${n}`).sort());
     NODES.forEach((n) => expect(patch(baseline, n).dependsOn).toEqual([`node-bootstrap-${n}-kubelet`]));
-    expect(patch(baseline, "lab-w1").inputs.metadata).toMatchObject({ name: "lab-w1", labels: { "node-role.kubernetes.io/worker": "", storage: "ssd" }, annotations: { "pulumi.com/patchForce": "true" } });
+    expect(patch(baseline, "lab-w1").inputs.metadata).toMatchObject({
+      name: "lab-w1",
+      labels: { "node-role.kubernetes.io/worker": "", storage: "ssd" },
+      annotations: { "pulumi.com/patchForce": "true" },
+    });
     // The kubelet's own labels stay the kubelet's; kwok's `type` is only for simulated nodes.
     expect(Object.keys(patch(baseline, "lab-w1").inputs.metadata.labels).sort()).toEqual(["node-role.kubernetes.io/worker", "storage"]);
     expect(patch(baseline, "lab-e1").inputs.spec).toEqual({ taints: [{ key: "node-role.kubernetes.io/edge", effect: "NoSchedule" }] });

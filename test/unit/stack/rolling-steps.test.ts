@@ -34,12 +34,42 @@ interface Chain {
 }
 
 const chains: [string, Chain][] = [
-  ["EtcdCluster etcd", { component: "onprem-k8s:index:EtcdCluster::etcd", dependsOn: MASTERS.map((h) => `preflight-${h}`), hosts: MASTERS, step: (h) => `etcd-${h}-member`, needs: (h) => [`etcd-${h}-etcd-install`] }],
-  ["LoadBalancerPair etcd", { component: "onprem-k8s:index:LoadBalancerPair::etcd", dependsOn: ["etcd-health"], hosts: MASTERS, step: (h) => `etcd-${h}-config`, needs: (h) => [`etcd-${h}-packages`] }],
-  ["LoadBalancerPair api", { component: "onprem-k8s:index:LoadBalancerPair::api", dependsOn: MASTERS.map((h) => `preflight-${h}`), hosts: MASTERS, step: (h) => `api-${h}-config`, needs: (h) => [`api-${h}-packages`] }],
-  ["LoadBalancerPair edge", { component: "onprem-k8s:index:LoadBalancerPair::edge", dependsOn: MASTERS.map((h) => `preflight-${h}`), hosts: MASTERS, step: (h) => `edge-${h}-config`, needs: (h) => [`edge-${h}-packages`] }],
-  ["HaControlPlane control-plane", { component: "onprem-k8s:index:HaControlPlane::control-plane", dependsOn: ["etcd-health"], hosts: MASTERS, step: (h) => `control-plane-${h}-master`, needs: (h) => [`control-plane-${h}-kubernetes-install`] }],
-  ["NodeBootstrap node-bootstrap", { component: "onprem-k8s:index:NodeBootstrap::node-bootstrap", dependsOn: ["control-plane-ready"], hosts: NODES, step: (h) => `node-bootstrap-${h}-kubelet`, needs: (h) => [`node-bootstrap-${h}-kubernetes-node-install`] }],
+  [
+    "EtcdCluster etcd",
+    { component: "onprem-k8s:index:EtcdCluster::etcd", dependsOn: MASTERS.map((h) => `preflight-${h}`), hosts: MASTERS, step: (h) => `etcd-${h}-member`, needs: (h) => [`etcd-${h}-etcd-install`] },
+  ],
+  [
+    "LoadBalancerPair etcd",
+    { component: "onprem-k8s:index:LoadBalancerPair::etcd", dependsOn: ["etcd-health"], hosts: MASTERS, step: (h) => `etcd-${h}-config`, needs: (h) => [`etcd-${h}-packages`] },
+  ],
+  [
+    "LoadBalancerPair api",
+    { component: "onprem-k8s:index:LoadBalancerPair::api", dependsOn: MASTERS.map((h) => `preflight-${h}`), hosts: MASTERS, step: (h) => `api-${h}-config`, needs: (h) => [`api-${h}-packages`] },
+  ],
+  [
+    "LoadBalancerPair edge",
+    { component: "onprem-k8s:index:LoadBalancerPair::edge", dependsOn: MASTERS.map((h) => `preflight-${h}`), hosts: MASTERS, step: (h) => `edge-${h}-config`, needs: (h) => [`edge-${h}-packages`] },
+  ],
+  [
+    "HaControlPlane control-plane",
+    {
+      component: "onprem-k8s:index:HaControlPlane::control-plane",
+      dependsOn: ["etcd-health"],
+      hosts: MASTERS,
+      step: (h) => `control-plane-${h}-master`,
+      needs: (h) => [`control-plane-${h}-kubernetes-install`],
+    },
+  ],
+  [
+    "NodeBootstrap node-bootstrap",
+    {
+      component: "onprem-k8s:index:NodeBootstrap::node-bootstrap",
+      dependsOn: ["control-plane-ready"],
+      hosts: NODES,
+      step: (h) => `node-bootstrap-${h}-kubelet`,
+      needs: (h) => [`node-bootstrap-${h}-kubernetes-node-install`],
+    },
+  ],
 ];
 
 let resources: Map<string, RecordedResource>;

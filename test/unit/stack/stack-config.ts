@@ -31,7 +31,12 @@ export function labConfig(): RawStackConfig {
   const { raw, secretKeys } = stackConfig("lab");
   const hosts = (raw.hosts as Record<string, unknown>[]).map((h) => (h.simulated ? h : { ...h, sshHostKey: testHostKey(String(h.name)) }));
   return {
-    raw: { ...raw, hosts, sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nlab\n-----END OPENSSH PRIVATE KEY-----", artifacts: { etcd: { url: "http://172.31.250.1:8080/artifacts/etcd.tar.gz", sha256: "c".repeat(64) } } },
+    raw: {
+      ...raw,
+      hosts,
+      sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nlab\n-----END OPENSSH PRIVATE KEY-----",
+      artifacts: { etcd: { url: "http://172.31.250.1:8080/artifacts/etcd.tar.gz", sha256: "c".repeat(64) } },
+    },
     secretKeys: [...new Set([...secretKeys, "sshPrivateKey"])],
   };
 }

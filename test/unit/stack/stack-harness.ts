@@ -47,7 +47,14 @@ export async function installMocks(): Promise<void> {
       newResource: (args) => {
         const unwrapped = unwrap(args.inputs) as Record<string, any>;
         const secretInputs = secretInputKeys(args.inputs);
-        recording.set(`${args.type}::${args.name}`, { type: args.type, name: args.name, inputs: unwrapped, dependsOn: dependsOnByName.get(`${args.type}::${args.name}`) ?? [], secretInputs, ignoreChanges: ignoreChangesByName.get(`${args.type}::${args.name}`) ?? [] });
+        recording.set(`${args.type}::${args.name}`, {
+          type: args.type,
+          name: args.name,
+          inputs: unwrapped,
+          dependsOn: dependsOnByName.get(`${args.type}::${args.name}`) ?? [],
+          secretInputs,
+          ignoreChanges: ignoreChangesByName.get(`${args.type}::${args.name}`) ?? [],
+        });
         return { id: `${args.name}-id`, state: tlsState(args.type, args.inputs, fakeTlsOutputs(args.type, args.name, unwrapped)) };
       },
       call: (args) => args.inputs,
@@ -63,7 +70,10 @@ function recordDependsOn(args: pulumi.ResourceTransformationArgs): undefined {
   ignoreChangesByName.set(`${args.type}::${args.name}`, args.opts.ignoreChanges ?? []);
   const deps = args.opts.dependsOn;
   const list = deps === undefined ? [] : Array.isArray(deps) ? deps : [deps];
-  dependsOnByName.set(`${args.type}::${args.name}`, (list as pulumi.Resource[]).map((r) => (r as unknown as { __name: string }).__name));
+  dependsOnByName.set(
+    `${args.type}::${args.name}`,
+    (list as pulumi.Resource[]).map((r) => (r as unknown as { __name: string }).__name),
+  );
   return undefined;
 }
 
@@ -73,7 +83,10 @@ export async function runStack(raw: Record<string, unknown>, secretKeys: string[
   dependsOnByName = new Map();
   ignoreChangesByName = new Map();
   const all = Object.fromEntries(Object.entries(raw).map(([k, v]) => [`${NS}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
-  pulumi.runtime.setAllConfig(all, secretKeys.map((k) => `${NS}:${k}`));
+  pulumi.runtime.setAllConfig(
+    all,
+    secretKeys.map((k) => `${NS}:${k}`),
+  );
   // A root stack, as the CLI's run script makes one, so that stack transformations apply.
   await pulumi.runtime.runInPulumiStack(async () => {
     pulumi.runtime.registerStackTransformation(recordDependsOn);

@@ -25,8 +25,7 @@ const resource = (resources: Resources, type: string, name: string) => resources
 
 /** Host steps whose script differs between two runs: exactly the steps a real `up` would re-run. */
 // What makes a step run again: its script, its secrets on stdin, or the file it copies, unless the step ignores it.
-const runInputs = (r: RecordedResource | undefined) =>
-  JSON.stringify((["create", "stdin", "source"] as const).map((k) => (r?.ignoreChanges.includes(k) ? "ignored" : r?.inputs[k])));
+const runInputs = (r: RecordedResource | undefined) => JSON.stringify((["create", "stdin", "source"] as const).map((k) => (r?.ignoreChanges.includes(k) ? "ignored" : r?.inputs[k])));
 
 function rerunSteps(before: Resources, after: Resources): string[] {
   return [...after.values()]
@@ -46,14 +45,28 @@ beforeAll(async () => {
 
 describe("lab stack step order", () => {
   test("registers the expected host steps", () => {
-    const steps = [...baseline.values()].filter((r) => r.type === "command:remote:Command").map((r) => r.name).sort();
+    const steps = [...baseline.values()]
+      .filter((r) => r.type === "command:remote:Command")
+      .map((r) => r.name)
+      .sort();
     expect(steps).toEqual(
       [
-        ...each("preflight-HOST"), ...each("etcd-HOST-etcd-install"), ...each("etcd-HOST-member"), ...each("etcd-HOST-backup"), "etcd-health",
-        ...each("etcd-HOST-packages"), ...each("etcd-HOST-config"), ...each("api-HOST-packages"), ...each("api-HOST-config"),
-        ...each("edge-HOST-packages"), ...each("edge-HOST-config"),
-        ...each("control-plane-HOST-kubernetes-install"), ...each("control-plane-HOST-master"), "control-plane-ready",
-        "nodes-lab1-kwok-install", "nodes-lab1-kwok",
+        ...each("preflight-HOST"),
+        ...each("etcd-HOST-etcd-install"),
+        ...each("etcd-HOST-member"),
+        ...each("etcd-HOST-backup"),
+        "etcd-health",
+        ...each("etcd-HOST-packages"),
+        ...each("etcd-HOST-config"),
+        ...each("api-HOST-packages"),
+        ...each("api-HOST-config"),
+        ...each("edge-HOST-packages"),
+        ...each("edge-HOST-config"),
+        ...each("control-plane-HOST-kubernetes-install"),
+        ...each("control-plane-HOST-master"),
+        "control-plane-ready",
+        "nodes-lab1-kwok-install",
+        "nodes-lab1-kwok",
       ].sort(),
     );
   });
@@ -168,8 +181,13 @@ describe("lab stack step order", () => {
     const member = step(baseline, "etcd-lab1-member");
     expect(member.inputs.stdin).toContain("@@secret server.key\nKEY pki-etcd-server-lab1-key\n");
     expect(member.inputs.create).toContain("CERT pki-etcd-server-lab1");
-    const withSecrets = steps.filter((s) => s.inputs.stdin !== undefined).map((s) => s.name).sort();
-    expect(withSecrets).toEqual([...each("api-HOST-config"), ...each("control-plane-HOST-master"), ...each("edge-HOST-config"), ...each("etcd-HOST-config"), ...each("etcd-HOST-member"), "nodes-lab1-kwok"].sort());
+    const withSecrets = steps
+      .filter((s) => s.inputs.stdin !== undefined)
+      .map((s) => s.name)
+      .sort();
+    expect(withSecrets).toEqual(
+      [...each("api-HOST-config"), ...each("control-plane-HOST-master"), ...each("edge-HOST-config"), ...each("etcd-HOST-config"), ...each("etcd-HOST-member"), "nodes-lab1-kwok"].sort(),
+    );
   });
 });
 
