@@ -5,6 +5,7 @@ import { ArtifactSpec, HostSpec } from "../spec/cluster";
 import { HostArtifact } from "./host-artifact";
 import { hostStep } from "./host/connection";
 import { rollingHostSteps } from "./host/rolling";
+import { dependsOnList } from "./k8s-objects";
 import { ETCD_MEMBER_SECRETS, EtcdBackupArgs, EtcdSettings, etcdClusterToken, renderEtcdBackup, renderEtcdClusterHealth, renderEtcdMember, renderEtcdMemberRemove } from "./host/etcd-scripts";
 import { CertKeyPair } from "./cluster-pki";
 
@@ -50,7 +51,12 @@ export class EtcdCluster extends pulumi.ComponentResource {
     // Each member's step waits for the previous one, the first for the component's own dependsOn (the preflight):
     // a change restarts one member at a time, and each step only finishes once its member is healthy again.
     const memberSteps = rollingHostSteps(members, sshPrivateKey, opts, (host) => {
-      const binaries = new HostArtifact(`${name}-${host.name}-etcd`, { host, sshPrivateKey, name: "etcd", artifact: args.artifact, binaries: ["etcd", "etcdctl"] }, { parent: this });
+      const binaries = new HostArtifact(
+        `${name}-${host.name}-etcd`,
+        { host, sshPrivateKey, name: "etcd", artifact: args.artifact, binaries: ["etcd", "etcdctl"] },
+        // Not before the component's dependencies (the preflight): the install relinks /usr/local/bin/etcd.
+        { parent: this, dependsOn: dependsOnList(opts) },
+      );
       const certs = args.memberCerts[host.name];
       const memberScript = pulumi.all([args.caCert, certs.server.cert, certs.peer.cert]).apply(([caCert, serverCert, peerCert]) =>
         renderEtcdMember({

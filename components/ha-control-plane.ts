@@ -9,6 +9,7 @@ import { API_SERVER_PORT, ArtifactSpec, HostSpec, NetworkPlan } from "../spec/cl
 import { HostArtifact } from "./host-artifact";
 import { hostStep } from "./host/connection";
 import { rollingHostSteps } from "./host/rolling";
+import { dependsOnList } from "./k8s-objects";
 import {
   ControlPlaneSettings,
   MasterCerts,
@@ -114,7 +115,8 @@ export class HaControlPlane extends pulumi.ComponentResource {
       const binaries = new HostArtifact(
         `${name}-${host.name}-kubernetes`,
         { host, sshPrivateKey, name: "kubernetes", artifact: args.artifact, binaries: ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"] },
-        { parent: this },
+        // Not before the component's dependencies (after the preflight): the install relinks the daemons' binaries.
+        { parent: this, dependsOn: dependsOnList(opts) },
       );
       const master = { name: host.name, address: host.address };
       // The script carries the certificates only, so a preview shows its diff; the keys come on stdin.

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { ArtifactSpec, HostSpec } from "../spec/cluster";
 import { hostStep, sshConnection } from "./host/connection";
+import { dependsOnList } from "./k8s-objects";
 import { ARTIFACT_CACHE, renderArtifactInstall, renderArtifactRemove, stagedPath } from "./host/artifact-script";
 import { script } from "./host/bash";
 
@@ -28,10 +29,12 @@ export class HostArtifact extends pulumi.ComponentResource {
   constructor(name: string, args: HostArtifactArgs, opts?: pulumi.ComponentResourceOptions) {
     super("onprem-k8s:index:HostArtifact", name, {}, opts);
     const { host, sshPrivateKey, artifact } = args;
-    const dependsOn: pulumi.Resource[] = [];
+    // Pulumi does not pass a component's dependsOn to its children: the first step on the host waits for it itself.
+    const after = dependsOnList(opts);
+    const dependsOn: pulumi.Resource[] = [...after];
     if (artifact.path !== undefined) {
       // The copy goes to a checksum-named path, so a new artifact is a new copy and a re-run copies nothing.
-      const cacheDir = hostStep(`${name}-cache-dir`, host, sshPrivateKey, script("artifact cache", `mkdir -p ${ARTIFACT_CACHE}`), { parent: this });
+      const cacheDir = hostStep(`${name}-cache-dir`, host, sshPrivateKey, script("artifact cache", `mkdir -p ${ARTIFACT_CACHE}`), { parent: this, dependsOn: after });
       dependsOn.push(
         new command.remote.CopyToRemote(
           `${name}-upload`,

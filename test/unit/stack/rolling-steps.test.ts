@@ -95,4 +95,15 @@ describe("rolling host steps", () => {
       MASTERS.forEach((h) => expect([lb, h, resources.get(`command:remote:Command::${lb}-${h}-packages`)!.dependsOn]).toEqual([lb, h, component]));
     }
   });
+
+  test("etcd's and the control plane's binaries install only after their component's dependsOn: the install relinks them", () => {
+    for (const [component, install] of [
+      ["onprem-k8s:index:EtcdCluster::etcd", (h: string) => `etcd-${h}-etcd-install`],
+      ["onprem-k8s:index:HaControlPlane::control-plane", (h: string) => `control-plane-${h}-kubernetes-install`],
+    ] as const) {
+      const after = resources.get(component)!.dependsOn;
+      expect(after.length).toBeGreaterThan(0);
+      MASTERS.forEach((h) => expect([install(h), resources.get(`command:remote:Command::${install(h)}`)!.dependsOn]).toEqual([install(h), after]));
+    }
+  });
 });
