@@ -8,8 +8,16 @@ const REGISTRY_SHAPE = { list: { fields: { host: "string", http: "boolean", caCe
 const HOST = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$/;
 const PEM_CERT = /^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\s*$/;
 
-export function parseRegistries(raw: unknown, key: string, problems: Problems): SiteRegistry[] {
-  if (raw === undefined) return [];
+/** @param ownNodes whether the stack runs its nodes' containerd (it has its own control plane, artifacts.kubernetes) */
+export function parseRegistries(raw: unknown, key: string, ownNodes: boolean, problems: Problems): SiteRegistry[] {
+  if (raw === undefined || (Array.isArray(raw) && raw.length === 0)) return [];
+  if (!ownNodes) {
+    problems.add(
+      key,
+      "is set, but the stack does not run its nodes (it has no artifacts.kubernetes), so nothing would apply it",
+      "configure the registries in the containerd of the cluster's own nodes, or drop registries",
+    );
+  }
   if (!checkShape(raw, REGISTRY_SHAPE, key, problems)) return [];
   const registries = raw as { host: string; http?: boolean; caCert?: string }[];
   const seen = new Set<string>();
@@ -32,6 +40,6 @@ export function parseRegistries(raw: unknown, key: string, problems: Problems): 
       problems.add(`${at}.caCert`, "is not a PEM certificate", "give the CA certificate as -----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----");
       ok = false;
     }
-    return ok ? [{ host: r.host, http: r.http === true, ...(r.caCert === undefined ? {} : { caCert: r.caCert }) }] : [];
+    return ok && ownNodes ? [{ host: r.host, http: r.http === true, ...(r.caCert === undefined ? {} : { caCert: r.caCert }) }] : [];
   });
 }

@@ -91,7 +91,7 @@ export function validateClusterConfig(raw: Record<string, unknown>, secretKeys: 
     versions,
     artifacts,
     aptSource: typeof raw.aptSource === "string" && raw.aptSource !== "" ? raw.aptSource : undefined,
-    registries: parseRegistries(raw.registries, key("registries"), problems),
+    registries: parseRegistries(raw.registries, key("registries"), artifacts.kubernetes !== undefined, problems),
     pki: parsePki(raw.pki, key("pki"), problems),
     addons: addonSpecs,
     apps,

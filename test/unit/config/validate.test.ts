@@ -15,14 +15,18 @@ function problemsOf(mutate: (raw: Record<string, any>) => void, secretKeys: Read
 describe("validateClusterConfig", () => {
   test("registries: seed 000's over HTTP and one with the site's CA are typed; none by default", () => {
     const ca = "-----BEGIN CERTIFICATE-----\nMIIBsite\n-----END CERTIFICATE-----\n";
+    // A stack that runs its own nodes: its control plane's and nodes' releases, and the encryption key.
     const raw = {
       ...validRawConfig(),
+      secretsEncryptionKey: Buffer.alloc(32, 1).toString("base64"),
       registries: [
         { host: "10.66.221.138:5500", http: true },
         { host: "harbor.example.com", caCert: ca },
       ],
     };
-    const { spec, problems } = validateClusterConfig(raw, SECRET_KEYS, NS, ADDONS);
+    raw.artifacts.kubernetes = { url: "http://10.0.0.1:8080/kubernetes-server.tar.gz", sha256: "b".repeat(64) };
+    raw.artifacts.kubernetesNode = { url: "http://10.0.0.1:8080/kubernetes-node.tar.gz", sha256: "d".repeat(64) };
+    const { spec, problems } = validateClusterConfig(raw, new Set([...SECRET_KEYS, "secretsEncryptionKey"]), NS, ADDONS);
     expect(problems).toEqual([]);
     expect(spec.registries).toEqual([
       { host: "10.66.221.138:5500", http: true },
@@ -130,6 +134,11 @@ describe("validateClusterConfig", () => {
       "a registry with http: false",
       (r) => (r.registries = [{ host: "harbor.example.com", http: false }]),
       "onprem-k8s:registries[0].http: is false; leave http out and give caCert for a registry with its own CA; a registry with a public certificate needs no entry",
+    ],
+    [
+      "registries in a stack that does not run its nodes",
+      (r) => (r.registries = [{ host: "10.66.221.138:5500", http: true }]),
+      "onprem-k8s:registries: is set, but the stack does not run its nodes (it has no artifacts.kubernetes), so nothing would apply it; configure the registries in the containerd of the cluster's own nodes, or drop registries",
     ],
     [
       "a registry CA that is not PEM",
