@@ -16,7 +16,7 @@ describe("validateClusterConfig", () => {
   test("registries: seed 000's over HTTP and one with the site's CA are typed; none by default", () => {
     const ca = "-----BEGIN CERTIFICATE-----\nMIIBsite\n-----END CERTIFICATE-----\n";
     // A stack that runs its own nodes: its control plane's and nodes' releases, and the encryption key.
-    const raw = {
+    const raw: Record<string, any> = {
       ...validRawConfig(),
       secretsEncryptionKey: Buffer.alloc(32, 1).toString("base64"),
       registries: [
