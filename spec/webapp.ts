@@ -44,7 +44,7 @@ export interface ConfigFilesSpec {
 /**
  * Config files that hold secret values, for an app that reads its passwords from a file: each file is rendered into
  * one Secret (never a ConfigMap) and mounted like `configFiles`. The spec holds only the files' text, with a
- * `${NAME}` where a secret value goes; the values are the component's `secretEnv` of those names.
+ * `${NAME}` where a secret value goes; the values are the component's `secretFileValues` of those names.
  */
 export interface SecretFilesSpec {
   /** @default `${name}-secret-files` */
