@@ -22,6 +22,10 @@ const CONTAINERD_CONFIG = "/etc/containerd/config.toml";
 const CERTS_D = "/etc/containerd/certs.d";
 /** The registry directories under CERTS_D that onprem-k8s wrote, one a line: the others are not its to remove. */
 const REGISTRIES_LIST = `${CERTS_D}/.onprem-k8s-registries`;
+/** Removes the files onprem-k8s writes for the registry "$registry" (with put_file's backups), then its empty directory. */
+const removeRegistryFiles = (indent: string) =>
+  `${indent}rm -f ${["hosts.toml", "ca.crt"].flatMap((f) => [`"${CERTS_D}/$registry/${f}"`, `"${CERTS_D}/$registry/${f}.bak"`]).join(" ")}
+${indent}rmdir --ignore-fail-on-non-empty "${CERTS_D}/$registry"`;
 export const CONTAINERD_SOCKET = "/run/containerd/containerd.sock";
 const MODULES_FILE = "/etc/modules-load.d/onprem-k8s-node.conf";
 const SYSCTL_FILE = "/etc/sysctl.d/90-onprem-k8s-node.conf";
@@ -365,13 +369,11 @@ function registriesSection(s: NodeSettings, files: readonly FileSpec[], hosts: s
       : `grep -Eq '^[[:space:]]*config_path[[:space:]]*=[[:space:]]*"${CERTS_D}"' ${CONTAINERD_CONFIG} 2>/dev/null ||
   fail "the host's containerd does not read ${CERTS_D} (config_path in ${CONTAINERD_CONFIG}), so registries would not apply: set config_path there, or give artifacts.containerd"
 `;
-  const cleanup = `rm -f ${["hosts.toml", "ca.crt"].flatMap((f) => [`"${CERTS_D}/$registry/${f}"`, `"${CERTS_D}/$registry/${f}.bak"`]).join(" ")}
-      rmdir --ignore-fail-on-non-empty "${CERTS_D}/$registry"`;
   return `${hostsConfigRead}# Registries are read at each pull: their files restart no daemon. A registry no longer configured loses its files.
 ${files.length > 0 ? `${putFiles(files)}\n` : ""}if [[ -f ${REGISTRIES_LIST} ]]; then
   while read -r registry; do
     if [[ " ${hosts} " != *" $registry "* ]]; then
-      ${cleanup}
+${removeRegistryFiles("      ")}
     fi
   done <${REGISTRIES_LIST}
 fi
@@ -403,8 +405,7 @@ export function renderNodeRemove(host: string, manageContainerd: boolean): strin
 if command -v kube-proxy >/dev/null; then kube-proxy --cleanup >/dev/null 2>&1 || true; fi
 ${manageContainerd ? "systemctl disable --now containerd 2>/dev/null || true\n" : ""}if [[ -f ${REGISTRIES_LIST} ]]; then
   while read -r registry; do
-    rm -f ${["hosts.toml", "ca.crt"].flatMap((f) => [`"${CERTS_D}/$registry/${f}"`, `"${CERTS_D}/$registry/${f}.bak"`]).join(" ")}
-    rmdir --ignore-fail-on-non-empty "${CERTS_D}/$registry"
+${removeRegistryFiles("    ")}
   done <${REGISTRIES_LIST}
   rm -f ${REGISTRIES_LIST}
 fi
