@@ -16,8 +16,7 @@ const kubeletHosts = realNodeHosts(spec);
 const edgeHosts = hostsWithRole(spec, "edge");
 // The stack installs the control plane itself when it has the kubernetes-server artifact; otherwise its Kubernetes
 // provider uses the `kubeconfig` secret of a cluster made elsewhere.
-const own = spec.controlPlane.kind === "own" ? spec.controlPlane : undefined;
-const ownControlPlane = own !== undefined;
+const ownControlPlane = spec.controlPlane.kind === "own" ? spec.controlPlane : undefined;
 const apiLb = apiLoadBalancer(spec.loadBalancers);
 
 const pki = new ClusterPki("pki", {
@@ -26,11 +25,11 @@ const pki = new ClusterPki("pki", {
   expiryWarningDays: spec.pki.expiryWarningDays,
   etcdMembers: etcdHosts,
   etcdServerExtraIps: spec.loadBalancers.filter((lb) => lb.backendRole === "etcd").map((lb) => lb.vip),
-  kubernetes: own
+  kubernetes: ownControlPlane
     ? {
         masters,
         apiServerExtraIps: apiLb ? [apiLb.vip] : [],
-        serviceIp: own.serviceIp,
+        serviceIp: ownControlPlane.serviceIp,
         clusterDomain: spec.network.clusterDomain,
         clients: simulated.length > 0 ? { kwok: KWOK_USER } : {},
         nodes: kubeletHosts,
@@ -91,22 +90,22 @@ const loadBalancers = spec.loadBalancers.map(
 );
 
 // The Kubernetes certificates exist exactly when the control plane is the stack's own.
-const kubePki = own && pki.kubernetes;
+const kubePki = ownControlPlane && pki.kubernetes;
 const controlPlane =
-  own && kubePki
+  ownControlPlane && kubePki
     ? new HaControlPlane(
         "control-plane",
         {
           clusterName: spec.clusterName,
           masters,
           sshPrivateKey: spec.sshPrivateKey,
-          artifact: own.artifact,
+          artifact: ownControlPlane.artifact,
           apiAddress: apiLb?.vip ?? masters[0].address,
           apiAddressDependsOn: loadBalancers.filter((_, i) => spec.loadBalancers[i] === apiLb),
           network: spec.network,
           etcd: { endpoints: etcd.clientEndpoints, caCert: etcd.caCert },
           pki: kubePki,
-          secretsEncryptionKey: own.secretsEncryptionKey,
+          secretsEncryptionKey: ownControlPlane.secretsEncryptionKey,
           extraArgs: { apiServer: spec.kubernetes.apiServerExtraArgs, controllerManager: spec.kubernetes.controllerManagerExtraArgs, scheduler: spec.kubernetes.schedulerExtraArgs },
         },
         { dependsOn: [etcd.healthy] },
