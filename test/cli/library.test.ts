@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { pulumi, ROOT } from "./pulumi-cli";
-import { testHostKey } from "../unit/host-key";
+import { testHostKey } from "../unit/hosts";
 
 jest.setTimeout(900_000);
 

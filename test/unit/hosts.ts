@@ -1,9 +1,16 @@
+/** Hosts for tests: a simulated worker, and well-formed host keys of no machine. */
+import { createHash } from "crypto";
+import { HostSpec } from "../../spec/cluster";
+
+/** A simulated worker (no SSH step reaches it); FIELDS set what the test is about. */
+export function simulatedHost(name: string, fields: Partial<HostSpec> = {}): HostSpec {
+  return { name, address: "10.0.0.21", sshPort: 22, sshUser: "root", roles: ["worker"], labels: {}, taints: [], simulated: true, ...fields };
+}
+
 /**
  * A well-formed ed25519 host key line for a test host: the key blob of `ssh-ed25519` with 32 bytes derived from the
  * name, so each fixture host has its own key and every run the same one. No machine holds its private half.
  */
-import { createHash } from "crypto";
-
 export function testHostKey(name: string): string {
   const key = createHash("sha256").update(name).digest();
   return `ssh-ed25519 ${Buffer.concat([field(Buffer.from("ssh-ed25519")), field(key)]).toString("base64")}`;

@@ -4,20 +4,8 @@ import * as path from "path";
 import { coreDnsManifests } from "../../../components/charts/coredns-chart";
 import { ManifestObject } from "../../../components/charts/chart-app";
 import { nodePoolManifests } from "../../../components/charts/node-pool-chart";
-import { HostSpec } from "../../../spec/cluster";
+import { simulatedHost } from "../hosts";
 import { renderedCharts } from "./fixtures";
-
-const simulated = (name: string, fields: Partial<HostSpec>): HostSpec => ({
-  name,
-  address: "172.31.250.21",
-  sshPort: 22,
-  sshUser: "root",
-  roles: ["worker"],
-  labels: {},
-  taints: [],
-  simulated: true,
-  ...fields,
-});
 
 /** The charts of the cluster's own components, rendered as the lab stack renders them, beside the fixtures' charts. */
 const charts: Record<string, () => ManifestObject[]> = {
@@ -25,8 +13,9 @@ const charts: Record<string, () => ManifestObject[]> = {
   coredns: () => coreDnsManifests({ clusterDnsIp: "10.96.0.10", clusterDomain: "cluster.local", version: "1.11.3" }),
   "node-pool": () =>
     nodePoolManifests([
-      simulated("lab-w1", { labels: { storage: "ssd" } }),
-      simulated("lab-e1", {
+      simulatedHost("lab-w1", { address: "172.31.250.21", labels: { storage: "ssd" } }),
+      simulatedHost("lab-e1", {
+        address: "172.31.250.21",
         roles: ["edge"],
         taints: [
           { key: "node-role.kubernetes.io/edge", effect: "NoSchedule" },

@@ -4,7 +4,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import { coreDnsManifests } from "../../../components/charts/coredns-chart";
 import { CoreDns } from "../../../components/core-dns";
-import { childrenOf, installMocks, recordAliases, recordedAliases, settle, valueOf } from "./mocks";
+import { childrenOf, installMocks, nameAliases, recordAliases, renamesOf, settle, valueOf } from "./mocks";
 
 let coreDns: CoreDns;
 beforeAll(async () => {
@@ -17,11 +17,7 @@ beforeAll(async () => {
 const input = (type: string, name: string) => childrenOf("coredns").find((r) => r.type === type && r.name === name)!.inputs;
 
 test("each object is named by registerObjects and aliased to the name it had before", () => {
-  const renamed = childrenOf("coredns").map((r) => {
-    const aliases = recordedAliases.get(`${r.type}::${r.name}`)!.filter((a) => (a as { name?: string }).name !== undefined);
-    return `${r.type} ${(aliases[0] as { name: string }).name} → ${r.name}`;
-  });
-  expect(renamed.sort()).toEqual([
+  expect(renamesOf(childrenOf("coredns")).sort()).toEqual([
     "kubernetes:apps/v1:Deployment coredns-deployment → coredns/kube-system/coredns",
     "kubernetes:core/v1:ConfigMap coredns-config → coredns/kube-system/coredns",
     "kubernetes:core/v1:Service coredns-service → coredns/kube-system/kube-dns",
@@ -30,7 +26,7 @@ test("each object is named by registerObjects and aliased to the name it had bef
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding coredns-binding → coredns/system:coredns",
   ]);
   // Only the name: the alias keeps the parent and the type, so the engine finds the object it already has.
-  for (const r of childrenOf("coredns")) expect(recordedAliases.get(`${r.type}::${r.name}`)).toContainEqual({ name: expect.any(String) });
+  for (const r of childrenOf("coredns")) expect(nameAliases(r)).toContainEqual({ name: expect.any(String) });
 });
 
 test("kube-dns serves on the given ClusterIP, which the component hands out", async () => {

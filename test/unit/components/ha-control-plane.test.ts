@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { HostSpec } from "../../../spec/cluster";
 import { secretInputKeys, unwrap } from "../stack/stack-harness";
 import { settle, tlsState } from "./mocks";
-import { testHostKey } from "../host-key";
+import { testHostKey } from "../hosts";
 
 interface Registered {
   type: string;

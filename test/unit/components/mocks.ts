@@ -21,6 +21,16 @@ export const recordAliases: pulumi.ResourceTransformation = (args) => {
   return undefined;
 };
 
+/** The name aliases (`{ name }`, the name a resource had before) that recordAliases saw for a resource. */
+export function nameAliases(r: Pick<RecordedResource, "type" | "name">): { name: string }[] {
+  return recordedAliases.get(`${r.type}::${r.name}`)!.filter((a): a is { name: string } => typeof (a as { name?: unknown }).name === "string");
+}
+
+/** `TYPE OLD → NEW` for each resource: the name its first name alias gives, and its name now. */
+export function renamesOf(resources: readonly RecordedResource[]): string[] {
+  return resources.map((r) => `${r.type} ${nameAliases(r)[0]?.name} → ${r.name}`);
+}
+
 /** Installs Pulumi mocks that echo inputs as state (preview=false, so ids and outputs resolve). */
 export async function installMocks(): Promise<void> {
   await pulumi.runtime.setMocks(

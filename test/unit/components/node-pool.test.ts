@@ -3,23 +3,10 @@
 // its Node objects (and the pods kwok runs on them). Its manifests have a golden file (test/unit/charts/golden.test.ts).
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { HostSpec } from "../../../spec/cluster";
 import { nodePoolManifests } from "../../../components/charts/node-pool-chart";
 import { NodePool } from "../../../components/node-pool";
-import { testHostKey } from "../host-key";
-import { childrenOf, installMocks, recordAliases, recordedAliases, settle } from "./mocks";
-
-const host = (name: string, fields: Partial<HostSpec> = {}): HostSpec => ({
-  name,
-  address: "10.0.0.21",
-  sshPort: 22,
-  sshUser: "root",
-  roles: ["worker"],
-  labels: {},
-  taints: [],
-  simulated: true,
-  ...fields,
-});
+import { simulatedHost as host, testHostKey } from "../hosts";
+import { childrenOf, installMocks, nameAliases, recordAliases, renamesOf, settle } from "./mocks";
 
 let pool: NodePool;
 beforeAll(async () => {
@@ -47,13 +34,9 @@ beforeAll(async () => {
 const objects = () => childrenOf("nodes").filter((r) => r.type.startsWith("kubernetes:"));
 
 test("each object is named by registerObjects and aliased to the name it had before", () => {
-  const renamed = objects().map((r) => {
-    const names = recordedAliases.get(`${r.type}::${r.name}`)!.filter((a) => (a as { name?: string }).name !== undefined);
-    // Only the name: the alias keeps the parent and the type, so the engine finds the object it already has.
-    expect(names).toEqual([{ name: expect.any(String) }]);
-    return `${r.type} ${(names[0] as { name: string }).name} → ${r.name}`;
-  });
-  expect(renamed.sort()).toEqual([
+  // Only the name: the alias keeps the parent and the type, so the engine finds the object it already has.
+  objects().forEach((r) => expect(nameAliases(r)).toEqual([{ name: expect.any(String) }]));
+  expect(renamesOf(objects()).sort()).toEqual([
     "kubernetes:core/v1:Node nodes-e1 → nodes/e1",
     "kubernetes:core/v1:Node nodes-w1 → nodes/w1",
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole nodes-kwok → nodes/onprem-k8s:kwok",

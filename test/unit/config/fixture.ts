@@ -1,5 +1,5 @@
 /** A valid raw config (keys without namespace) that each test breaks in one place. */
-import { testHostKey } from "../host-key";
+import { testHostKey } from "../hosts";
 
 export function validRawConfig(): Record<string, any> {
   return {

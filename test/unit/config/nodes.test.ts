@@ -2,7 +2,7 @@
 import { validateClusterConfig } from "../../../config";
 import { realNodeHosts } from "../../../spec/cluster";
 import { NS, SECRET_KEY_NAMES, validRawConfig } from "./fixture";
-import { testHostKey } from "../host-key";
+import { testHostKey } from "../hosts";
 import { ADDONS } from "../../../addons";
 
 const SECRETS = new Set([...SECRET_KEY_NAMES, "secretsEncryptionKey"]);

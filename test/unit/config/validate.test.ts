@@ -1,6 +1,6 @@
 import { validateClusterConfig } from "../../../config";
 import { NS, SECRET_KEYS, validRawConfig } from "./fixture";
-import { testHostKey } from "../host-key";
+import { testHostKey } from "../hosts";
 import type { TraefikSpec } from "../../../spec/traefik";
 import { ADDONS } from "../../../addons";
 

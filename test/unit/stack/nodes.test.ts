@@ -1,7 +1,7 @@
 // Real worker and edge hosts under mocks: one kubelet step per node, chained after the control plane's gate, then a
 // NodePatch per node with its labels and taints; a label change re-runs that node's patch and no host step.
 import { installMocks, RecordedResource, runStack } from "./stack-harness";
-import { testHostKey } from "../host-key";
+import { testHostKey } from "../hosts";
 
 jest.setTimeout(60_000);
 

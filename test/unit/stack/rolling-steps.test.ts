@@ -2,7 +2,7 @@
 // Pulumi does not pass down to a component's children, and each next host's step for the previous one.
 import { installMocks, RecordedResource, runStack } from "./stack-harness";
 import { labConfig } from "./stack-config";
-import { testHostKey } from "../host-key";
+import { testHostKey } from "../hosts";
 
 jest.setTimeout(60_000);
 

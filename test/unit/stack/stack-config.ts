@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { testHostKey } from "../host-key";
+import { testHostKey } from "../hosts";
 
 export interface RawStackConfig {
   readonly raw: Record<string, any>;

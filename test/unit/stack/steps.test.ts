@@ -1,7 +1,7 @@
 // The host-step graph of the lab stack under mocks: what runs before what, and which steps a config change re-runs.
 import { installMocks, RecordedResource, runStack } from "./stack-harness";
 import { labConfig as etcdLabConfig } from "./stack-config";
-import { testHostKey } from "../host-key";
+import { testHostKey } from "../hosts";
 
 jest.setTimeout(60_000);
 
