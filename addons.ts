@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { AddonParseContext, AddonParser } from "./config";
 import { parseTraefik } from "./config/parse-traefik";
+import { TRAEFIK_DEFAULT_IMAGE } from "./spec/traefik";
 import { CEPH_SECRET_KEYS, parseCeph } from "./config/parse-ceph";
 import { AddonInstance, CephStorageClass, TraefikIngress } from "./components";
 
@@ -29,12 +30,14 @@ function addon<T>(entry: {
   key: string;
   secretKeys?: readonly string[];
   parse: (raw: unknown, context: AddonParseContext) => T | undefined;
+  images?: (spec: T) => readonly string[];
   install: (name: string, spec: T, cluster: AddonCluster, opts: pulumi.ComponentResourceOptions) => pulumi.Resource;
 }): Addon {
   return {
     key: entry.key,
     secretKeys: entry.secretKeys ?? [],
     parse: entry.parse,
+    images: (spec) => entry.images?.(spec as T) ?? [],
     // The spec came from this entry's parse, so it has this entry's type.
     instance: (spec, cluster) => ({ name: entry.key, install: (name, opts) => entry.install(name, spec as T, cluster, opts) }),
   };
@@ -44,6 +47,7 @@ export const ADDONS: readonly Addon[] = [
   addon({
     key: "traefik",
     parse: parseTraefik,
+    images: (spec) => [spec.image ?? TRAEFIK_DEFAULT_IMAGE],
     // Validation requires the edge load balancer whenever traefik is configured.
     install: (name, spec, cluster, opts) => new TraefikIngress(name, { ...spec, provider: cluster.provider, edgeVip: cluster.edgeVip ?? "", publishedAddress: cluster.edgeVip }, opts),
   }),

@@ -5,7 +5,22 @@ import { hasWorkloads, loadClusterSpec } from "./config";
 import { ADDONS, configuredAddons } from "./addons";
 import { hostsWithRole, realNodeHosts, simulatedHosts } from "./spec/cluster";
 import { apiLoadBalancer, edgeLoadBalancer } from "./config/parse-kubernetes";
-import { ClusterPki, ClusterPreflight, ClusterWorkloads, CoreDns, EtcdCluster, Flannel, HaControlPlane, KWOK_USER, LoadBalancerPair, NodeBootstrap, NodePool } from "./components";
+import {
+  ClusterPki,
+  ClusterPreflight,
+  ClusterWorkloads,
+  CoreDns,
+  EtcdCluster,
+  Flannel,
+  HaControlPlane,
+  ImageRegistry,
+  KWOK_USER,
+  LoadBalancerPair,
+  NodeBootstrap,
+  NodePool,
+  RegistryMirrors,
+} from "./components";
+import { REGISTRY_PASSWORD_KEYS } from "./config/parse-image-registry";
 import { API_SERVER_AGENT_PORT } from "./components/host/control-plane-scripts";
 
 const spec = loadClusterSpec(ADDONS);
@@ -18,6 +33,8 @@ const edgeHosts = hostsWithRole(spec, "edge");
 // provider uses the `kubeconfig` secret of a cluster made elsewhere.
 const ownControlPlane = spec.controlPlane.kind === "own" ? spec.controlPlane : undefined;
 const apiLb = apiLoadBalancer(spec.loadBalancers);
+const registrySpec = spec.imageRegistry;
+const registryHosts = hostsWithRole(spec, "registry");
 
 const pki = new ClusterPki("pki", {
   clusterName: spec.clusterName,
@@ -35,6 +52,7 @@ const pki = new ClusterPki("pki", {
         nodes: kubeletHosts,
       }
     : undefined,
+  registry: registrySpec ? { hosts: registryHosts, extraIps: [registrySpec.address] } : undefined,
 });
 
 // Before any member or daemon is touched: a host that holds another cluster stops the update with one line.
@@ -88,6 +106,45 @@ const loadBalancers = spec.loadBalancers.map(
       { dependsOn: lb.backendRole === "etcd" ? [etcd.healthy] : preflight.passed },
     ),
 );
+
+// The site's registry, and every bundle image pushed to each of its hosts.
+const imageRegistry =
+  registrySpec && pki.registry
+    ? new ImageRegistry(
+        "registry",
+        {
+          hosts: registryHosts,
+          sshPrivateKey: spec.sshPrivateKey,
+          artifact: spec.artifacts.registry,
+          port: registrySpec.port,
+          storageDirectory: registrySpec.storageDirectory,
+          garbageCollection: registrySpec.garbageCollection,
+          address: registrySpec.address,
+          caCert: pki.registry.caCert,
+          serverCert: pki.registry.server,
+          pushPassword: spec.secretValue(REGISTRY_PASSWORD_KEYS.push),
+          pullPassword: spec.secretValue(REGISTRY_PASSWORD_KEYS.pull),
+          images: registrySpec.bundle?.images,
+        },
+        { dependsOn: preflight.passed },
+      )
+    : undefined;
+// Real nodes pull the mirrored registries' images through it once the bundle is there.
+const mirrors =
+  imageRegistry && registrySpec && kubeletHosts.length > 0
+    ? new RegistryMirrors(
+        "registry-mirrors",
+        {
+          hosts: kubeletHosts,
+          sshPrivateKey: spec.sshPrivateKey,
+          endpoint: imageRegistry.endpoint,
+          caCert: imageRegistry.caCert,
+          pullPassword: spec.secretValue(REGISTRY_PASSWORD_KEYS.pull),
+          mirrors: registrySpec.mirrors,
+        },
+        { dependsOn: Object.values(imageRegistry.pushes) },
+      )
+    : undefined;
 
 // The Kubernetes certificates exist exactly when the control plane is the stack's own.
 const kubePki = ownControlPlane && pki.kubernetes;
@@ -161,7 +218,7 @@ const nodeBootstrap =
           kubeProxyCert: kubePki.kubeProxy,
           network: spec.network,
         },
-        { dependsOn: [controlPlane.ready] },
+        { dependsOn: [controlPlane.ready, ...Object.values(mirrors?.steps ?? {})] },
       )
     : undefined;
 /** The real worker and edge nodes that run a kubelet. */
@@ -201,3 +258,6 @@ export const kubeconfig = controlPlane?.adminKubeconfig ?? null;
 /** The nodes kwok simulates. */
 export const simulatedNodes = nodePool ? Object.keys(nodePool.nodes) : [];
 export const appUrls = workloads?.appUrls;
+/** `ADDRESS:PORT` of the site's registry, and the CA its certificate is signed by; null without one. */
+export const registryEndpoint = imageRegistry?.endpoint ?? null;
+export const registryCaCert = imageRegistry?.caCert ?? null;

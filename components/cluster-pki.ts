@@ -22,6 +22,15 @@ export interface ClusterPkiArgs {
   readonly etcdServerExtraIps?: readonly string[];
   /** The Kubernetes CAs and certificates, for a stack with its own control plane. @default none */
   readonly kubernetes?: KubernetesPkiArgs;
+  /** The site registry's CA and the serving certificate its hosts share. @default none */
+  readonly registry?: RegistryPkiArgs;
+}
+
+export interface RegistryPkiArgs {
+  /** The registry hosts: every name and address is a SAN. */
+  readonly hosts: readonly PkiMember[];
+  /** More IP SANs: the VIP clients pull from. @default [] */
+  readonly extraIps?: readonly string[];
 }
 
 export interface KubernetesPkiArgs {
@@ -97,6 +106,8 @@ export class ClusterPki extends pulumi.ComponentResource {
   readonly etcdClient: CertKeyPair;
   /** The Kubernetes certificates, when `kubernetes` was given. */
   readonly kubernetes?: KubernetesPki;
+  /** The registry's CA certificate and serving certificate, when `registry` was given. */
+  readonly registry?: { readonly caCert: pulumi.Output<string>; readonly server: CertKeyPair };
 
   private readonly args: ClusterPkiArgs;
 
@@ -116,7 +127,15 @@ export class ClusterPki extends pulumi.ComponentResource {
     );
     this.etcdClient = this.signed(`${name}-etcd-client`, etcdCa, `${args.clusterName}-etcd-client`, ["client_auth"], [], []);
     if (args.kubernetes) this.kubernetes = this.kubernetesPki(name, args.kubernetes, etcdCa);
-    this.registerOutputs({ etcdCaCert: this.etcdCaCert, kubernetesCaCert: this.kubernetes?.caCert });
+    if (args.registry) {
+      // A CA of its own: a node that trusts the registry trusts nothing else of the cluster's.
+      const ca = this.ca(`${name}-registry-ca`, `${args.clusterName}-registry-ca`);
+      const { hosts, extraIps = [] } = args.registry;
+      const names = ["localhost", ...hosts.map((h) => h.name)];
+      const ips = [...new Set([...extraIps, ...hosts.map((h) => h.address), "127.0.0.1"])];
+      this.registry = { caCert: ca.cert, server: this.signed(`${name}-registry-server`, ca, "onprem-registry", ["server_auth"], names, ips) };
+    }
+    this.registerOutputs({ etcdCaCert: this.etcdCaCert, kubernetesCaCert: this.kubernetes?.caCert, registryCaCert: this.registry?.caCert });
   }
 
   private kubernetesPki(name: string, k: KubernetesPkiArgs, etcdCa: CertKeyPair): KubernetesPki {

@@ -18,3 +18,6 @@ export type { TraefikSpec } from "../spec/traefik";
 export type { CephRbdSpec, CephStaticVolume } from "../spec/ceph-rbd";
 export type { NodePortRange } from "../spec/webapp-validation";
 export type * from "../spec/cluster";
+export * from "./image-registry";
+export * from "./registry-mirrors";
+export type * from "../spec/image-registry";

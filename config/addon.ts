@@ -24,6 +24,8 @@ export interface AddonParser {
   readonly secretKeys: readonly string[];
   /** The addon's spec, or undefined when the key is unset or empty (the addon is not installed). */
   parse(raw: unknown, context: AddonParseContext): unknown;
+  /** The images the addon runs, given the spec its parse made; an air-gapped site must serve each. @default none */
+  images?(spec: unknown): readonly string[];
 }
 
 /** The project config declares every addon key with an empty default: empty means "not installed". */

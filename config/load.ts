@@ -5,6 +5,7 @@ import { ClusterSpec, ControlPlaneSpec } from "../spec/cluster";
 import { AddonParser } from "./addon";
 import { ConfigError } from "./problems";
 import { validateClusterConfig } from "./validate";
+import { imageSourceWarnings } from "./image-sources";
 
 // The SDK keeps its secret-key lookup internal; it is the only way to tell a plain value from a secret one.
 const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(fullKey: string): boolean };
@@ -48,6 +49,7 @@ export function loadClusterSpec(addons: readonly AddonParser[], config: pulumi.C
     problems.push(`${config.name}:kubeconfig: is not set, but addons or apps are configured; set the cluster's admin kubeconfig with \`pulumi config set --secret kubeconfig < FILE\``);
   }
   if (problems.length > 0) throw new ConfigError(problems);
+  for (const warning of imageSourceWarnings(spec, addons)) pulumi.log.warn(warning);
   // Validation has checked the encryption key and the service network of a stack with its own control plane.
   const serviceCidr = parseCidr(spec.network.serviceCidr);
   const controlPlane: ControlPlaneSpec =

@@ -8,6 +8,7 @@ import { parseArtifacts, parseVersions } from "./parse-artifacts";
 import { parseEtcd } from "./parse-etcd";
 import { parseApps } from "./parse-apps";
 import { parseRegistries } from "./parse-registries";
+import { parseImageRegistry } from "./parse-image-registry";
 import { checkControlPlane, parseKubernetes } from "./parse-kubernetes";
 import { REQUIRED_SECRET_KEYS, checkPlainTextSecrets } from "./check-secrets";
 import { cidrContains, parseCidr, parseIpv4 } from "../spec/cidr";
@@ -27,6 +28,9 @@ const CLUSTER_KEYS = [
   "artifacts",
   "aptSource",
   "registries",
+  "imageRegistry",
+  "registryPushPassword",
+  "registryPullPassword",
   "pki",
   "secretsEncryptionKey",
   "kubernetes",
@@ -77,6 +81,8 @@ export function validateClusterConfig(raw: Record<string, unknown>, secretKeys: 
   checkControlPlane({ hosts, loadBalancers, artifacts, versions, encryptionKey: raw.secretsEncryptionKey, key }, problems);
   checkPlainTextSecrets(raw, secretKeys, namespace, problems);
 
+  const registries = parseRegistries(raw.registries, key("registries"), artifacts.kubernetes !== undefined, problems);
+  const imageRegistry = parseImageRegistry(raw.imageRegistry, { key: key("imageRegistry"), keyOf: key, hosts, loadBalancers, artifacts, registries, secretKeys, problems });
   const addonSpecs: Record<string, unknown> = {};
   for (const addon of addons) {
     const spec = addon.parse(raw[addon.key], { key: key(addon.key), keyOf: key, secretKeys, versions, loadBalancers, problems });
@@ -91,7 +97,8 @@ export function validateClusterConfig(raw: Record<string, unknown>, secretKeys: 
     versions,
     artifacts,
     aptSource: typeof raw.aptSource === "string" && raw.aptSource !== "" ? raw.aptSource : undefined,
-    registries: parseRegistries(raw.registries, key("registries"), artifacts.kubernetes !== undefined, problems),
+    registries,
+    ...(imageRegistry === undefined ? {} : { imageRegistry }),
     pki: parsePki(raw.pki, key("pki"), problems),
     addons: addonSpecs,
     apps,

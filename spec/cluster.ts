@@ -1,12 +1,13 @@
 /** The typed cluster specification that every component is built from. */
 import * as pulumi from "@pulumi/pulumi";
 import type { WebAppSpec } from "./webapp";
+import type { ImageRegistrySpec } from "./image-registry";
 
 /** The port every kube-apiserver serves on, and that the API load balancer forwards. */
 export const API_SERVER_PORT = 6443;
 
 /** Every role a host can carry. */
-export const ROLES = ["etcd", "master", "lb", "worker", "edge"] as const;
+export const ROLES = ["etcd", "master", "lb", "worker", "edge", "registry"] as const;
 export type Role = (typeof ROLES)[number];
 
 /** A Kubernetes node taint. */
@@ -198,6 +199,8 @@ export interface ClusterSpec {
   readonly artifacts: Readonly<Record<string, ArtifactSpec>>;
   /** Registries of the site that nodes pull from over HTTP or with a private CA (containerd's hosts.toml). */
   readonly registries: readonly SiteRegistry[];
+  /** The site's own registry on the hosts of role `registry`, the mirrors nodes pull through, and its image bundle. */
+  readonly imageRegistry?: ImageRegistrySpec;
   /** An apt source line for haproxy and keepalived, or undefined to use the hosts' own sources. */
   readonly aptSource?: string;
   readonly pki: PkiSpec;

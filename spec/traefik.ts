@@ -1,12 +1,15 @@
 import { ResourceSpec } from "./pod";
 
+/** The Traefik image when neither traefik.image nor versions.traefik names one. */
+export const TRAEFIK_DEFAULT_IMAGE = "traefik:v3.1";
+
 /** Everything the Traefik chart renders; plain data, no Pulumi types, no secret values. */
 export interface TraefikSpec {
   /** Namespace of Traefik's own objects. @default "traefik" */
   readonly namespace?: string;
   /** Create the namespace (true) or expect it to exist (false). @default true */
   readonly createNamespace?: boolean;
-  /** Traefik v3 image. @default "traefik:v3.1" */
+  /** Traefik v3 image. @default TRAEFIK_DEFAULT_IMAGE */
   readonly image?: string;
   /** Label that marks edge nodes; Traefik runs only there. @default { key: "node-role.kubernetes.io/edge", value: "" } */
   readonly edgeNodeLabel?: { readonly key: string; readonly value: string };

@@ -1,5 +1,6 @@
 import * as kplus from "cdk8s-plus-28";
 import { ManifestObject, newChart, renderChart } from "./chart-app";
+import { corednsImage } from "../../spec/images";
 
 const kube = kplus.k8s;
 
@@ -11,7 +12,7 @@ export interface CoreDnsSpec {
   readonly clusterDomain: string;
   /** The CoreDNS version (versions.coredns), e.g. 1.11.3. */
   readonly version: string;
-  /** Image repository. @default "registry.k8s.io/coredns/coredns" */
+  /** Image repository. @default "registry.k8s.io/coredns/coredns" (spec/images.ts corednsImage) */
   readonly image?: string;
   /** Replicas of the Deployment. @default 2 */
   readonly replicas?: number;
@@ -94,7 +95,7 @@ export function coreDnsManifests(spec: CoreDnsSpec): ManifestObject[] {
           containers: [
             {
               name: "coredns",
-              image: `${spec.image ?? "registry.k8s.io/coredns/coredns"}:${version}`,
+              image: corednsImage(version, spec.image),
               args: ["-conf", "/etc/coredns/Corefile"],
               ports: [
                 { name: "dns", containerPort: 53, protocol: "UDP" },

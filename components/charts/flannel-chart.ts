@@ -1,13 +1,11 @@
 import * as kplus from "cdk8s-plus-28";
 import { ManifestObject, newChart, renderChart } from "./chart-app";
 import { CNI_CONFLIST, FLANNEL_CNI_CONF } from "../host/node-scripts";
+import { flannelImages } from "../../spec/images";
 
 const kube = kplus.k8s;
 
-/** The flannel version when `versions.flannel` is not set: the one the example stacks pin. */
-export const DEFAULT_FLANNEL_VERSION = "0.26.1";
-/** The flannel-cni-plugin image tag that flannel v0.26.1's kube-flannel.yml ships with. */
-export const DEFAULT_FLANNEL_CNI_PLUGIN_VERSION = "v1.5.1-flannel2";
+export { DEFAULT_FLANNEL_CNI_PLUGIN_VERSION, DEFAULT_FLANNEL_VERSION } from "../../spec/images";
 
 /** Flannel backends that need no settings beyond their type. */
 export type FlannelBackendType = "vxlan" | "host-gw" | "wireguard" | "udp" | "ipip";
@@ -57,8 +55,6 @@ export function renderNetConf(podCidr: string, nodeSubnetLength: number, backend
   return `${JSON.stringify({ Network: podCidr, SubnetLen: nodeSubnetLength, Backend: { Type: backendType } }, null, 2)}\n`;
 }
 
-const tag = (version: string) => (version.startsWith("v") ? version : `v${version}`);
-
 function requirements(resources: FlannelResources): kplus.k8s.ResourceRequirements {
   const quantities = (values: Record<string, string>) => Object.fromEntries(Object.entries(values).map(([k, v]) => [k, kube.Quantity.fromString(v)]));
   return { requests: quantities(resources.requests), limits: quantities(resources.limits) };
@@ -69,9 +65,7 @@ function requirements(resources: FlannelResources): kplus.k8s.ResourceRequiremen
  * the kube-flannel-ds DaemonSet. A pure function of its argument.
  */
 export function flannelManifests(spec: FlannelSpec): ManifestObject[] {
-  const registry = (spec.imageRegistry ?? "docker.io").replace(/\/+$/, "");
-  const flannelImage = `${registry}/flannel/flannel:${tag(spec.version ?? DEFAULT_FLANNEL_VERSION)}`;
-  const cniPluginImage = `${registry}/flannel/flannel-cni-plugin:${tag(spec.cniPluginVersion ?? DEFAULT_FLANNEL_CNI_PLUGIN_VERSION)}`;
+  const { flannel: flannelImage, cniPlugin: cniPluginImage } = flannelImages(spec.version, spec.cniPluginVersion, spec.imageRegistry);
   // The init containers only copy files: small resources, set so the policy pack's limits rule holds.
   const copyResources = requirements({ requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } });
   const namespace = FLANNEL_NAMESPACE;

@@ -4,7 +4,7 @@ import { ManifestObject, newChart, renderChart } from "./chart-app";
 import { pinPodTemplate, schedule, toContainerProps } from "./pod-spec";
 import { ContainerSecurityContextSpec, ContainerSpec } from "../../spec/pod";
 import { addTraefikCrds, traefikApiVersion } from "./traefik-crds";
-import { TraefikSpec } from "../../spec/traefik";
+import { TRAEFIK_DEFAULT_IMAGE, TraefikSpec } from "../../spec/traefik";
 
 const kube = kplus.k8s;
 
@@ -15,7 +15,7 @@ export interface TraefikSecretShapes {
 
 export const traefikDefaults = {
   namespace: "traefik",
-  image: "traefik:v3.1",
+  image: TRAEFIK_DEFAULT_IMAGE,
   edgeNodeLabel: { key: "node-role.kubernetes.io/edge", value: "" },
   edgeTaint: { key: "node-role.kubernetes.io/edge", effect: "NoSchedule" as const },
   ingressClassName: "traefik",

@@ -4,6 +4,7 @@
  * Pure functions of their inputs.
  */
 import { SiteRegistry } from "../../spec/cluster";
+import { PAUSE_IMAGE } from "../../spec/images";
 import { APPLY_DAEMON_FUNCTION, FileSpec, READ_SECRETS, heredoc, putFiles, releaseComment, script, secretFile } from "./bash";
 import { renderDaemonUnit, renderKubeconfig } from "./control-plane-scripts";
 
@@ -19,7 +20,7 @@ export const CNI_CONFLIST = "/etc/cni/net.d/10-flannel.conflist";
 export const CNI_BIN_DIR = "/opt/cni/bin";
 const CONTAINERD_CONFIG = "/etc/containerd/config.toml";
 /** containerd's per-registry host configs; it reads them at each pull, so a change needs no restart. */
-const CERTS_D = "/etc/containerd/certs.d";
+export const CERTS_D = "/etc/containerd/certs.d";
 /** The registry directories under CERTS_D that onprem-k8s wrote, one a line: the others are not its to remove. */
 const REGISTRIES_LIST = `${CERTS_D}/.onprem-k8s-registries`;
 /** Removes the files onprem-k8s writes for the registry "$registry" (with put_file's backups), then its empty directory. */
@@ -211,6 +212,10 @@ ${r.caCert === undefined ? "" : `  ca = "${CERTS_D}/${r.host}/ca.crt"\n`}`;
 export function renderContainerdConfig(): string {
   return `# Rendered by onprem-k8s; changes here are overwritten.
 version = 2
+
+# Pulled like every image: through the site registry's mirror when there is one.
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "${PAUSE_IMAGE}"
 
 [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
   runtime_type = "io.containerd.runc.v2"

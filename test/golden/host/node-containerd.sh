@@ -89,6 +89,10 @@ put_file /etc/containerd/config.toml 0644 <<'ONPREM_K8S_EOF'
 # Rendered by onprem-k8s; changes here are overwritten.
 version = 2
 
+# Pulled like every image: through the site registry's mirror when there is one.
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "registry.k8s.io/pause:3.10"
+
 [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
   runtime_type = "io.containerd.runc.v2"
 

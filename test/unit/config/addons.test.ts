@@ -18,7 +18,7 @@ const dashboard: AddonParser = {
 test("an addon's key is known only when the addon is in the list", () => {
   const raw = { ...validRawConfig(), dashboard: { replicas: 1 } };
   expect(validateClusterConfig(raw, SECRET_KEYS, NS, ADDONS).problems).toEqual([
-    `${NS}:dashboard: is not a key onprem-k8s reads; use one of clusterName, hosts, sshPrivateKey, network, loadBalancers, loadBalancerAuthPassword, etcd, versions, artifacts, aptSource, registries, pki, secretsEncryptionKey, kubernetes, kubeconfig, apps, traefik, ceph, cephAdminKey, cephUserKey`,
+    `${NS}:dashboard: is not a key onprem-k8s reads; use one of clusterName, hosts, sshPrivateKey, network, loadBalancers, loadBalancerAuthPassword, etcd, versions, artifacts, aptSource, registries, imageRegistry, registryPushPassword, registryPullPassword, pki, secretsEncryptionKey, kubernetes, kubeconfig, apps, traefik, ceph, cephAdminKey, cephUserKey`,
   ]);
   const { spec, problems } = validateClusterConfig(raw, SECRET_KEYS, NS, [...ADDONS, dashboard]);
   expect(problems).toEqual([]);

@@ -252,7 +252,7 @@ describe("validateClusterConfig", () => {
       },
       'onprem-k8s:hosts: apps are configured but no host has role "worker" or "edge"; give the worker role to the hosts that run the apps',
     ],
-    ["a role nobody knows", (r) => (r.hosts[3].roles = ["wroker"]), 'onprem-k8s:hosts[3].roles: unknown role "wroker"; use only etcd, master, lb, worker, edge'],
+    ["a role nobody knows", (r) => (r.hosts[3].roles = ["wroker"]), 'onprem-k8s:hosts[3].roles: unknown role "wroker"; use only etcd, master, lb, worker, edge, registry'],
     [
       "a host name that is not DNS-1123",
       (r) => (r.hosts[3].name = "Worker_1"),
@@ -352,7 +352,7 @@ describe("validateClusterConfig", () => {
     [
       "a top-level key far from any known one",
       (r) => (r.colour = "blue"),
-      "onprem-k8s:colour: is not a key onprem-k8s reads; use one of clusterName, hosts, sshPrivateKey, network, loadBalancers, loadBalancerAuthPassword, etcd, versions, artifacts, aptSource, registries, pki, secretsEncryptionKey, kubernetes, kubeconfig, apps, traefik, ceph, cephAdminKey, cephUserKey",
+      "onprem-k8s:colour: is not a key onprem-k8s reads; use one of clusterName, hosts, sshPrivateKey, network, loadBalancers, loadBalancerAuthPassword, etcd, versions, artifacts, aptSource, registries, imageRegistry, registryPushPassword, registryPullPassword, pki, secretsEncryptionKey, kubernetes, kubeconfig, apps, traefik, ceph, cephAdminKey, cephUserKey",
     ],
     [
       "a host label value longer than 63 characters",
