@@ -111,7 +111,7 @@ const loadBalancers = spec.loadBalancers.map(
 const imageRegistry =
   registrySpec && pki.registry
     ? new ImageRegistry(
-        "registry",
+        "image-registry",
         {
           hosts: registryHosts,
           sshPrivateKey: spec.sshPrivateKey,

@@ -2,6 +2,7 @@
 # Builds the Pulumi engine and the provider plugins from pinned Go modules into caches keyed on those pins, and
 # registers each plugin under the version its npm SDK asks for. A second run finds the caches and returns at once.
 #  - tools/: the pulumi CLI, the Node.js language host and the project-built command and tls providers;
+#  - tools/images/: onprem-image, which pulumi up runs to push the image bundle (scripts/build-images.sh --tool);
 #  - tools/kubernetes-provider/: Pulumi's own kubernetes provider, in a module of its own so its dependency graph
 #    never moves the CLI's, and in a cache of its own since a cold build takes 10 minutes or more on 2 cores.
 set -euo pipefail
@@ -103,3 +104,6 @@ for plugin in "$ONPREM_TOOLS_BIN"/pulumi-resource-*; do
 done
 register kubernetes "$KUBERNETES_VERSION" "$KUBERNETES_PROVIDER"
 pulumi version >/dev/null
+# The bundle's push steps run onprem-image on the machine that runs pulumi: it sits beside the engine on PATH.
+image_tool="$(bash "$ONPREM_ROOT/scripts/build-images.sh" --tool)"
+[[ "$(readlink "$ONPREM_TOOLS_BIN/onprem-image" 2>/dev/null)" == "$image_tool" ]] || ln -sfn "$image_tool" "$ONPREM_TOOLS_BIN/onprem-image"

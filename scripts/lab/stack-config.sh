@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Points the lab stack at this machine's lab: its SSH key, its hosts' own SSH host keys and the etcd, kubernetes-server and kwok releases on its
-# mirror (the Kubernetes ones built from their Go modules by scripts/build-kubernetes.sh, cached after the first run).
+# Points the lab stack at this machine's lab: its SSH key, its hosts' own SSH host keys, the etcd, kubernetes-server, kwok
+# and registry releases on its mirror (built from their Go modules by scripts/build-kubernetes.sh and
+# scripts/build-registry.sh, cached after the first run) and the image bundle (scripts/build-images.sh) at $LAB_DIR/images.
 # Values are written only when they differ, so a second run leaves Pulumi.lab.yaml as it is.
 set -euo pipefail
 # shellcheck source=scripts/lab/lib.sh
@@ -60,3 +61,20 @@ done <"$release/SHA256SUMS"
 for name in kubernetes kwok; do
   [[ -n "$(current "artifacts.$name.url")" ]] || die "$release/SHA256SUMS names no $name release"
 done
+
+# The registry release, like etcd's.
+read -r tarball sha256 < <(bash "$LAB_SCRIPTS/../build-registry.sh")
+cmp -s "$tarball" "$LAB_DIR/mirror/artifacts/$(basename "$tarball")" || cp -f "$tarball" "$LAB_DIR/mirror/artifacts/"
+set_if_changed artifacts.registry.url "$LAB_MIRROR_URL/artifacts/$(basename "$tarball")"
+set_if_changed artifacts.registry.sha256 "$sha256"
+
+# The bundle lives at a fixed place, as a site keeps the one it brought in: a rebuilt bundle changes only the archives
+# (and digests) of the images that changed, so pulumi up pushes only those.
+bundle=$(bash "$LAB_SCRIPTS/../build-images.sh")
+images=$LAB_DIR/images
+mkdir -p "$images"
+for archive in "$bundle"/*.tar; do
+  cmp -s "$archive" "$images/$(basename "$archive")" || cp -f "$archive" "$images/"
+done
+cp -f "$bundle/bundle.json" "$images/bundle.json"
+set_if_changed imageRegistry.bundle "$images"
