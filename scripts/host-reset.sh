@@ -77,6 +77,55 @@ rm -rf /etc/systemd/system/kwok.service /etc/kwok
 systemctl daemon-reload
 echo "kwok on this host removed"
 ONPREM_K8S_EOF
+bash -s <<'ONPREM_K8S_EOF'
+#!/usr/bin/env bash
+set -euo pipefail
+STEP='remove registry mirrors this host'
+# shellcheck disable=SC2034 # as below
+CHANGED=0
+CHANGED_FILES=()
+fail() { echo "onprem-k8s: $STEP on $(hostname): $*" >&2; exit 1; }
+# shellcheck disable=SC2034 # CHANGED is read by the steps that restart on change
+put_file() {
+  local dest=$1 mode=$2 new
+  mkdir -p "$(dirname "$dest")"
+  new=$(mktemp "$dest.new.XXXXXX")
+  cat >"$new"
+  chmod "$mode" "$new"
+  if [[ -f $dest ]] && cmp -s "$new" "$dest"; then rm -f "$new"; return 0; fi
+  if [[ -f $dest ]]; then cp -p "$dest" "$dest.bak"; else rm -f "$dest.bak"; fi
+  mv -f "$new" "$dest"
+  CHANGED=1
+  CHANGED_FILES+=("$dest")
+}
+restore_files() {
+  local dest
+  for dest in "${CHANGED_FILES[@]}"; do
+    if [[ -f $dest.bak ]]; then mv -f "$dest.bak" "$dest"; else rm -f "$dest"; fi
+  done
+}
+retry() {
+  local times=$1 pause=$2 i
+  shift 2
+  for ((i = 1; i <= times; i++)); do
+    if "$@"; then return 0; fi
+    sleep "$pause"
+  done
+  return 1
+}
+
+if [[ -f /etc/containerd/certs.d/.onprem-k8s-mirrors ]]; then
+  while read -r mirror; do
+    if [[ "  " != *" $mirror "* ]]; then
+      rm -f "/etc/containerd/certs.d/$mirror/hosts.toml" "/etc/containerd/certs.d/$mirror/hosts.toml.bak"
+      rmdir --ignore-fail-on-non-empty "/etc/containerd/certs.d/$mirror"
+    fi
+  done </etc/containerd/certs.d/.onprem-k8s-mirrors
+fi
+rm -f /etc/containerd/certs.d/.onprem-k8s-mirrors
+rm -f /etc/containerd/onprem-registry-ca.crt /etc/containerd/onprem-registry-ca.crt.bak
+echo "registry mirrors this host removed"
+ONPREM_K8S_EOF
 # containerd goes too when onprem-k8s runs it (its unit is onprem-k8s's), never the host's own.
 if grep -qs "(onprem-k8s)" /etc/systemd/system/containerd.service; then
 bash -s <<'ONPREM_K8S_EOF'
@@ -317,6 +366,50 @@ if [[ -d /etc/haproxy/conf.d || -d /etc/keepalived/conf.d ]]; then
   rm -rf /etc/keepalived/conf.d /etc/keepalived/keepalived.conf /etc/haproxy/conf.d /etc/default/haproxy /etc/sysctl.d/60-onprem-k8s-lb.conf /etc/apt/sources.list.d/onprem-k8s.list
 fi
 echo "every load balancer removed"
+ONPREM_K8S_EOF
+bash -s <<'ONPREM_K8S_EOF'
+#!/usr/bin/env bash
+set -euo pipefail
+STEP='remove registry this host'
+# shellcheck disable=SC2034 # as below
+CHANGED=0
+CHANGED_FILES=()
+fail() { echo "onprem-k8s: $STEP on $(hostname): $*" >&2; exit 1; }
+# shellcheck disable=SC2034 # CHANGED is read by the steps that restart on change
+put_file() {
+  local dest=$1 mode=$2 new
+  mkdir -p "$(dirname "$dest")"
+  new=$(mktemp "$dest.new.XXXXXX")
+  cat >"$new"
+  chmod "$mode" "$new"
+  if [[ -f $dest ]] && cmp -s "$new" "$dest"; then rm -f "$new"; return 0; fi
+  if [[ -f $dest ]]; then cp -p "$dest" "$dest.bak"; else rm -f "$dest.bak"; fi
+  mv -f "$new" "$dest"
+  CHANGED=1
+  CHANGED_FILES+=("$dest")
+}
+restore_files() {
+  local dest
+  for dest in "${CHANGED_FILES[@]}"; do
+    if [[ -f $dest.bak ]]; then mv -f "$dest.bak" "$dest"; else rm -f "$dest"; fi
+  done
+}
+retry() {
+  local times=$1 pause=$2 i
+  shift 2
+  for ((i = 1; i <= times; i++)); do
+    if "$@"; then return 0; fi
+    sleep "$pause"
+  done
+  return 1
+}
+
+storage=$(awk '$1 == "rootdirectory:" { print $2 }' /etc/onprem-registry/config.yml 2>/dev/null || true)
+systemctl disable --now onprem-registry-gc.timer onprem-registry 2>/dev/null || true
+rm -rf /etc/systemd/system/onprem-registry.service /etc/systemd/system/onprem-registry-gc.service /etc/systemd/system/onprem-registry-gc.timer /usr/local/sbin/onprem-registry-gc /etc/onprem-registry
+if [[ -n $storage ]]; then rm -rf "$storage"; fi
+systemctl daemon-reload
+echo "registry this host removed"
 ONPREM_K8S_EOF
 # The releases and the links to them; the etcd snapshots in the backup directory stay.
 for dir in /usr/local/bin /opt/cni/bin; do

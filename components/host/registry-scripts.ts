@@ -196,12 +196,18 @@ echo "registry ${a.host}: serving on :${a.port}"`,
   );
 }
 
-/** Stops the registry and removes its units, config, accounts and images; the binaries belong to their artifact step. */
-export function renderRegistryRemove(host: string, storageDirectory: string): string {
+/**
+ * Stops the registry and removes its units, config, accounts and images; the binaries belong to their artifact step.
+ * Without `storageDirectory` (a reset, which knows no config) the images' directory is read from the registry's config.
+ */
+export function renderRegistryRemove(host: string, storageDirectory?: string): string {
+  const storage = storageDirectory === undefined ? `storage=$(awk '$1 == "rootdirectory:" { print $2 }' ${CONFIG} 2>/dev/null || true)` : `storage=${shellQuote(storageDirectory)}`;
   return script(
     `remove registry ${host}`,
-    `systemctl disable --now onprem-registry-gc.timer onprem-registry 2>/dev/null || true
-rm -rf ${UNIT} ${GC_SERVICE} ${GC_TIMER} ${GC_SCRIPT} ${REGISTRY_DIR} ${shellQuote(storageDirectory)}
+    `${storage}
+systemctl disable --now onprem-registry-gc.timer onprem-registry 2>/dev/null || true
+rm -rf ${UNIT} ${GC_SERVICE} ${GC_TIMER} ${GC_SCRIPT} ${REGISTRY_DIR}
+if [[ -n $storage ]]; then rm -rf "$storage"; fi
 systemctl daemon-reload
 echo "registry ${host} removed"`,
   );

@@ -10,6 +10,8 @@ import { renderEtcdMemberRemove } from "./etcd-scripts";
 import { renderKwokRemove } from "./kwok-scripts";
 import { renderLbRemoveAll } from "./load-balancer-scripts";
 import { CNI_BIN_DIR, renderNodeRemove } from "./node-scripts";
+import { renderRegistryRemove } from "./registry-scripts";
+import { renderMirrorsRemove } from "./mirror-scripts";
 
 /** Where the artifact steps unpack every release. */
 const RELEASES_DIR = "/opt/onprem-k8s";
@@ -21,6 +23,7 @@ export function renderHostReset(): string {
     "reset",
     `# Each part is a remove script of its own; a part that fails stops the reset, and a second run takes it up again.
 ${part(renderKwokRemove(host))}
+${part(renderMirrorsRemove(host))}
 # containerd goes too when onprem-k8s runs it (its unit is onprem-k8s's), never the host's own.
 if grep -qs "(onprem-k8s)" /etc/systemd/system/containerd.service; then
 ${part(renderNodeRemove(host, true))}
@@ -30,6 +33,7 @@ fi
 ${part(renderControlPlaneRemove(host))}
 ${part(renderEtcdMemberRemove(host))}
 ${part(renderLbRemoveAll())}
+${part(renderRegistryRemove(host))}
 # The releases and the links to them; the etcd snapshots in the backup directory stay.
 for dir in ${DEFAULT_BIN_DIR} ${CNI_BIN_DIR}; do
   [[ -d $dir ]] || continue

@@ -34,7 +34,9 @@ retry() {
   return 1
 }
 
+storage=/var/lib/onprem-registry
 systemctl disable --now onprem-registry-gc.timer onprem-registry 2>/dev/null || true
-rm -rf /etc/systemd/system/onprem-registry.service /etc/systemd/system/onprem-registry-gc.service /etc/systemd/system/onprem-registry-gc.timer /usr/local/sbin/onprem-registry-gc /etc/onprem-registry /var/lib/onprem-registry
+rm -rf /etc/systemd/system/onprem-registry.service /etc/systemd/system/onprem-registry-gc.service /etc/systemd/system/onprem-registry-gc.timer /usr/local/sbin/onprem-registry-gc /etc/onprem-registry
+if [[ -n $storage ]]; then rm -rf "$storage"; fi
 systemctl daemon-reload
 echo "registry lab1 removed"

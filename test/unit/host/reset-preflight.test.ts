@@ -34,7 +34,15 @@ describe("reset and preflight", () => {
 
   test("the reset runs every remove script the steps run on delete, and keeps the etcd snapshots", () => {
     const text = renderHostReset();
-    for (const step of ["remove kwok on this host", "remove node this host", "remove control plane this host", "remove etcd member this host", "remove every load balancer"]) {
+    for (const step of [
+      "remove kwok on this host",
+      "remove registry mirrors this host",
+      "remove node this host",
+      "remove control plane this host",
+      "remove etcd member this host",
+      "remove every load balancer",
+      "remove registry this host",
+    ]) {
       expect(text).toContain(`STEP='${step}'`);
     }
     expect(text).not.toContain("/var/backups/etcd");
