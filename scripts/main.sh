@@ -38,12 +38,15 @@ vip=$(pulumi stack output vips --stack lab --json | node -p 'JSON.parse(require(
 tar -xzf "$LAB_DIR"/mirror/artifacts/etcd-*.tar.gz -C "$client" --strip-components=1 --wildcards '*/etcdctl'
 (umask 077 && pulumi stack output kubeconfig --show-secrets --stack lab >"$LAB_DIR/admin.kubeconfig")
 kube_bin=$(bash scripts/build-kubernetes.sh)
+pulumi stack output registryCaCert --stack lab >"$LAB_DIR/registry-ca.crt"
+registry=$(pulumi stack output registryEndpoint --stack lab)
 cat <<EOM
 
-The lab is up: etcd and the Kubernetes control plane on $LAB_HOSTS, etcd behind the VIP $vip, the API at $(pulumi stack output apiServerUrl --stack lab), the addons and the seed apps; worker and edge nodes are simulated by kwok.
+The lab is up: etcd and the Kubernetes control plane on $LAB_HOSTS, etcd behind the VIP $vip, the API at $(pulumi stack output apiServerUrl --stack lab), the image registry at $registry with the bundle, the addons and the seed apps; worker and edge nodes are simulated by kwok.
   $kube_bin/kubectl --kubeconfig $LAB_DIR/admin.kubeconfig get nodes,deployments,daemonsets,ingresses,pvc -A
   pulumi stack output appUrls --stack lab   # where each app would answer on real nodes
   $client/etcdctl --endpoints=https://$vip:2379 --cacert=$client/ca.crt --cert=$client/client.crt --key=$client/client.key endpoint health --cluster
+  curl --cacert $LAB_DIR/registry-ca.crt -u onprem-pull:"\$(pulumi config get registryPullPassword --stack lab)" https://$registry/v2/_catalog
   bash scripts/lab/ssh.sh lab1          # a shell on a lab host
   bash scripts/lab/down.sh              # stop the lab (state survives; up.sh boots it again)
 EOM
