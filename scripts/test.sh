@@ -17,9 +17,11 @@ echo "== policy pack and preview summary: types"
 (cd policy && { cmp -s package-lock.json node_modules/.package-lock.json || { npm ci --no-audit --no-fund && cp package-lock.json node_modules/.package-lock.json; }; } && npx tsc --noEmit -p tsconfig.json)
 npx tsc --noEmit --allowJs --checkJs --strict --target es2022 --module commonjs --types node scripts/preview-summary.js
 echo "== shellcheck"
-shellcheck -x scripts/*.sh scripts/lab/*.sh test/lab/*.sh test/support/*.sh test/fixtures/preview/record.sh bench/lab.sh .ci/run
-echo "== Go plugins"
+shellcheck -x scripts/*.sh scripts/lab/*.sh test/lab/*.sh test/support/*.sh test/fixtures/preview/record.sh bench/*.sh .ci/run
+echo "== Go plugins, the image tool and the registry's password tool"
 (cd tools && GOFLAGS=-mod=mod GOSUMDB=off go test ./cmd/...)
+(cd tools/images && GOFLAGS=-mod=mod GOSUMDB=off go test ./...)
+(cd tools/registry && GOFLAGS=-mod=mod GOSUMDB=off go test ./cmd/...)
 echo "== Kubernetes binaries and a local apiserver"
 bash scripts/build-kubernetes.sh >/dev/null
 bash test/support/local-apiserver.test.sh
@@ -31,3 +33,5 @@ echo "== etcd and load balancers on the lab, through pulumi up"
 bash test/lab/etcd.test.sh
 echo "== the HA control plane, kwok nodes and apps on the lab, through pulumi up"
 bash test/lab/control-plane.test.sh
+echo "== the site's image registry, the bundle and a containerd pulling through the mirror, on the lab"
+bash test/lab/registry.test.sh
