@@ -14,11 +14,27 @@ import (
 // epoch is every timestamp in a layer and in the image config.
 var epoch = time.Unix(0, 0).UTC()
 
+// capabilityXattr holds a file's capabilities (setcap); it is the one extended attribute a layer keeps.
+const capabilityXattr = "security.capability"
+
+func fileCapability(path string) (string, error) {
+	buf := make([]byte, 256)
+	n, err := syscall.Getxattr(path, capabilityXattr, buf)
+	if err == syscall.ENODATA || err == syscall.ENOTSUP {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading %s: %v", capabilityXattr, err)
+	}
+	return string(buf[:n]), nil
+}
+
 type inode struct{ dev, ino uint64 }
 
 // WriteLayerTar writes the tree under dir as a tar whose bytes depend only on the tree's names, contents, modes
 // and links: entries in sorted order, mtime 0, uid/gid 0 with numeric owners, modes, symlinks and hard links kept
-// (a hard link points to the first of its names in that order).
+// (a hard link points to the first of its names in that order), and file capabilities (security.capability, as
+// a PAX SCHILY.xattr record) but no other extended attribute.
 func WriteLayerTar(dir string, w io.Writer) error {
 	tw := tar.NewWriter(w)
 	seen := map[inode]string{}
@@ -60,6 +76,11 @@ func WriteLayerTar(dir string, w io.Writer) error {
 		hdr.PAXRecords = nil
 		hdr.Format = tar.FormatPAX
 		if fi.Mode().IsRegular() {
+			if capability, err := fileCapability(path); err != nil {
+				return fmt.Errorf("layer %s: %s: %v", dir, rel, err)
+			} else if capability != "" {
+				hdr.PAXRecords = map[string]string{"SCHILY.xattr." + capabilityXattr: capability}
+			}
 			if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 {
 				key := inode{uint64(st.Dev), st.Ino}
 				if first, ok := seen[key]; ok {
