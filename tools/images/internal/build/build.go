@@ -20,6 +20,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"onprem-k8s/tools/images/internal/archive"
 	"onprem-k8s/tools/images/internal/refs"
 )
 
@@ -47,6 +48,18 @@ type Result struct {
 	Digest v1.Hash
 }
 
+// dirLayer is the directory dir as a gzipped OCI layer, its tar written to path.
+func dirLayer(dir, path string) (v1.Layer, error) {
+	if err := writeFile(path, func(w io.Writer) error { return WriteLayerTar(dir, w) }); err != nil {
+		return nil, err
+	}
+	layer, err := tarball.LayerFromFile(path, tarball.WithMediaType(types.OCILayer), tarball.WithCompressionLevel(gzip.DefaultCompression))
+	if err != nil {
+		return nil, fmt.Errorf("layer %s: %v", dir, err)
+	}
+	return layer, nil
+}
+
 // Image builds the image of spec; its layers are read from tar files written under tmp.
 func Image(spec Spec, tmp string) (v1.Image, error) {
 	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
@@ -59,14 +72,9 @@ func Image(spec Spec, tmp string) (v1.Image, error) {
 		if !st.IsDir() {
 			return nil, fmt.Errorf("layer %s: not a directory", dir)
 		}
-		path := filepath.Join(tmp, fmt.Sprintf("layer-%d.tar", i))
-		if err := writeFile(path, func(w io.Writer) error { return WriteLayerTar(dir, w) }); err != nil {
-			return nil, err
-		}
-		layer, err := tarball.LayerFromFile(path, tarball.WithMediaType(types.OCILayer),
-			tarball.WithCompressionLevel(gzip.DefaultCompression))
+		layer, err := dirLayer(dir, filepath.Join(tmp, fmt.Sprintf("layer-%d.tar", i)))
 		if err != nil {
-			return nil, fmt.Errorf("layer %s: %v", dir, err)
+			return nil, err
 		}
 		if img, err = mutate.AppendLayers(img, layer); err != nil {
 			return nil, fmt.Errorf("layer %s: %v", dir, err)
@@ -107,7 +115,24 @@ func Image(spec Spec, tmp string) (v1.Image, error) {
 
 // Build builds spec's image and writes it as an oci-archive to out (through a temporary file and a rename).
 func Build(spec Spec, out string) (Result, error) {
-	ref, err := refs.Parse(spec.Name)
+	return withTemp(out, func(tmp string) (v1.Image, error) { return Image(spec, tmp) }, spec.Name)
+}
+
+// Append writes to out the image of the oci-archive `from` with one more layer, the directory dir, named name: an
+// image changed by one layer, as a rebuilt image with one more file is.
+func Append(from *archive.Archive, dir, name, out string) (Result, error) {
+	return withTemp(out, func(tmp string) (v1.Image, error) {
+		layer, err := dirLayer(dir, filepath.Join(tmp, "append.tar"))
+		if err != nil {
+			return nil, err
+		}
+		return mutate.AppendLayers(from.Image, layer)
+	}, name)
+}
+
+// withTemp makes an image with make in a temporary directory beside out, then writes it to out as name.
+func withTemp(out string, make func(tmp string) (v1.Image, error), name string) (Result, error) {
+	ref, err := refs.Parse(name)
 	if err != nil {
 		return Result{}, err
 	}
@@ -116,10 +141,15 @@ func Build(spec Spec, out string) (Result, error) {
 		return Result{}, err
 	}
 	defer os.RemoveAll(tmp)
-	img, err := Image(spec, tmp)
+	img, err := make(tmp)
 	if err != nil {
 		return Result{}, err
 	}
+	return write(img, ref, tmp, out)
+}
+
+// write lays img out as an OCI image layout under tmp, annotated with ref, and tars it to out.
+func write(img v1.Image, ref refs.Image, tmp, out string) (Result, error) {
 	dir := filepath.Join(tmp, "layout")
 	p, err := layout.Write(dir, empty.Index)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 const usage = `usage:
   onprem-image build --name NAME --out FILE.tar [--layer DIR]... [--entrypoint JSON-ARRAY] [--cmd JSON-ARRAY]
                      [--env K=V]... [--workdir DIR] [--port N/tcp]... [--user U]
+  onprem-image append --archive FILE.tar --layer DIR --name NAME --out FILE.tar
   onprem-image digest FILE.tar
   onprem-image push --archive FILE.tar --name UPSTREAM_NAME --digest sha256:... --to HOST:PORT[,HOST:PORT...]
                     [--ca CA.pem] [--username U]    (the password is the first line of stdin)`
@@ -66,7 +67,7 @@ func parse(fs *flag.FlagSet, args []string) error {
 
 func run(args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"no command (build, digest or push); see onprem-image --help"}
+		return usageError{"no command (build, append, digest or push); see onprem-image --help"}
 	}
 	switch args[0] {
 	case "-h", "--help", "help":
@@ -74,12 +75,14 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 		return nil
 	case "build":
 		return runBuild(args[1:], stdout)
+	case "append":
+		return runAppend(args[1:], stdout)
 	case "digest":
 		return runDigest(args[1:], stdout)
 	case "push":
 		return runPush(args[1:], stdin, stdout)
 	}
-	return usageError{fmt.Sprintf("unknown command %q (build, digest or push)", args[0])}
+	return usageError{fmt.Sprintf("unknown command %q (build, append, digest or push)", args[0])}
 }
 
 func jsonArray(flagName, v string) ([]string, error) {
@@ -122,6 +125,32 @@ func runBuild(args []string, stdout io.Writer) error {
 	res, err := build.Build(spec, *out)
 	if err != nil {
 		return fmt.Errorf("build %s: %w", *nameFlag, err)
+	}
+	fmt.Fprintf(stdout, "%s %s\n", res.Name, res.Digest)
+	return nil
+}
+
+// runAppend writes an archive's image with one more layer: how a site (or a test) changes an image by one layer.
+func runAppend(args []string, stdout io.Writer) error {
+	fs := newFlags("append")
+	from := fs.String("archive", "", "")
+	layer := fs.String("layer", "", "")
+	name := fs.String("name", "", "")
+	out := fs.String("out", "", "")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *from == "" || *layer == "" || *name == "" || *out == "" || fs.NArg() != 0 {
+		return usageError{"append: needs --archive, --layer, --name and --out"}
+	}
+	a, err := archive.Open(*from)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	res, err := build.Append(a, *layer, *name, *out)
+	if err != nil {
+		return fmt.Errorf("append: %v", err)
 	}
 	fmt.Fprintf(stdout, "%s %s\n", res.Name, res.Digest)
 	return nil

@@ -323,3 +323,39 @@ func TestUsageErrors(t *testing.T) {
 		t.Errorf("digest of a missing file: %d %q", code, line)
 	}
 }
+
+func TestAppendAddsOneLayer(t *testing.T) {
+	dir := t.TempDir()
+	base := filepath.Join(dir, "base.tar")
+	baseDigest := buildArchive(t, base, tree(t))
+	extra := t.TempDir()
+	if err := os.WriteFile(filepath.Join(extra, "extra"), []byte("one more file\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "changed.tar")
+	code, stdout, stderr := cliRun(t, "", "append", "--archive", base, "--layer", extra, "--name", "registry.k8s.io/test/app:v2", "--out", out)
+	if code != 0 {
+		t.Fatalf("append: exit %d: %s", code, stderr)
+	}
+	fields := strings.Fields(stdout)
+	if len(fields) != 2 || fields[0] != "registry.k8s.io/test/app:v2" || fields[1] == baseDigest {
+		t.Fatalf("append printed %q; want the new name and a digest other than %s", stdout, baseDigest)
+	}
+	code, digest, stderr := cliRun(t, "", "digest", out)
+	if code != 0 || strings.TrimSpace(digest) != fields[1] {
+		t.Fatalf("digest of the appended archive: exit %d, %q %q; want %s", code, digest, stderr, fields[1])
+	}
+	// The same append again gives the same bytes.
+	again := filepath.Join(dir, "again.tar")
+	if code, stdout2, stderr := cliRun(t, "", "append", "--archive", base, "--layer", extra, "--name", "registry.k8s.io/test/app:v2", "--out", again); code != 0 || stdout2 != stdout {
+		t.Fatalf("a second append: exit %d, %q %q; want %q", code, stdout2, stderr, stdout)
+	}
+	manifest := func(file string) string {
+		index := readEntry(t, file, "index.json")
+		m := regexp.MustCompile(`sha256:([0-9a-f]{64})`).FindStringSubmatch(string(index))
+		return string(readEntry(t, file, "blobs/sha256/"+m[1]))
+	}
+	if got, want := strings.Count(manifest(out), `"application/vnd.oci.image.layer.v1.tar+gzip"`), strings.Count(manifest(base), `"application/vnd.oci.image.layer.v1.tar+gzip"`)+1; got != want {
+		t.Fatalf("the appended image has %d layers, want %d", got, want)
+	}
+}
