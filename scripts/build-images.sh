@@ -72,6 +72,7 @@ build_tool() {
       rm -rf "$staging"
       die "building onprem-image failed"
     }
+  chmod 0755 "$staging"
   mv -T "$staging" "$TOOL_DIR" 2>/dev/null || rm -rf "$staging"
 }
 
