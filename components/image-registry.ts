@@ -70,6 +70,7 @@ export class ImageRegistry extends pulumi.ComponentResource {
       const hostScript = pulumi.all([args.caCert, args.serverCert.cert]).apply(([caCert, serverCert]) =>
         renderRegistryHost({
           host: host.name,
+          address: host.address,
           turn,
           peers: targets.filter((t) => t !== `${host.address}:${port}`),
           port,

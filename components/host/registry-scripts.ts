@@ -23,6 +23,11 @@ export const REGISTRY_SECRETS = { serverKey: "server.key", pushPassword: "push-p
 export interface RegistryHostArgs {
   /** The host's name, for messages. */
   readonly host: string;
+  /**
+   * The host's own address, the only one the registry listens on: a registry host that also carries the load
+   * balancer has HAProxy on the VIP and the same port.
+   */
+  readonly address: string;
   /** The host's place among the registry hosts, from 0: its turn to collect garbage. */
   readonly turn: number;
   /** `ADDRESS:PORT` of every other registry host: a collection waits until they all answer. */
@@ -38,7 +43,7 @@ export interface RegistryHostArgs {
 }
 
 /** distribution's configuration: TLS, htpasswd, filesystem storage with deletes (for collection) and upload purging. */
-export function renderRegistryConfig(a: Pick<RegistryHostArgs, "port" | "storageDirectory">): string {
+export function renderRegistryConfig(a: Pick<RegistryHostArgs, "address" | "port" | "storageDirectory">): string {
   return `# Rendered by onprem-k8s; changes here are overwritten.
 version: 0.1
 log:
@@ -56,7 +61,7 @@ storage:
       interval: 24h
       dryrun: false
 http:
-  addr: :${a.port}
+  addr: ${a.address}:${a.port}
   tls:
     certificate: ${PKI}/server.crt
     key: ${PKI}/server.key
@@ -174,7 +179,7 @@ htpasswd_line() {
 put_file ${HTPASSWD} 0600 <"$SECRETS/htpasswd"
 mkdir -p ${shellQuote(a.storageDirectory)}
 ${STATUS_FUNCTION}
-serving() { [[ $(status 127.0.0.1:${a.port}) == 401 ]]; }
+serving() { [[ $(status ${a.address}:${a.port}) == 401 ]]; }
 systemctl daemon-reload
 systemctl enable --quiet onprem-registry onprem-registry-gc.timer
 systemctl restart onprem-registry-gc.timer
@@ -190,7 +195,7 @@ if ! retry ${REGISTRY_WAIT_SECONDS} 1 serving; then
   restore_files
   systemctl daemon-reload
   systemctl restart onprem-registry || true
-  fail "the registry does not answer on https://127.0.0.1:${a.port}/v2/ within ${REGISTRY_WAIT_SECONDS} s: $(journalctl -u onprem-registry -n 3 --no-pager -o cat | tr '\\n' ' '); its previous files are restored"
+  fail "the registry does not answer on https://${a.address}:${a.port}/v2/ within ${REGISTRY_WAIT_SECONDS} s: $(journalctl -u onprem-registry -n 3 --no-pager -o cat | tr '\\n' ' '); its previous files are restored"
 fi
 echo "registry ${a.host}: serving on :${a.port}"`,
   );

@@ -155,7 +155,13 @@ ctr_pull() { on "$CLIENT" ctr -n k8s.io images pull --hosts-dir /etc/containerd/
 ctr_digest() { on "$CLIENT" ctr -n k8s.io images ls "name==$1" | awk 'NR == 2 { print $3 }'; }
 check "$CLIENT's containerd pulls $PULLED through the mirror, with no credentials of its own" ctr_pull "$PULLED"
 verdict "what containerd pulled has the bundle's digest" test "$(ctr_digest "$PULLED")" = "$(bundle_digest "$PULLED")"
-pulled_by_pull_account() { local h; for h in "${REGISTRY_HOSTS[@]}"; do on "$h" "journalctl -u onprem-registry -o cat" | grep -q "auth.user.name=\"\?onprem-pull.*library/redis" && return 0; done; return 1; }
+pulled_by_pull_account() {
+  local h
+  for h in "${REGISTRY_HOSTS[@]}"; do
+    on "$h" journalctl -u onprem-registry -o cat --no-pager | grep 'auth.user.name=onprem-pull' | grep -q '/v2/library/redis/' && return 0
+  done
+  return 1
+}
 verdict "the registry logged the pull of library/redis by the pull account" pulled_by_pull_account
 
 # --- 4. one registry host stopped: pulls through the VIP go on -----------------------------------------
@@ -182,7 +188,7 @@ check "$CHANGED gets another layer" add_layer "second change"
 archive=$(bundle_archive "$CHANGED")
 cp "$BUNDLE/$archive" "$WORK/good.tar"
 check "and its archive is corrupted (one byte of its last layer)" corrupt_last_layer "$BUNDLE/$archive"
-if up >"$WORK/corrupt-up.log" 2>&1; then corrupt_rc=0; else corrupt_rc=$?; fi
+if pulumi up --yes --skip-preview --stack "$STACK" --non-interactive >"$WORK/corrupt-up.log" 2>&1; then corrupt_rc=0; else corrupt_rc=$?; fi
 cat "$WORK/corrupt-up.log" >>"$LOG"
 verdict "the up fails" test "$corrupt_rc" != 0
 verdict "with one line naming the image and the corruption" grep -qE "onprem-image: push $CHANGED: .*corrupt" "$WORK/corrupt-up.log"

@@ -78,7 +78,7 @@ storage:
       interval: 24h
       dryrun: false
 http:
-  addr: :5000
+  addr: 172.31.250.11:5000
   tls:
     certificate: /etc/onprem-registry/pki/server.crt
     key: /etc/onprem-registry/pki/server.key
@@ -161,7 +161,7 @@ htpasswd_line() {
 put_file /etc/onprem-registry/htpasswd 0600 <"$SECRETS/htpasswd"
 mkdir -p /var/lib/onprem-registry
 status() { curl -s -o /dev/null -w '%{http_code}' --max-time 3 --cacert /etc/onprem-registry/pki/ca.crt "https://$1/v2/" || true; }
-serving() { [[ $(status 127.0.0.1:5000) == 401 ]]; }
+serving() { [[ $(status 172.31.250.11:5000) == 401 ]]; }
 systemctl daemon-reload
 systemctl enable --quiet onprem-registry onprem-registry-gc.timer
 systemctl restart onprem-registry-gc.timer
@@ -177,6 +177,6 @@ if ! retry 30 1 serving; then
   restore_files
   systemctl daemon-reload
   systemctl restart onprem-registry || true
-  fail "the registry does not answer on https://127.0.0.1:5000/v2/ within 30 s: $(journalctl -u onprem-registry -n 3 --no-pager -o cat | tr '\n' ' '); its previous files are restored"
+  fail "the registry does not answer on https://172.31.250.11:5000/v2/ within 30 s: $(journalctl -u onprem-registry -n 3 --no-pager -o cat | tr '\n' ' '); its previous files are restored"
 fi
 echo "registry lab1: serving on :5000"

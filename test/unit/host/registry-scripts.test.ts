@@ -8,6 +8,7 @@ import { shellcheckFailures } from "./shellcheck";
 const pem = `-----BEGIN CERTIFICATE-----\nMIIBfakeCERTIFICATE\n-----END CERTIFICATE-----\n`;
 const host = {
   host: "lab1",
+  address: "172.31.250.11",
   turn: 0,
   peers: ["172.31.250.12:5000"],
   port: 5000,

@@ -126,7 +126,18 @@ func Append(from *archive.Archive, dir, name, out string) (Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		return mutate.AppendLayers(from.Image, layer)
+		img, err := mutate.AppendLayers(from.Image, layer)
+		if err != nil {
+			return nil, err
+		}
+		// No history, as a build has none: AppendLayers adds an entry.
+		cf, err := img.ConfigFile()
+		if err != nil {
+			return nil, err
+		}
+		cf = cf.DeepCopy()
+		cf.History = nil
+		return mutate.ConfigFile(img, cf)
 	}, name)
 }
 
