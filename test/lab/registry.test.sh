@@ -158,7 +158,9 @@ verdict "what containerd pulled has the bundle's digest" test "$(ctr_digest "$PU
 pulled_by_pull_account() {
   local h
   for h in "${REGISTRY_HOSTS[@]}"; do
-    on "$h" journalctl -u onprem-registry -o cat --no-pager | grep 'auth.user.name=onprem-pull' | grep -q '/v2/library/redis/' && return 0
+    # Into a file first: grep -q ending a pipe early would fail it under pipefail.
+    on "$h" journalctl -u onprem-registry -o cat --no-pager >"$WORK/journal-$h" || return 1
+    grep 'auth.user.name=onprem-pull' "$WORK/journal-$h" | grep -q '/v2/library/redis/' && return 0
   done
   return 1
 }
