@@ -158,9 +158,10 @@ verdict "what containerd pulled has the bundle's digest" test "$(ctr_digest "$PU
 pulled_by_pull_account() {
   local h
   for h in "${REGISTRY_HOSTS[@]}"; do
-    # Into a file first: grep -q ending a pipe early would fail it under pipefail.
+    # Into a file first: grep -q ending a pipe early would fail it under pipefail. The registry logs its fields
+    # sorted, so the account comes before the request's path.
     on "$h" journalctl -u onprem-registry -o cat --no-pager >"$WORK/journal-$h" || return 1
-    grep 'auth.user.name=onprem-pull' "$WORK/journal-$h" | grep -q '/v2/library/redis/' && return 0
+    grep -q 'auth.user.name=onprem-pull .*/v2/library/redis/' "$WORK/journal-$h" && return 0
   done
   return 1
 }
