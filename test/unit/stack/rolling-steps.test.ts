@@ -51,6 +51,26 @@ const chains: [string, Chain][] = [
     { component: "onprem-k8s:index:LoadBalancerPair::edge", dependsOn: MASTERS.map((h) => `preflight-${h}`), hosts: MASTERS, step: (h) => `edge-${h}-config`, needs: (h) => [`edge-${h}-packages`] },
   ],
   [
+    "LoadBalancerPair registry",
+    {
+      component: "onprem-k8s:index:LoadBalancerPair::registry",
+      dependsOn: MASTERS.map((h) => `preflight-${h}`),
+      hosts: MASTERS,
+      step: (h) => `registry-${h}-config`,
+      needs: (h) => [`registry-${h}-packages`],
+    },
+  ],
+  [
+    "ImageRegistry image-registry",
+    {
+      component: "onprem-k8s:index:ImageRegistry::image-registry",
+      dependsOn: MASTERS.map((h) => `preflight-${h}`),
+      hosts: ["lab1", "lab2"],
+      step: (h) => `image-registry-${h}`,
+      needs: (h) => [`image-registry-${h}-registry-install`],
+    },
+  ],
+  [
     "HaControlPlane control-plane",
     {
       component: "onprem-k8s:index:HaControlPlane::control-plane",
@@ -64,7 +84,8 @@ const chains: [string, Chain][] = [
     "NodeBootstrap node-bootstrap",
     {
       component: "onprem-k8s:index:NodeBootstrap::node-bootstrap",
-      dependsOn: ["control-plane-ready"],
+      // The nodes pull their images once the mirrors are in place.
+      dependsOn: ["control-plane-ready", ...NODES.map((h) => `registry-mirrors-${h}`)],
       hosts: NODES,
       step: (h) => `node-bootstrap-${h}-kubelet`,
       needs: (h) => [`node-bootstrap-${h}-kubernetes-node-install`],
@@ -90,7 +111,7 @@ describe("rolling host steps", () => {
   });
 
   test("a load balancer installs its packages only after the component's own dependsOn (the preflight)", () => {
-    for (const lb of ["etcd", "api", "edge"]) {
+    for (const lb of ["etcd", "api", "edge", "registry"]) {
       const component = resources.get(`onprem-k8s:index:LoadBalancerPair::${lb}`)!.dependsOn;
       MASTERS.forEach((h) => expect([lb, h, resources.get(`command:remote:Command::${lb}-${h}-packages`)!.dependsOn]).toEqual([lb, h, component]));
     }

@@ -26,7 +26,10 @@ export function stackConfig(stack: string): RawStackConfig {
   return { raw, secretKeys };
 }
 
-/** The lab stack as a lab machine completes it (scripts/lab/stack-config.sh): its SSH key, its hosts' keys and etcd release. */
+/**
+ * The lab stack as a lab machine completes it (scripts/lab/stack-config.sh): its SSH key, its hosts' keys, the etcd
+ * and registry releases, and a two-image bundle (test/fixtures/bundle) in place of the lab's.
+ */
 export function labConfig(): RawStackConfig {
   const { raw, secretKeys } = stackConfig("lab");
   const hosts = (raw.hosts as Record<string, unknown>[]).map((h) => (h.simulated ? h : { ...h, sshHostKey: testHostKey(String(h.name)) }));
@@ -35,7 +38,11 @@ export function labConfig(): RawStackConfig {
       ...raw,
       hosts,
       sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nlab\n-----END OPENSSH PRIVATE KEY-----",
-      artifacts: { etcd: { url: "http://172.31.250.1:8080/artifacts/etcd.tar.gz", sha256: "c".repeat(64) } },
+      artifacts: {
+        etcd: { url: "http://172.31.250.1:8080/artifacts/etcd.tar.gz", sha256: "c".repeat(64) },
+        registry: { url: "http://172.31.250.1:8080/artifacts/registry.tar.gz", sha256: "d".repeat(64) },
+      },
+      imageRegistry: { ...(raw.imageRegistry as object), bundle: path.resolve(__dirname, "../../fixtures/bundle") },
     },
     secretKeys: [...new Set([...secretKeys, "sshPrivateKey"])],
   };

@@ -1,4 +1,7 @@
 // The host-step graph of the lab stack under mocks: what runs before what, and which steps a config change re-runs.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { installMocks, RecordedResource, runStack } from "./stack-harness";
 import { labConfig as etcdLabConfig } from "./stack-config";
 import { testHostKey } from "../hosts";
@@ -19,9 +22,26 @@ function labConfig(): { raw: Record<string, any>; secretKeys: string[] } {
     kwok: { url: "http://172.31.250.1:8080/artifacts/kwok.tar.gz", sha256: "f".repeat(64) },
   };
   raw.secretsEncryptionKey = Buffer.alloc(32, 3).toString("base64");
+  raw.imageRegistry = { ...raw.imageRegistry, bundle: BUNDLE };
   return { raw, secretKeys };
 }
 const resource = (resources: Resources, type: string, name: string) => resources.get(`${type}::${name}`)!;
+/** The registry hosts' steps. */
+const REGISTRY_HOSTS = ["image-registry-lab1", "image-registry-lab2"];
+
+/** The test's own copy of the bundle fixture, at a fixed place as a site keeps its bundle. */
+const BUNDLE = fs.mkdtempSync(path.join(os.tmpdir(), "bundle-"));
+const FIXTURE = path.resolve(__dirname, "../../fixtures/bundle");
+for (const file of fs.readdirSync(FIXTURE)) fs.copyFileSync(path.join(FIXTURE, file), path.join(BUNDLE, file));
+
+/** Gives `image` another digest in the bundle, as a rebuilt image copied over the old one would; undone after each test. */
+function newDigest(image: string): string {
+  const bundle = JSON.parse(fs.readFileSync(path.join(FIXTURE, "bundle.json"), "utf8"));
+  for (const entry of bundle.images) if (entry.name === image) entry.digest = `sha256:${"a".repeat(64)}`;
+  fs.writeFileSync(path.join(BUNDLE, "bundle.json"), JSON.stringify(bundle));
+  return BUNDLE;
+}
+afterEach(() => fs.copyFileSync(path.join(FIXTURE, "bundle.json"), path.join(BUNDLE, "bundle.json")));
 
 /** Host steps whose script differs between two runs: exactly the steps a real `up` would re-run. */
 // What makes a step run again: its script, its secrets on stdin, or the file it copies, unless the step ignores it.
@@ -67,8 +87,19 @@ describe("lab stack step order", () => {
         "control-plane-ready",
         "nodes-lab1-kwok-install",
         "nodes-lab1-kwok",
+        ...each("registry-HOST-packages"),
+        ...each("registry-HOST-config"),
+        ...REGISTRY_HOSTS,
+        "image-registry-lab1-registry-install",
+        "image-registry-lab2-registry-install",
       ].sort(),
     );
+  });
+
+  test("each bundle image is pushed once every registry host serves; the pushes run side by side", () => {
+    const pushes = [...baseline.values()].filter((r) => r.type === "command:local:Command");
+    expect(pushes.map((p) => p.name).sort()).toEqual(["image-registry-push-docker.io-library-redis-4-alpine3.8", "image-registry-push-registry.k8s.io-pause-3.10"]);
+    pushes.forEach((p) => expect(p.dependsOn).toEqual(REGISTRY_HOSTS));
   });
 
   test("no etcd member starts before its binaries are installed", () => {
@@ -186,7 +217,16 @@ describe("lab stack step order", () => {
       .map((s) => s.name)
       .sort();
     expect(withSecrets).toEqual(
-      [...each("api-HOST-config"), ...each("control-plane-HOST-master"), ...each("edge-HOST-config"), ...each("etcd-HOST-config"), ...each("etcd-HOST-member"), "nodes-lab1-kwok"].sort(),
+      [
+        ...each("api-HOST-config"),
+        ...each("control-plane-HOST-master"),
+        ...each("edge-HOST-config"),
+        ...each("etcd-HOST-config"),
+        ...each("etcd-HOST-member"),
+        "nodes-lab1-kwok",
+        ...each("registry-HOST-config"),
+        ...REGISTRY_HOSTS,
+      ].sort(),
     );
   });
 });
@@ -198,19 +238,32 @@ describe("changing X re-runs exactly these steps", () => {
     ["the backup retention", (c) => (c.etcd = { ...c.etcd, backupRetention: 9 }), each("etcd-HOST-backup")],
     // A new release restarts the daemons, one host at a time.
     ["the etcd artifact", (c) => (c.artifacts.etcd.sha256 = "d".repeat(64)), [...each("etcd-HOST-etcd-install"), ...each("etcd-HOST-member")]],
-    ["the certificate validity", (c) => (c.pki = { validityDays: 90 }), [...each("etcd-HOST-member"), ...each("control-plane-HOST-master"), "nodes-lab1-kwok"]],
+    ["the certificate validity", (c) => (c.pki = { validityDays: 90 }), [...each("etcd-HOST-member"), ...each("control-plane-HOST-master"), "nodes-lab1-kwok", ...REGISTRY_HOSTS]],
     ["the load balancer ports", (c) => (c.loadBalancers[0].ports = [2379, 2380]), each("etcd-HOST-config")],
-    ["the VRRP password", (c) => (c.loadBalancerAuthPassword = "newpass"), [...each("etcd-HOST-config"), ...each("api-HOST-config"), ...each("edge-HOST-config")]],
-    ["the apt source", (c) => (c.aptSource = "deb [trusted=yes] http://172.31.250.1:8081/apt ./"), [...each("etcd-HOST-packages"), ...each("api-HOST-packages"), ...each("edge-HOST-packages")]],
+    ["the VRRP password", (c) => (c.loadBalancerAuthPassword = "newpass"), [...each("etcd-HOST-config"), ...each("api-HOST-config"), ...each("edge-HOST-config"), ...each("registry-HOST-config")]],
+    [
+      "the apt source",
+      (c) => (c.aptSource = "deb [trusted=yes] http://172.31.250.1:8081/apt ./"),
+      [...each("etcd-HOST-packages"), ...each("api-HOST-packages"), ...each("edge-HOST-packages"), ...each("registry-HOST-packages")],
+    ],
     ["an apiserver flag", (c) => (c.kubernetes = { apiServerExtraArgs: { "event-ttl": "2h" } }), each("control-plane-HOST-master")],
     ["a scheduler flag", (c) => (c.kubernetes = { schedulerExtraArgs: { v: 2 } }), each("control-plane-HOST-master")],
     ["the Secrets encryption key", (c) => (c.secretsEncryptionKey = Buffer.alloc(32, 4).toString("base64")), each("control-plane-HOST-master")],
     ["the kubernetes-server artifact", (c) => (c.artifacts.kubernetes.sha256 = "d".repeat(64)), [...each("control-plane-HOST-kubernetes-install"), ...each("control-plane-HOST-master")]],
     ["the kwok artifact", (c) => (c.artifacts.kwok.sha256 = "d".repeat(64)), ["nodes-lab1-kwok-install", "nodes-lab1-kwok"]],
     ["a simulated node's labels", (c) => (c.hosts[3].labels = { storage: "hdd" }), []],
-    ["the edge VIP", (c) => (c.loadBalancers[2].vip = "172.31.250.103"), each("edge-HOST-config")],
+    ["the edge VIP", (c) => (c.loadBalancers[2].vip = "172.31.250.104"), each("edge-HOST-config")],
     ["one app's image", (c) => (c.apps[0].image = "flaskapp:0.0.3"), []],
-    ["the API VIP", (c) => (c.loadBalancers[1].vip = "172.31.250.103"), [...each("api-HOST-config"), ...each("control-plane-HOST-master"), "control-plane-ready", "nodes-lab1-kwok"]],
+    // The registry: its hosts roll one at a time; a push re-runs only for its own image.
+    ["the registry's garbage collection schedule", (c) => (c.imageRegistry = { ...c.imageRegistry, garbageCollection: "daily" }), REGISTRY_HOSTS],
+    ["the registry's pull password", (c) => (c.registryPullPassword = "new-pull-password"), REGISTRY_HOSTS],
+    ["the registry artifact", (c) => (c.artifacts.registry.sha256 = "e".repeat(64)), [...REGISTRY_HOSTS, "image-registry-lab1-registry-install", "image-registry-lab2-registry-install"]],
+    [
+      "one bundle image's digest",
+      (c) => (c.imageRegistry = { ...c.imageRegistry, bundle: newDigest("docker.io/library/redis:4-alpine3.8") }),
+      ["image-registry-push-docker.io-library-redis-4-alpine3.8"],
+    ],
+    ["the API VIP", (c) => (c.loadBalancers[1].vip = "172.31.250.104"), [...each("api-HOST-config"), ...each("control-plane-HOST-master"), "control-plane-ready", "nodes-lab1-kwok"]],
   ];
 
   test.each(cases)("%s", async (_name, change, expected) => {
