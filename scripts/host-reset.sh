@@ -115,14 +115,12 @@ retry() {
 }
 
 if [[ -f /etc/containerd/certs.d/.onprem-k8s-mirrors ]]; then
-  while read -r mirror; do
-    if [[ "  " != *" $mirror "* ]]; then
-      rm -f "/etc/containerd/certs.d/$mirror/hosts.toml" "/etc/containerd/certs.d/$mirror/hosts.toml.bak"
-      rmdir --ignore-fail-on-non-empty "/etc/containerd/certs.d/$mirror"
-    fi
+  while read -r registry; do
+    rm -f "/etc/containerd/certs.d/$registry/hosts.toml" "/etc/containerd/certs.d/$registry/hosts.toml.bak"
+    rmdir --ignore-fail-on-non-empty "/etc/containerd/certs.d/$registry"
   done </etc/containerd/certs.d/.onprem-k8s-mirrors
+  rm -f /etc/containerd/certs.d/.onprem-k8s-mirrors
 fi
-rm -f /etc/containerd/certs.d/.onprem-k8s-mirrors
 rm -f /etc/containerd/onprem-registry-ca.crt /etc/containerd/onprem-registry-ca.crt.bak
 echo "registry mirrors this host removed"
 ONPREM_K8S_EOF

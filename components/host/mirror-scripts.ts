@@ -3,12 +3,14 @@
  * registry first, trusting its CA and sending the pull account's credentials; image names stay as they are.
  */
 import { READ_SECRETS, heredoc, putFiles, script } from "./bash";
-import { CERTS_D } from "./node-scripts";
+import { CERTS_D, renderCertsDirs } from "./node-scripts";
 
 /** The CA of the site's registry, shared by every mirror's hosts.toml. */
 const MIRROR_CA = "/etc/containerd/onprem-registry-ca.crt";
 /** The mirror directories under CERTS_D that onprem-k8s wrote, one a line: a mirror dropped from config loses its. */
 const MIRRORS_LIST = `${CERTS_D}/.onprem-k8s-mirrors`;
+/** The files onprem-k8s writes in a mirror's directory. */
+const MIRROR_FILES = ["hosts.toml"];
 /** The secret holding `Basic base64(user:password)` of the pull account. */
 export const MIRROR_AUTHORIZATION_SECRET = "pull-authorization";
 
@@ -51,25 +53,12 @@ printf '${header.replace(/\n/g, "\\n")}' "$(cat "$SECRETS/${MIRROR_AUTHORIZATION
     READ_SECRETS,
     `${putFiles([[MIRROR_CA, "0644", a.caCert]])}
 ${mirrors}
-${renderDroppedMirrorsRemoval(a.mirrors)}
+${renderCertsDirs(MIRRORS_LIST, a.mirrors, MIRROR_FILES)}
 echo "registry mirrors ${a.host}: ${a.mirrors.join(" ")} through ${a.endpoint}"`,
   );
 }
 
-/** Removes the hosts.toml of every mirror onprem-k8s wrote that `keep` no longer names, then records `keep`. */
-function renderDroppedMirrorsRemoval(keep: readonly string[]): string {
-  return `if [[ -f ${MIRRORS_LIST} ]]; then
-  while read -r mirror; do
-    if [[ " ${keep.join(" ")} " != *" $mirror "* ]]; then
-      rm -f "${CERTS_D}/$mirror/hosts.toml" "${CERTS_D}/$mirror/hosts.toml.bak"
-      rmdir --ignore-fail-on-non-empty "${CERTS_D}/$mirror"
-    fi
-  done <${MIRRORS_LIST}
-fi
-${keep.length === 0 ? `rm -f ${MIRRORS_LIST}` : `printf '%s\\n' ${keep.join(" ")} >${MIRRORS_LIST}`}`;
-}
-
 /** Removes every mirror onprem-k8s wrote and the registry's CA. */
 export function renderMirrorsRemove(host: string): string {
-  return script(`remove registry mirrors ${host}`, `${renderDroppedMirrorsRemoval([])}\nrm -f ${MIRROR_CA} ${MIRROR_CA}.bak\necho "registry mirrors ${host} removed"`);
+  return script(`remove registry mirrors ${host}`, `${renderCertsDirs(MIRRORS_LIST, [], MIRROR_FILES)}\nrm -f ${MIRROR_CA} ${MIRROR_CA}.bak\necho "registry mirrors ${host} removed"`);
 }

@@ -23,10 +23,37 @@ const CONTAINERD_CONFIG = "/etc/containerd/config.toml";
 export const CERTS_D = "/etc/containerd/certs.d";
 /** The registry directories under CERTS_D that onprem-k8s wrote, one a line: the others are not its to remove. */
 const REGISTRIES_LIST = `${CERTS_D}/.onprem-k8s-registries`;
-/** Removes the files onprem-k8s writes for the registry "$registry" (with put_file's backups), then its empty directory. */
-const removeRegistryFiles = (indent: string) =>
-  `${indent}rm -f ${["hosts.toml", "ca.crt"].flatMap((f) => [`"${CERTS_D}/$registry/${f}"`, `"${CERTS_D}/$registry/${f}.bak"`]).join(" ")}
-${indent}rmdir --ignore-fail-on-non-empty "${CERTS_D}/$registry"`;
+/** The files onprem-k8s writes in a site registry's directory. */
+const REGISTRY_FILES = ["hosts.toml", "ca.crt"];
+
+/**
+ * Keeps the registry directories under CERTS_D that onprem-k8s wrote in step with `keep`: each one that `list` names
+ * and `keep` does not loses `files` (with put_file's backups) and then, once empty, itself; `list` then names `keep`,
+ * or goes when `keep` is empty. The site's registries and the registry mirrors each have their list, so neither
+ * removes the other's.
+ */
+export function renderCertsDirs(list: string, keep: readonly string[], files: readonly string[]): string {
+  const remove = `rm -f ${files.flatMap((f) => [`"${CERTS_D}/$registry/${f}"`, `"${CERTS_D}/$registry/${f}.bak"`]).join(" ")}
+rmdir --ignore-fail-on-non-empty "${CERTS_D}/$registry"`;
+  const indent = (text: string, spaces: number) => text.replace(/^/gm, " ".repeat(spaces));
+  if (keep.length === 0) {
+    return `if [[ -f ${list} ]]; then
+  while read -r registry; do
+${indent(remove, 4)}
+  done <${list}
+  rm -f ${list}
+fi`;
+  }
+  return `if [[ -f ${list} ]]; then
+  while read -r registry; do
+    if [[ " ${keep.join(" ")} " != *" $registry "* ]]; then
+${indent(remove, 6)}
+    fi
+  done <${list}
+fi
+printf '%s\\n' ${keep.join(" ")} >${list}`;
+}
+
 export const CONTAINERD_SOCKET = "/run/containerd/containerd.sock";
 const MODULES_FILE = "/etc/modules-load.d/onprem-k8s-node.conf";
 const SYSCTL_FILE = "/etc/sysctl.d/90-onprem-k8s-node.conf";
@@ -294,7 +321,7 @@ export function renderNode(a: NodeScriptArgs): string {
     [`${CERTS_D}/${r.host}/hosts.toml`, "0644", renderRegistryHosts(r)],
     ...(r.caCert === undefined ? [] : [[`${CERTS_D}/${r.host}/ca.crt`, "0644", r.caCert] as FileSpec]),
   ]);
-  const registryHosts = s.registries.map((r) => r.host).join(" ");
+  const registryHosts = s.registries.map((r) => r.host);
   const nodeUrl = `${s.server}/api/v1/nodes/${host.name}`;
   const runtimeCheck = s.manageContainerd
     ? `containerd_changed=$CHANGED
@@ -367,7 +394,7 @@ echo "node ${host.name}: containerd $containerd, kubelet $kubelet, kube-proxy $k
  * The site's registries: their hosts.toml (and CA) in place, and the directories of registries no longer configured
  * removed. With the host's own containerd, its config must read certs.d, or the files would change nothing.
  */
-function registriesSection(s: NodeSettings, files: readonly FileSpec[], hosts: string): string {
+function registriesSection(s: NodeSettings, files: readonly FileSpec[], hosts: readonly string[]): string {
   const hostsConfigRead =
     s.manageContainerd || s.registries.length === 0
       ? ""
@@ -375,14 +402,7 @@ function registriesSection(s: NodeSettings, files: readonly FileSpec[], hosts: s
   fail "the host's containerd does not read ${CERTS_D} (config_path in ${CONTAINERD_CONFIG}), so registries would not apply: set config_path there, or give artifacts.containerd"
 `;
   return `${hostsConfigRead}# Registries are read at each pull: their files restart no daemon. A registry no longer configured loses its files.
-${files.length > 0 ? `${putFiles(files)}\n` : ""}if [[ -f ${REGISTRIES_LIST} ]]; then
-  while read -r registry; do
-    if [[ " ${hosts} " != *" $registry "* ]]; then
-${removeRegistryFiles("      ")}
-    fi
-  done <${REGISTRIES_LIST}
-fi
-${hosts === "" ? `rm -f ${REGISTRIES_LIST}` : `printf '%s\\n' ${hosts} >${REGISTRIES_LIST}`}
+${files.length > 0 ? `${putFiles(files)}\n` : ""}${renderCertsDirs(REGISTRIES_LIST, hosts, REGISTRY_FILES)}
 CHANGED=0`;
 }
 
@@ -408,12 +428,7 @@ export function renderNodeRemove(host: string, manageContainerd: boolean): strin
     `systemctl disable --now ${NODE_UNITS.join(" ")} 2>/dev/null || true
 # kube-proxy's iptables rules go with it.
 if command -v kube-proxy >/dev/null; then kube-proxy --cleanup >/dev/null 2>&1 || true; fi
-${manageContainerd ? "systemctl disable --now containerd 2>/dev/null || true\n" : ""}if [[ -f ${REGISTRIES_LIST} ]]; then
-  while read -r registry; do
-${removeRegistryFiles("    ")}
-  done <${REGISTRIES_LIST}
-  rm -f ${REGISTRIES_LIST}
-fi
+${manageContainerd ? "systemctl disable --now containerd 2>/dev/null || true\n" : ""}${renderCertsDirs(REGISTRIES_LIST, [], REGISTRY_FILES)}
 # With put_file's backups: old keys must not stay behind.
 rm -f ${files.flatMap((f) => [f, `${f}.bak`]).join(" ")}
 rmdir --ignore-fail-on-non-empty ${KUBELET_PKI} ${KUBE_PROXY_DIR} 2>/dev/null || true

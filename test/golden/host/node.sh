@@ -90,13 +90,11 @@ CHANGED=0
 # Registries are read at each pull: their files restart no daemon. A registry no longer configured loses its files.
 if [[ -f /etc/containerd/certs.d/.onprem-k8s-registries ]]; then
   while read -r registry; do
-    if [[ "  " != *" $registry "* ]]; then
-      rm -f "/etc/containerd/certs.d/$registry/hosts.toml" "/etc/containerd/certs.d/$registry/hosts.toml.bak" "/etc/containerd/certs.d/$registry/ca.crt" "/etc/containerd/certs.d/$registry/ca.crt.bak"
-      rmdir --ignore-fail-on-non-empty "/etc/containerd/certs.d/$registry"
-    fi
+    rm -f "/etc/containerd/certs.d/$registry/hosts.toml" "/etc/containerd/certs.d/$registry/hosts.toml.bak" "/etc/containerd/certs.d/$registry/ca.crt" "/etc/containerd/certs.d/$registry/ca.crt.bak"
+    rmdir --ignore-fail-on-non-empty "/etc/containerd/certs.d/$registry"
   done </etc/containerd/certs.d/.onprem-k8s-registries
+  rm -f /etc/containerd/certs.d/.onprem-k8s-registries
 fi
-rm -f /etc/containerd/certs.d/.onprem-k8s-registries
 CHANGED=0
 put_file /var/lib/kubelet/pki/ca.crt 0644 <<'ONPREM_K8S_EOF'
 -----BEGIN CERTIFICATE-----

@@ -70,10 +70,10 @@ server = "https://registry.k8s.io"
 ONPREM_K8S_EOF
 printf '  [host."https://172.31.250.103:5000".header]\n    Authorization = "%s"\n' "$(cat "$SECRETS/pull-authorization")"; } | put_file /etc/containerd/certs.d/registry.k8s.io/hosts.toml 0600
 if [[ -f /etc/containerd/certs.d/.onprem-k8s-mirrors ]]; then
-  while read -r mirror; do
-    if [[ " docker.io registry.k8s.io " != *" $mirror "* ]]; then
-      rm -f "/etc/containerd/certs.d/$mirror/hosts.toml" "/etc/containerd/certs.d/$mirror/hosts.toml.bak"
-      rmdir --ignore-fail-on-non-empty "/etc/containerd/certs.d/$mirror"
+  while read -r registry; do
+    if [[ " docker.io registry.k8s.io " != *" $registry "* ]]; then
+      rm -f "/etc/containerd/certs.d/$registry/hosts.toml" "/etc/containerd/certs.d/$registry/hosts.toml.bak"
+      rmdir --ignore-fail-on-non-empty "/etc/containerd/certs.d/$registry"
     fi
   done </etc/containerd/certs.d/.onprem-k8s-mirrors
 fi
