@@ -6,6 +6,7 @@ import { BundleImage, DEFAULT_MIRRORS, ImageBundleSpec, ImageRegistrySpec } from
 import { canonicalImage } from "../spec/images";
 import { Problems, isPort, isRecord } from "./problems";
 import { checkShape } from "./shape";
+import { REGISTRY_HOST } from "./parse-registries";
 
 /** The secret config keys of the registry's two accounts. */
 export const REGISTRY_PASSWORD_KEYS = { push: "registryPushPassword", pull: "registryPullPassword" } as const;
@@ -13,8 +14,6 @@ export const REGISTRY_PASSWORD_KEYS = { push: "registryPushPassword", pull: "reg
 const SHAPE = {
   fields: { port: "integer", storageDirectory: "string", garbageCollection: "string", mirrors: { list: "string" }, bundle: "string" },
 } as const;
-// A registry as image names start with it; it is also a directory name under /etc/containerd/certs.d on the nodes.
-const REGISTRY_HOST = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$/;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 export interface ImageRegistryContext {

@@ -4,8 +4,8 @@ import { checkShape } from "./shape";
 import { Problems } from "./problems";
 
 const REGISTRY_SHAPE = { list: { fields: { host: "string", http: "boolean", caCert: "string" }, required: ["host"], exactlyOne: ["http", "caCert"] } } as const;
-// A DNS name or IPv4 address and an optional port, as an image name starts; it is also a directory name on the nodes.
-const HOST = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$/;
+/** A DNS name or IPv4 address and an optional port, as an image name starts; it is also a directory name on the nodes. */
+export const REGISTRY_HOST = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$/;
 const PEM_CERT = /^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\s*$/;
 
 /** @param ownNodes whether the stack runs its nodes' containerd (it has its own control plane, artifacts.kubernetes) */
@@ -24,7 +24,7 @@ export function parseRegistries(raw: unknown, key: string, ownNodes: boolean, pr
   return registries.flatMap((r, i) => {
     const at = `${key}[${i}]`;
     let ok = true;
-    if (!HOST.test(r.host)) {
+    if (!REGISTRY_HOST.test(r.host)) {
       problems.add(`${at}.host`, `"${r.host}" is not HOST or HOST:PORT`, "give the registry as image names start with it, such as 10.66.221.138:5500 or harbor.example.com, without a scheme or path");
       ok = false;
     } else if (seen.has(r.host)) {

@@ -54,7 +54,6 @@ const quantities = (values: Record<string, string>) => Object.fromEntries(Object
  * Service on `clusterDnsIp`. A pure function of its argument.
  */
 export function coreDnsManifests(spec: CoreDnsSpec): ManifestObject[] {
-  const version = spec.version.startsWith("v") ? spec.version : `v${spec.version}`;
   const chart = newChart("coredns");
   new kube.KubeServiceAccount(chart, "service-account", { metadata: { name: "coredns", namespace: NAMESPACE } });
   new kube.KubeClusterRole(chart, "cluster-role", {
@@ -95,7 +94,7 @@ export function coreDnsManifests(spec: CoreDnsSpec): ManifestObject[] {
           containers: [
             {
               name: "coredns",
-              image: corednsImage(version, spec.image),
+              image: corednsImage(spec.version, spec.image),
               args: ["-conf", "/etc/coredns/Corefile"],
               ports: [
                 { name: "dns", containerPort: 53, protocol: "UDP" },

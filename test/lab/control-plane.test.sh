@@ -54,11 +54,6 @@ start_poller() {
 poll_counts() { echo "$(cat "$WORK/polls") polls, $(wc -l <"$WORK/poll-failures") failed, $(wc -l <"$WORK/poll-resets") reset and retried"; }
 stop_poller() { kill "$background_pid" 2>/dev/null; wait "$background_pid" 2>/dev/null || true; background_pid=; }
 started_at() { on "$1" systemctl show -p ActiveEnterTimestampMonotonic --value kube-apiserver; }
-# The preview's changed steps, one "OP TYPE NAME" a line, sorted.
-preview_changes() { pulumi preview --json --stack "$STACK" | node -e '
-  const steps = JSON.parse(require("fs").readFileSync(0, "utf8")).steps.filter((s) => s.op !== "same");
-  const line = (s) => { const [type, name] = s.urn.split("::").slice(-2); return [s.op, type.split("$").pop(), name].join(" "); };
-  console.log(steps.map(line).sort().join("\n"));'; }
 # absent NAMESPACE KIND NAME: the apiserver answers that the object does not exist (not an error of another kind).
 absent() { ! k -n "$1" get "$2" "$3" >"$WORK/absent.out" 2>&1 && grep -q NotFound "$WORK/absent.out"; }
 ds_ready() { [[ $(k -n "$1" get daemonset "$2" -o jsonpath='{.status.numberReady}/{.status.desiredNumberScheduled}' 2>>"$LOG") == "$3/$3" ]]; }

@@ -21,3 +21,8 @@ trap finish EXIT
 on() { "$LABS/ssh.sh" "$@" </dev/null 2>>"$LOG"; }
 # shellcheck disable=SC2120 # arguments come through check
 up() { pulumi up --yes --skip-preview --stack "$STACK" --non-interactive "$@" >>"$LOG" 2>&1; }
+# The preview's changed steps, one "OP TYPE NAME" a line, sorted.
+preview_changes() { pulumi preview --json --stack "$STACK" | node -e '
+  const steps = JSON.parse(require("fs").readFileSync(0, "utf8")).steps.filter((s) => s.op !== "same");
+  const line = (s) => { const [type, name] = s.urn.split("::").slice(-2); return [s.op, type.split("$").pop(), name].join(" "); };
+  console.log(steps.map(line).sort().join("\n"));'; }

@@ -50,11 +50,6 @@ every_host_serves() {
   local h
   for h in "${REGISTRY_HOSTS[@]}"; do [[ $(served_digest "$1" "$(address_of "$h"):$PORT") == "$2" ]] || return 1; done
 }
-# The preview's changed steps, one "OP TYPE NAME" a line, sorted.
-preview_changes() { pulumi preview --json --stack "$STACK" | node -e '
-  const steps = JSON.parse(require("fs").readFileSync(0, "utf8")).steps.filter((s) => s.op !== "same");
-  const line = (s) => { const [type, name] = s.urn.split("::").slice(-2); return [s.op, type.split("$").pop(), name].join(" "); };
-  console.log(steps.map(line).sort().join("\n"));'; }
 # Replaces CHANGED's archive in the bundle with one that has one more layer (a file with TEXT), and its digest in bundle.json.
 add_layer() {
   local text=$1 archive out name digest
