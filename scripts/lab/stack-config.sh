@@ -44,6 +44,13 @@ read -r url sha256 < <(bash "$LAB_SCRIPTS/etcd-artifact.sh")
 set_if_changed artifacts.etcd.url "$url"
 set_if_changed artifacts.etcd.sha256 "$sha256"
 
+# publish NAME FILE SHA256: the release FILE on the lab mirror, and its URL and checksum as artifacts.NAME.
+publish() {
+  cmp -s "$2" "$LAB_DIR/mirror/artifacts/$(basename "$2")" || cp -f "$2" "$LAB_DIR/mirror/artifacts/"
+  set_if_changed "artifacts.$1.url" "$LAB_MIRROR_URL/artifacts/$(basename "$2")"
+  set_if_changed "artifacts.$1.sha256" "$3"
+}
+
 # kubernetes-server and kwok: the release tarballs of scripts/build-kubernetes.sh, published under artifacts/.
 kube_bin=$(bash "$LAB_SCRIPTS/../build-kubernetes.sh")
 release=$(dirname "$kube_bin")/release
@@ -54,19 +61,15 @@ while read -r sha256 file; do
     kwok-*.tar.gz) name=kwok ;;
     *) continue ;;
   esac
-  cmp -s "$release/$file" "$LAB_DIR/mirror/artifacts/$file" || cp -f "$release/$file" "$LAB_DIR/mirror/artifacts/$file"
-  set_if_changed "artifacts.$name.url" "$LAB_MIRROR_URL/artifacts/$file"
-  set_if_changed "artifacts.$name.sha256" "$sha256"
+  publish "$name" "$release/$file" "$sha256"
 done <"$release/SHA256SUMS"
 for name in kubernetes kwok; do
   [[ -n "$(current "artifacts.$name.url")" ]] || die "$release/SHA256SUMS names no $name release"
 done
 
-# The registry release, like etcd's.
+# The registry release.
 read -r tarball sha256 < <(bash "$LAB_SCRIPTS/../build-registry.sh")
-cmp -s "$tarball" "$LAB_DIR/mirror/artifacts/$(basename "$tarball")" || cp -f "$tarball" "$LAB_DIR/mirror/artifacts/"
-set_if_changed artifacts.registry.url "$LAB_MIRROR_URL/artifacts/$(basename "$tarball")"
-set_if_changed artifacts.registry.sha256 "$sha256"
+publish registry "$tarball" "$sha256"
 
 # The bundle lives at a fixed place, as a site keeps the one it brought in: a rebuilt bundle changes only the archives
 # (and digests) of the images that changed, so pulumi up pushes only those.
