@@ -103,7 +103,7 @@ const STATUS_FUNCTION = `status() { curl -s -o /dev/null -w '%{http_code}' --max
  * Collection stops the registry (distribution must not take pushes while it marks and sweeps), so the hosts take
  * turns, and each waits until every other one answers first: pulls through the VIP never find all of them stopped.
  */
-export function renderRegistryGc(a: Pick<RegistryHostArgs, "turn" | "peers">): { script: string; service: string; timer: (calendar: string) => string } {
+export function renderRegistryGc(a: Pick<RegistryHostArgs, "turn" | "peers" | "garbageCollection">): { script: string; service: string; timer: string } {
   const gc = `#!/usr/bin/env bash
 # Rendered by onprem-k8s: collect the blobs no manifest refers to, while every other registry host serves.
 set -euo pipefail
@@ -128,11 +128,11 @@ Description=Collect unreferenced registry blobs (onprem-k8s)
 Type=oneshot
 ExecStart=${GC_SCRIPT}
 `;
-  const timer = (calendar: string) => `[Unit]
+  const timer = `[Unit]
 Description=Collect unreferenced registry blobs on a schedule (onprem-k8s)
 
 [Timer]
-OnCalendar=${calendar}
+OnCalendar=${a.garbageCollection}
 
 [Install]
 WantedBy=timers.target
@@ -155,7 +155,7 @@ export function renderRegistryHost(a: RegistryHostArgs): string {
     [UNIT, "0644", renderRegistryUnit(a.releaseSha256)],
     [GC_SCRIPT, "0755", gc.script],
     [GC_SERVICE, "0644", gc.service],
-    [GC_TIMER, "0644", gc.timer(a.garbageCollection)],
+    [GC_TIMER, "0644", gc.timer],
   ];
   return script(
     `registry ${a.host}`,

@@ -21,7 +21,7 @@ const host = {
 const image = { name: "docker.io/library/redis:4-alpine3.8", archive: "/cache/images/docker.io_library_redis_4-alpine3.8.tar", digest: `sha256:${"d".repeat(64)}` };
 const scripts: Record<string, string> = {
   "registry-host.sh": renderRegistryHost(host),
-  "registry-gc.sh": renderRegistryGc({ turn: 1, peers: ["172.31.250.11:5000"] }).script,
+  "registry-gc.sh": renderRegistryGc({ turn: 1, peers: ["172.31.250.11:5000"], garbageCollection: "Sun *-*-* 03:00:00" }).script,
   "registry-remove.sh": renderRegistryRemove("lab1", "/var/lib/onprem-registry"),
   "registry-push.sh": renderImagePush({ image, targets: ["172.31.250.11:5000", "172.31.250.12:5000"], tool: "onprem-image" }),
   "registry-mirrors.sh": renderMirrors({ host: "lab-w1", endpoint: "172.31.250.103:5000", caCert: pem, mirrors: ["docker.io", "registry.k8s.io"] }),
