@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver, kube-controller-manager, kube-scheduler and kubectl (module tools/kubernetes) and kwok
-# (module tools/kwok) from their pinned Go modules into a cache keyed on those pins, with kwok's default stages in
+# Builds kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kubelet and kube-proxy (module
+# tools/kubernetes) and kwok (module tools/kwok) from their pinned Go modules into a cache keyed on those pins, with kwok's default stages in
 # ../share/kwok/stages-fast.yaml, packs one reproducible release tarball per group (../release, with SHA256SUMS) and
 # prints the bin directory on stdout (everything else goes to stderr):
 #   KUBE_BIN="$(scripts/build-kubernetes.sh)"
@@ -13,7 +13,7 @@ export GOFLAGS=-mod=mod GOSUMDB=off CGO_ENABLED=0
 # Build like upstream's hack/lib/golang.sh does for non-debug binaries.
 KUBE_BUILD_TAGS="selinux,notest,grpcnotrace"
 # Bump when the way the binaries or tarballs are made changes, so the cache key changes with it.
-KUBE_BUILD_RECIPE="v2 kwok-stages trimpath buildvcs=false -s -w tags=$KUBE_BUILD_TAGS"
+KUBE_BUILD_RECIPE="v3 node-release kwok-stages trimpath buildvcs=false -s -w tags=$KUBE_BUILD_TAGS"
 KUBE_PLATFORM="$(go env GOOS)-$(go env GOARCH)"
 
 kube_key() {
@@ -31,6 +31,7 @@ KUBE_CACHE_DIR="$ONPREM_CACHE/kubernetes-$(kube_key)"
 KUBE_VERSION="$(cd "$ONPREM_ROOT/tools/kubernetes" && go list -m -f '{{.Version}}' k8s.io/kubernetes)"
 KWOK_VERSION="$(cd "$ONPREM_ROOT/tools/kwok" && go list -m -f '{{.Version}}' sigs.k8s.io/kwok)"
 KUBE_SERVER_BINS=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
+KUBE_NODE_BINS=(kubelet kube-proxy)
 
 # The same -X flags as upstream's kube::version::ldflags; buildDate is the module's publication time, so the
 # binaries are reproducible. No gitCommit: the module proxy does not carry it.
@@ -78,10 +79,10 @@ kwok_stages() {
 build() {
   local pkg
   local -a pkgs=()
-  for pkg in "${KUBE_SERVER_BINS[@]}"; do
+  for pkg in "${KUBE_SERVER_BINS[@]}" "${KUBE_NODE_BINS[@]}"; do
     pkgs+=("k8s.io/kubernetes/cmd/$pkg")
   done
-  echo "kubernetes: building Kubernetes $KUBE_VERSION (${KUBE_SERVER_BINS[*]}) and kwok $KWOK_VERSION into $KUBE_CACHE_DIR (a cold build takes many minutes)" >&2
+  echo "kubernetes: building Kubernetes $KUBE_VERSION (${KUBE_SERVER_BINS[*]} ${KUBE_NODE_BINS[*]}) and kwok $KWOK_VERSION into $KUBE_CACHE_DIR (a cold build takes many minutes)" >&2
   mkdir -p "$ONPREM_CACHE"
   # Global, so the EXIT trap still sees it after a failing command ends the script.
   staging="$(mktemp -d "$ONPREM_CACHE/staging.XXXXXX")"
@@ -95,12 +96,17 @@ build() {
   chmod 0755 "$staging/bin/"*
   mkdir -p "$staging/share/kwok"
   kwok_stages >"$staging/share/kwok/stages-fast.yaml"
-  # Upstream's layout: kubernetes/server/bin/<binary>.
+  # Upstream's layouts: kubernetes/server/bin/<binary> and kubernetes/node/bin/<binary>.
   local -a files=()
   for pkg in "${KUBE_SERVER_BINS[@]}"; do
     files+=("bin/$pkg=kubernetes/server/bin/$pkg")
   done
   pack "$staging/release/kubernetes-server-$KUBE_VERSION-$KUBE_PLATFORM.tar.gz" "$staging" "${files[@]}"
+  files=()
+  for pkg in "${KUBE_NODE_BINS[@]}"; do
+    files+=("bin/$pkg=kubernetes/node/bin/$pkg")
+  done
+  pack "$staging/release/kubernetes-node-$KUBE_VERSION-$KUBE_PLATFORM.tar.gz" "$staging" "${files[@]}"
   pack "$staging/release/kwok-$KWOK_VERSION-$KUBE_PLATFORM.tar.gz" "$staging" \
     bin/kwok=kwok/bin/kwok share/kwok/stages-fast.yaml=kwok/share/kwok/stages-fast.yaml
   (cd "$staging/release" && sha256sum -- *.tar.gz >SHA256SUMS)
@@ -111,7 +117,7 @@ build() {
   fi
 }
 
-if [[ -x "$KUBE_CACHE_DIR/bin/kwok" && -f "$KUBE_CACHE_DIR/share/kwok/stages-fast.yaml" && -f "$KUBE_CACHE_DIR/release/SHA256SUMS" ]]; then
+if [[ -x "$KUBE_CACHE_DIR/bin/kwok" && -x "$KUBE_CACHE_DIR/bin/kubelet" && -f "$KUBE_CACHE_DIR/share/kwok/stages-fast.yaml" && -f "$KUBE_CACHE_DIR/release/SHA256SUMS" ]]; then
   echo "kubernetes: cached in $KUBE_CACHE_DIR" >&2
 else
   build
