@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { hasWorkloads, loadClusterSpec } from "./config";
 import { ADDONS, configuredAddons } from "./addons";
 import { hostsWithRole, realNodeHosts, simulatedHosts } from "./spec/cluster";
-import { apiLoadBalancer, edgeLoadBalancer } from "./config/parse-kubernetes";
+import { apiLoadBalancer, edgeLoadBalancer, nodeBatchSize } from "./config/parse-kubernetes";
 import {
   ClusterPki,
   ClusterPreflight,
@@ -206,6 +206,7 @@ const nodeBootstrap =
         {
           provider,
           nodes: kubeletHosts,
+          batchSize: nodeBatchSize(spec.kubernetes.nodeBatchSize, kubeletHosts.length),
           sshPrivateKey: spec.sshPrivateKey,
           artifact: spec.artifacts.kubernetesNode,
           containerdArtifact: spec.artifacts.containerd,

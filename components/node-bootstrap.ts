@@ -1,8 +1,9 @@
 /**
  * Real worker and edge nodes over SSH: the kubelet and kube-proxy (from the `kubernetesNode` release), flannel's CNI
  * config, and containerd and the CNI plugins when their releases are given (otherwise the host must already run
- * containerd with the systemd cgroup driver). The nodes change one at a time, after the control plane is ready; their
- * labels and taints are then set through the API, since NodeRestriction forbids a kubelet to set node-role labels.
+ * containerd with the systemd cgroup driver). The nodes change in batches, each after the previous batch is healthy and
+ * the first after the control plane is ready; their labels and taints are then set through the API, since
+ * NodeRestriction forbids a kubelet to set node-role labels.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
@@ -10,7 +11,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { ArtifactSpec, HostSpec, NetworkPlan, SiteRegistry } from "../spec/cluster";
 import { CertKeyPair, NodeCerts } from "./cluster-pki";
 import { HostArtifact } from "./host-artifact";
-import { rollingHostSteps } from "./host/rolling";
+import { rollingHostBatches } from "./host/rolling";
 import { CNI_BIN_DIR, CNI_PLUGINS, CONTAINERD_BINARIES, NodeCerts as NodeScriptCerts, NodeKeys, NodeSettings, renderNode, renderNodeRemove, renderNodeSecrets } from "./host/node-scripts";
 import { nodeConfigLabels, nodeTaints } from "./node-pool";
 
@@ -19,6 +20,11 @@ export interface NodeBootstrapArgs {
   readonly provider: k8s.Provider;
   /** The real worker and edge hosts, in a fixed order (changes roll in this order). */
   readonly nodes: readonly HostSpec[];
+  /**
+   * How many nodes change at once, a positive whole number: a batch starts once every node of the previous batch has
+   * a healthy kubelet and its Node, so a change that breaks nodes stops after one batch.
+   */
+  readonly batchSize: number;
   /** SSH private key for the hosts (a secret). */
   readonly sshPrivateKey: pulumi.Input<string>;
   /** The kubernetes-node release (.tar.gz with `kubelet` and `kube-proxy`, anywhere in it). */
@@ -70,9 +76,9 @@ export class NodeBootstrap extends pulumi.ComponentResource {
       registries: args.registries ?? [],
     }));
 
-    // Chained, the first node after the component's own dependsOn (the control plane's gate): a change restarts one
-    // node's daemons at a time, and stops at the first node where it fails.
-    const steps = rollingHostSteps(nodes, sshPrivateKey, opts, (host) => {
+    // In batches, the first after the component's own dependsOn (the control plane's gate): a change restarts the
+    // daemons of one batch of nodes at a time, and stops at the first batch where a node fails.
+    const steps = rollingHostBatches(nodes, args.batchSize, sshPrivateKey, opts, (host) => {
       const install = (id: string, artifactName: string, artifact: ArtifactSpec, binaries: readonly string[], binDir?: string) =>
         new HostArtifact(`${name}-${host.name}-${id}`, { host, sshPrivateKey, name: artifactName, artifact, binaries, binDir }, { parent: this }).installed;
       const installed = [

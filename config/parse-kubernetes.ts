@@ -1,27 +1,45 @@
 /**
- * Parses `kubernetes` (extra flags of the control plane daemons) and checks what a stack with its own control plane
- * needs: the Secrets encryption key, an API endpoint for several masters, the node release for real worker and edge
- * hosts, and what simulated (kwok) nodes need.
+ * Parses `kubernetes` (extra flags of the control plane daemons, how many real nodes change at once) and checks what a
+ * stack with its own control plane needs: the Secrets encryption key, an API endpoint for several masters, the node
+ * release for real worker and edge hosts, and what simulated (kwok) nodes need.
  */
 import { API_SERVER_PORT, ArtifactSpec, HostSpec, KubernetesSpec, LoadBalancerSpec, realNodeHosts } from "../spec/cluster";
 import { Problems, isRecord } from "./problems";
 
 const EXTRA_ARGS = ["apiServerExtraArgs", "controllerManagerExtraArgs", "schedulerExtraArgs"] as const;
+const FIELDS: readonly string[] = [...EXTRA_ARGS, "nodeBatchSize"];
 const FLAG_NAME = /^[a-z0-9][a-z0-9-]*$/;
+const PERCENT = /^([1-9][0-9]*)%$/;
+// A quarter of the real nodes at a time: a change that breaks nodes stops with three quarters of them untouched.
+const DEFAULT_NODE_BATCH: KubernetesSpec["nodeBatchSize"] = { percent: 25 };
 
 export function parseKubernetes(raw: unknown, key: string, problems: Problems): KubernetesSpec {
-  const empty: KubernetesSpec = { apiServerExtraArgs: {}, controllerManagerExtraArgs: {}, schedulerExtraArgs: {} };
+  const empty: KubernetesSpec = { apiServerExtraArgs: {}, controllerManagerExtraArgs: {}, schedulerExtraArgs: {}, nodeBatchSize: DEFAULT_NODE_BATCH };
   if (raw === undefined) return empty;
   if (!isRecord(raw)) {
-    problems.add(key, "is not an object", `give {${EXTRA_ARGS.join(", ")}}`);
+    problems.add(key, "is not an object", `give {${FIELDS.join(", ")}}`);
     return empty;
   }
-  for (const field of Object.keys(raw).filter((f) => !(EXTRA_ARGS as readonly string[]).includes(f))) {
-    problems.add(`${key}.${field}`, "is not a known setting", `use only ${EXTRA_ARGS.join(", ")}`);
+  for (const field of Object.keys(raw).filter((f) => !FIELDS.includes(f))) {
+    problems.add(`${key}.${field}`, "is not a known setting", `use only ${FIELDS.join(", ")}`);
   }
-  const spec: Record<string, Record<string, string>> = {};
-  for (const field of EXTRA_ARGS) spec[field] = parseFlags(raw[field], `${key}.${field}`, problems);
-  return spec as unknown as KubernetesSpec;
+  const flags = Object.fromEntries(EXTRA_ARGS.map((field) => [field, parseFlags(raw[field], `${key}.${field}`, problems)]));
+  return { ...(flags as Record<(typeof EXTRA_ARGS)[number], Record<string, string>>), nodeBatchSize: parseNodeBatchSize(raw.nodeBatchSize, `${key}.nodeBatchSize`, problems) };
+}
+
+function parseNodeBatchSize(raw: unknown, key: string, problems: Problems): KubernetesSpec["nodeBatchSize"] {
+  if (raw === undefined) return DEFAULT_NODE_BATCH;
+  if (typeof raw === "number" && Number.isInteger(raw) && raw >= 1) return { nodes: raw };
+  const percent = typeof raw === "string" ? PERCENT.exec(raw) : null;
+  if (percent && Number(percent[1]) <= 100) return { percent: Number(percent[1]) };
+  problems.add(key, `${JSON.stringify(raw)} is not a number of nodes or a percentage`, 'give a whole number of nodes such as 2, or a percentage of the real nodes from "1%" to "100%" such as "25%"');
+  return DEFAULT_NODE_BATCH;
+}
+
+/** The real nodes of `nodeCount` that change at once: a percentage rounds up; a batch holds at least one node, at most all. */
+export function nodeBatchSize(setting: KubernetesSpec["nodeBatchSize"], nodeCount: number): number {
+  const size = "nodes" in setting ? setting.nodes : Math.ceil((nodeCount * setting.percent) / 100);
+  return Math.max(1, Math.min(size, nodeCount));
 }
 
 function parseFlags(raw: unknown, key: string, problems: Problems): Record<string, string> {

@@ -138,6 +138,12 @@ export interface KubernetesSpec {
   readonly controllerManagerExtraArgs: Readonly<Record<string, string>>;
   /** Extra kube-scheduler flags, as above. */
   readonly schedulerExtraArgs: Readonly<Record<string, string>>;
+  /**
+   * How many real worker and edge nodes change at once (`kubernetes.nodeBatchSize`, as kubespray's `serial`): a number
+   * of nodes, or a percentage of the real nodes, rounded up. Each batch starts once every node of the previous one is
+   * healthy. @default { percent: 25 }
+   */
+  readonly nodeBatchSize: { readonly nodes: number } | { readonly percent: number };
 }
 
 /**

@@ -1,6 +1,7 @@
-// The config of a stack with its own control plane: artifacts.kubernetes, secretsEncryptionKey, kubernetes.*ExtraArgs
-// and simulated (kwok) nodes. Every problem names its key and the fix.
+// The config of a stack with its own control plane: artifacts.kubernetes, secretsEncryptionKey, kubernetes.*ExtraArgs,
+// kubernetes.nodeBatchSize and simulated (kwok) nodes. Every problem names its key and the fix.
 import { validateClusterConfig } from "../../../config";
+import { nodeBatchSize } from "../../../config/parse-kubernetes";
 import { simulatedHosts } from "../../../spec/cluster";
 import { NS, SECRET_KEY_NAMES, validRawConfig } from "./fixture";
 import { ADDONS } from "../../../addons";
@@ -38,12 +39,43 @@ test("a stack with its own control plane and a simulated node is valid and typed
   expect(simulatedHosts(spec).map((h) => h.name)).toEqual(["sim1"]);
   expect(spec.kubernetes.apiServerExtraArgs).toEqual({ "event-ttl": "2h", v: "2", "enable-aggregator-routing": "true" });
   expect(spec.kubernetes.schedulerExtraArgs).toEqual({});
+  expect(spec.kubernetes.nodeBatchSize).toEqual({ percent: 25 });
+});
+
+test.each([
+  [2, { nodes: 2 }],
+  ["50%", { percent: 50 }],
+  ["100%", { percent: 100 }],
+])("kubernetes.nodeBatchSize %p is %p", (value, expected) => {
+  const { spec, problems } = validateClusterConfig({ ...controlPlaneConfig(), kubernetes: { nodeBatchSize: value } }, SECRETS, NS, ADDONS);
+  expect(problems).toEqual([]);
+  expect(spec.kubernetes.nodeBatchSize).toEqual(expected);
+});
+
+describe("nodeBatchSize: the real nodes that change at once", () => {
+  test.each([
+    ["25% of 3 rounds up to 1", { percent: 25 }, 3, 1],
+    ["25% of 10 rounds up to 3", { percent: 25 }, 10, 3],
+    ["25% of 8 is 2", { percent: 25 }, 8, 2],
+    ["50% of 3 rounds up to 2", { percent: 50 }, 3, 2],
+    ["100% of 7 is all 7", { percent: 100 }, 7, 7],
+    ["1% of 3 is at least 1", { percent: 1 }, 3, 1],
+    ["2 nodes of 10", { nodes: 2 }, 10, 2],
+    ["5 nodes of 3 are the 3", { nodes: 5 }, 3, 3],
+    ["no nodes make a batch of 1", { percent: 25 }, 0, 1],
+  ] as const)("%s", (_name, setting, count, expected) => {
+    expect(nodeBatchSize(setting, count)).toBe(expected);
+  });
 });
 
 test("without artifacts.kubernetes a stack is valid with no encryption key (dev and prod use a kubeconfig)", () => {
   const { problems } = validateClusterConfig(validRawConfig(), new Set(SECRET_KEY_NAMES), NS, ADDONS);
   expect(problems).toEqual([]);
 });
+
+/** The one problem of a bad `kubernetes.nodeBatchSize`, which shows the value as given. */
+const batchProblem = (shown: string) =>
+  `onprem-k8s:kubernetes.nodeBatchSize: ${shown} is not a number of nodes or a percentage; give a whole number of nodes such as 2, or a percentage of the real nodes from "1%" to "100%" such as "25%"`;
 
 const cases: [string, (raw: Record<string, any>) => void, string, ReadonlySet<string>?][] = [
   [
@@ -111,13 +143,24 @@ const cases: [string, (raw: Record<string, any>) => void, string, ReadonlySet<st
   [
     "an unknown kubernetes setting",
     (r) => (r.kubernetes = { kubeletExtraArgs: {} }),
-    "onprem-k8s:kubernetes.kubeletExtraArgs: is not a known setting; use only apiServerExtraArgs, controllerManagerExtraArgs, schedulerExtraArgs",
+    "onprem-k8s:kubernetes.kubeletExtraArgs: is not a known setting; use only apiServerExtraArgs, controllerManagerExtraArgs, schedulerExtraArgs, nodeBatchSize",
   ],
+  ["a node batch of 0", (r) => (r.kubernetes = { nodeBatchSize: 0 }), batchProblem("0")],
+  ["a node batch of 1.5", (r) => (r.kubernetes = { nodeBatchSize: 1.5 }), batchProblem("1.5")],
+  ["a node batch of 0%", (r) => (r.kubernetes = { nodeBatchSize: "0%" }), batchProblem('"0%"')],
+  ["a node batch of 150%", (r) => (r.kubernetes = { nodeBatchSize: "150%" }), batchProblem('"150%"')],
+  ["a node batch of a number in a string", (r) => (r.kubernetes = { nodeBatchSize: "2" }), batchProblem('"2"')],
+  ["a node batch of a fraction", (r) => (r.kubernetes = { nodeBatchSize: "0.25" }), batchProblem('"0.25"')],
+  ["kubernetes given as a list", (r) => (r.kubernetes = []), "onprem-k8s:kubernetes: is not an object; give {apiServerExtraArgs, controllerManagerExtraArgs, schedulerExtraArgs, nodeBatchSize}"],
 ];
 
 // Every row with its secret keys, so jest never mistakes the last parameter for a done callback.
 test.each(cases.map(([name, mutate, expected, secretKeys]) => [name, mutate, expected, secretKeys ?? SECRETS] as const))("%s", (_name, mutate, expected, secretKeys) => {
   expect(problemsOf(mutate, secretKeys)).toContain(expected);
+});
+
+test("a bad kubernetes.nodeBatchSize is the one problem of an otherwise valid stack", () => {
+  expect(problemsOf((r) => (r.kubernetes = { nodeBatchSize: "150%" }))).toEqual([batchProblem('"150%"')]);
 });
 
 test("a problem with the encryption key never shows the key", () => {

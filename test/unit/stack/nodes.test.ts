@@ -1,4 +1,4 @@
-// Real worker and edge hosts under mocks: one kubelet step per node, chained after the control plane's gate, then a
+// Real worker and edge hosts under mocks: one kubelet step per node, in batches after the control plane's gate, then a
 // NodePatch per node with its labels and taints; a label change re-runs that node's patch and no host step.
 import { installMocks, RecordedResource, runStack } from "./stack-harness";
 import { testHostKey } from "../hosts";
@@ -69,11 +69,19 @@ describe("real worker and edge nodes", () => {
     expect(step(baseline, "node-bootstrap-lab-w1-kubernetes-node-install").inputs.create).toContain("for binary in kubelet kube-proxy; do");
   });
 
-  test("the kubelet steps form a chain, one node at a time, after the control plane's gate", () => {
+  test("at the default nodeBatchSize, 25% of three nodes, the kubelet steps form batches of one node after the control plane's gate", () => {
     expect(step(baseline, "node-bootstrap-lab-w1-kubelet").dependsOn).toEqual(["node-bootstrap-lab-w1-kubernetes-node-install", "control-plane-ready"]);
     expect(step(baseline, "node-bootstrap-lab-w2-kubelet").dependsOn).toEqual(["node-bootstrap-lab-w2-kubernetes-node-install", "node-bootstrap-lab-w1-kubelet"]);
     expect(step(baseline, "node-bootstrap-lab-e1-kubelet").dependsOn).toEqual(["node-bootstrap-lab-e1-kubernetes-node-install", "node-bootstrap-lab-w2-kubelet"]);
     expect(baseline.get("onprem-k8s:index:NodeBootstrap::node-bootstrap")!.dependsOn).toEqual(["control-plane-ready"]);
+  });
+
+  test("changing kubernetes.nodeBatchSize re-runs no host step: it only orders them", async () => {
+    const { raw, secretKeys } = config();
+    raw.kubernetes = { nodeBatchSize: "100%" };
+    const after = await runStack(raw, secretKeys);
+    expect(changed(baseline, after, hostSteps)).toEqual([]);
+    NODES.forEach((n) => expect(step(after, `node-bootstrap-${n}-kubelet`).dependsOn).toEqual([`node-bootstrap-${n}-kubernetes-node-install`, "control-plane-ready"]));
   });
 
   test("each kubelet step carries the node's own certificates, the VIP and a remove script", () => {

@@ -1,5 +1,6 @@
 // Every rolling chain of host steps in the stack: the first host's step waits for its component's own dependsOn, which
-// Pulumi does not pass down to a component's children, and each next host's step for the previous one.
+// Pulumi does not pass down to a component's children, and each next host's step for the previous one. The real nodes
+// roll in batches of kubernetes.nodeBatchSize: every step of a batch waits for every step of the previous batch.
 import { installMocks, RecordedResource, runStack } from "./stack-harness";
 import { labConfig } from "./stack-config";
 import { testHostKey } from "../hosts";
@@ -8,6 +9,7 @@ jest.setTimeout(60_000);
 
 const MASTERS = ["lab1", "lab2", "lab3"];
 const NODES = ["lab-w1", "lab-w2", "lab-e1"];
+const NODE_BOOTSTRAP = "onprem-k8s:index:NodeBootstrap::node-bootstrap";
 
 /** The lab stack with its releases, and its workers and edge node real, so that NodeBootstrap has steps too. */
 function config(): { raw: Record<string, any>; secretKeys: string[] } {
@@ -81,9 +83,10 @@ const chains: [string, Chain][] = [
     },
   ],
   [
+    // At the default nodeBatchSize, 25% of three nodes: batches of one node, a chain.
     "NodeBootstrap node-bootstrap",
     {
-      component: "onprem-k8s:index:NodeBootstrap::node-bootstrap",
+      component: NODE_BOOTSTRAP,
       // The nodes pull their images once the mirrors are in place.
       dependsOn: ["control-plane-ready", ...NODES.map((h) => `registry-mirrors-${h}`)],
       hosts: NODES,
@@ -126,5 +129,36 @@ describe("rolling host steps", () => {
       expect(after.length).toBeGreaterThan(0);
       MASTERS.forEach((h) => expect([install(h), resources.get(`command:remote:Command::${install(h)}`)!.dependsOn]).toEqual([install(h), after]));
     }
+  });
+});
+
+describe("rolling host batches", () => {
+  const kubelet = (host: string) => `node-bootstrap-${host}-kubelet`;
+  const install = (host: string) => `node-bootstrap-${host}-kubernetes-node-install`;
+
+  /** The lab's three real nodes and a fourth real worker after them, lab-w3, in batches of `nodeBatchSize`. */
+  async function nodeSteps(nodeBatchSize: number | string): Promise<{ gate: string[]; dependsOn: (host: string) => string[] }> {
+    const { raw, secretKeys } = config();
+    raw.hosts = [...raw.hosts, { name: "lab-w3", address: "172.31.250.23", sshHostKey: testHostKey("lab-w3"), roles: ["worker"] }];
+    raw.kubernetes = { nodeBatchSize };
+    const after = await runStack(raw, secretKeys);
+    return { gate: after.get(NODE_BOOTSTRAP)!.dependsOn, dependsOn: (host) => after.get(`command:remote:Command::${kubelet(host)}`)!.dependsOn };
+  }
+
+  test.each([2, "50%"])("nodeBatchSize %p: the first two nodes wait for the control plane's gate, the next two for both of them", async (nodeBatchSize) => {
+    const { gate, dependsOn } = await nodeSteps(nodeBatchSize);
+    expect(gate).toContain("control-plane-ready");
+    for (const host of ["lab-w1", "lab-w2"]) expect(dependsOn(host)).toEqual([install(host), ...gate]);
+    for (const host of ["lab-e1", "lab-w3"]) expect(dependsOn(host)).toEqual([install(host), kubelet("lab-w1"), kubelet("lab-w2")]);
+  });
+
+  test("nodeBatchSize 100%: every node waits for the control plane's gate alone", async () => {
+    const { gate, dependsOn } = await nodeSteps("100%");
+    for (const host of ["lab-w1", "lab-w2", "lab-e1", "lab-w3"]) expect(dependsOn(host)).toEqual([install(host), ...gate]);
+  });
+
+  test("nodeBatchSize 3: a last batch of the one node left waits for the three before it", async () => {
+    const { dependsOn } = await nodeSteps(3);
+    expect(dependsOn("lab-w3")).toEqual([install("lab-w3"), kubelet("lab-w1"), kubelet("lab-w2"), kubelet("lab-e1")]);
   });
 });
