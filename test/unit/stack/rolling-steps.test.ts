@@ -8,10 +8,16 @@ import { testHostKey } from "../hosts";
 jest.setTimeout(60_000);
 
 const MASTERS = ["lab1", "lab2", "lab3"];
-const NODES = ["lab-w1", "lab-w2", "lab-e1"];
+// The lab's workers and edge nodes, whichever of them the lab simulates.
+const NODES: string[] = labConfig()
+  .raw.hosts.filter((h: any) => h.roles.includes("worker") || h.roles.includes("edge"))
+  .map((h: any) => h.name);
 const NODE_BOOTSTRAP = "onprem-k8s:index:NodeBootstrap::node-bootstrap";
 
-/** The lab stack with its releases, and its workers and edge node real, so that NodeBootstrap has steps too. */
+/**
+ * The lab stack with its releases, and its workers and edge nodes real, so that NodeBootstrap has steps too; they roll
+ * one node at a time, a chain like the others (the batches have tests of their own).
+ */
 function config(): { raw: Record<string, any>; secretKeys: string[] } {
   const { raw, secretKeys } = labConfig();
   raw.artifacts = {
@@ -21,6 +27,7 @@ function config(): { raw: Record<string, any>; secretKeys: string[] } {
   };
   raw.secretsEncryptionKey = Buffer.alloc(32, 3).toString("base64");
   raw.hosts = raw.hosts.map((h: any) => (NODES.includes(h.name) ? { ...h, simulated: false, sshHostKey: testHostKey(h.name) } : h));
+  raw.kubernetes = { ...raw.kubernetes, nodeBatchSize: 1 };
   return { raw, secretKeys: [...secretKeys, "secretsEncryptionKey"] };
 }
 
@@ -83,7 +90,6 @@ const chains: [string, Chain][] = [
     },
   ],
   [
-    // At the default nodeBatchSize, 25% of three nodes: batches of one node, a chain.
     "NodeBootstrap node-bootstrap",
     {
       component: NODE_BOOTSTRAP,
@@ -136,11 +142,20 @@ describe("rolling host batches", () => {
   const kubelet = (host: string) => `node-bootstrap-${host}-kubelet`;
   const install = (host: string) => `node-bootstrap-${host}-kubernetes-node-install`;
 
-  /** The lab's three real nodes and a fourth real worker after them, lab-w3, in batches of `nodeBatchSize`. */
+  // Four real nodes of the test's own, whatever the lab's nodes are: two workers, then two edge nodes.
+  const REAL: [string, string, string][] = [
+    ["lab-w1", "172.31.250.21", "worker"],
+    ["lab-w2", "172.31.250.22", "worker"],
+    ["lab-e1", "172.31.250.31", "edge"],
+    ["lab-e2", "172.31.250.32", "edge"],
+  ];
+
+  /** The lab's masters and the four real nodes, in batches of `nodeBatchSize`. */
   async function nodeSteps(nodeBatchSize: number | string): Promise<{ gate: string[]; dependsOn: (host: string) => string[] }> {
     const { raw, secretKeys } = config();
-    raw.hosts = [...raw.hosts, { name: "lab-w3", address: "172.31.250.23", sshHostKey: testHostKey("lab-w3"), roles: ["worker"] }];
-    raw.kubernetes = { nodeBatchSize };
+    const masters = raw.hosts.filter((h: any) => h.roles.includes("master"));
+    raw.hosts = [...masters, ...REAL.map(([name, address, role]) => ({ name, address, sshHostKey: testHostKey(name), roles: [role] }))];
+    raw.kubernetes = { ...raw.kubernetes, nodeBatchSize };
     const after = await runStack(raw, secretKeys);
     return { gate: after.get(NODE_BOOTSTRAP)!.dependsOn, dependsOn: (host) => after.get(`command:remote:Command::${kubelet(host)}`)!.dependsOn };
   }
@@ -149,16 +164,16 @@ describe("rolling host batches", () => {
     const { gate, dependsOn } = await nodeSteps(nodeBatchSize);
     expect(gate).toContain("control-plane-ready");
     for (const host of ["lab-w1", "lab-w2"]) expect(dependsOn(host)).toEqual([install(host), ...gate]);
-    for (const host of ["lab-e1", "lab-w3"]) expect(dependsOn(host)).toEqual([install(host), kubelet("lab-w1"), kubelet("lab-w2")]);
+    for (const host of ["lab-e1", "lab-e2"]) expect(dependsOn(host)).toEqual([install(host), kubelet("lab-w1"), kubelet("lab-w2")]);
   });
 
   test("nodeBatchSize 100%: every node waits for the control plane's gate alone", async () => {
     const { gate, dependsOn } = await nodeSteps("100%");
-    for (const host of ["lab-w1", "lab-w2", "lab-e1", "lab-w3"]) expect(dependsOn(host)).toEqual([install(host), ...gate]);
+    for (const [host] of REAL) expect(dependsOn(host)).toEqual([install(host), ...gate]);
   });
 
   test("nodeBatchSize 3: a last batch of the one node left waits for the three before it", async () => {
     const { dependsOn } = await nodeSteps(3);
-    expect(dependsOn("lab-w3")).toEqual([install("lab-w3"), kubelet("lab-w1"), kubelet("lab-w2"), kubelet("lab-e1")]);
+    expect(dependsOn("lab-e2")).toEqual([install("lab-e2"), kubelet("lab-w1"), kubelet("lab-w2"), kubelet("lab-e1")]);
   });
 });
