@@ -211,6 +211,9 @@ const nodeBootstrap =
           artifact: spec.artifacts.kubernetesNode,
           containerdArtifact: spec.artifacts.containerd,
           cniPluginsArtifact: spec.artifacts.cniPlugins,
+          aptSource: spec.aptSource,
+          kubeProxyConntrackMaxPerCore: spec.kubernetes.kubeProxyConntrackMaxPerCore,
+          kubeletEvictionHard: spec.kubernetes.kubeletEvictionHard,
           registries: spec.registries,
           apiServerUrl: controlPlane.apiServerUrl,
           clusterName: spec.clusterName,
@@ -224,25 +227,31 @@ const nodeBootstrap =
     : undefined;
 /** The real worker and edge nodes that run a kubelet. */
 export const realNodes = nodeBootstrap ? Object.keys(nodeBootstrap.nodes) : [];
+const joinedNodes: pulumi.Resource[] = [...Object.values(nodeBootstrap?.nodes ?? {}), ...Object.values(nodePool?.nodes ?? {})];
 
 // The cluster DNS and the pod network come with the stack's own control plane.
 if (controlPlane && provider) {
-  new CoreDns("coredns", { provider, clusterDnsIp: spec.network.clusterDnsIp, clusterDomain: spec.network.clusterDomain, version: spec.versions.coredns });
+  new CoreDns("coredns", { provider, clusterDnsIp: spec.network.clusterDnsIp, clusterDomain: spec.network.clusterDomain, version: spec.versions.coredns }, { dependsOn: joinedNodes });
   new Flannel("flannel", { provider, podCidr: spec.network.podCidr, nodeSubnetLength: spec.network.nodeSubnetLength, version: spec.versions.flannel });
 }
 
+// Workloads wait for the nodes, with their labels and taints, that their pods are scheduled to.
 const workloads =
   provider && hasWorkloads(spec)
-    ? new ClusterWorkloads("cluster", {
-        provider,
-        addons: configuredAddons(spec.addons, { provider, secretValue: spec.secretValue, edgeVip: edgeLoadBalancer(spec.loadBalancers)?.vip }),
-        apps: spec.apps,
-        secretValue: spec.secretValue,
-        edgeVip: edgeLoadBalancer(spec.loadBalancers)?.vip,
-        nodePortRange: spec.network.nodePortRange,
-        clusterDomain: spec.network.clusterDomain,
-        edgeNodesRun: !(edgeHosts.length > 0 && edgeHosts.every((h) => h.simulated === true)),
-      })
+    ? new ClusterWorkloads(
+        "cluster",
+        {
+          provider,
+          addons: configuredAddons(spec.addons, { provider, secretValue: spec.secretValue, edgeVip: edgeLoadBalancer(spec.loadBalancers)?.vip }),
+          apps: spec.apps,
+          secretValue: spec.secretValue,
+          edgeVip: edgeLoadBalancer(spec.loadBalancers)?.vip,
+          nodePortRange: spec.network.nodePortRange,
+          clusterDomain: spec.network.clusterDomain,
+          edgeNodesRun: !(edgeHosts.length > 0 && edgeHosts.every((h) => h.simulated === true)),
+        },
+        { dependsOn: joinedNodes },
+      )
     : undefined;
 
 export const clusterName = spec.clusterName;

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { AppConfig, PortRange } from "../spec/cluster";
 import { WebApp } from "./webapp";
+import { dependsOnList } from "./k8s-objects";
 
 /** A configured addon, ready to be installed under the workloads component. */
 export interface AddonInstance {
@@ -41,7 +42,9 @@ export class ClusterWorkloads extends pulumi.ComponentResource {
     // Each name to the value of its secret config key; none when there are none.
     const secretValues = (keys: Readonly<Record<string, string>>) =>
       Object.keys(keys).length === 0 ? undefined : Object.fromEntries(Object.entries(keys).map(([name, key]) => [name, args.secretValue(key)]));
-    const dependsOn = args.addons.map((addon) => addon.install(`${name}-${addon.name}`, { parent: this }));
+    // Addons and apps wait for whatever the component waits for (the nodes), which Pulumi does not pass down to children.
+    const waitFor = dependsOnList(opts);
+    const dependsOn = [...waitFor, ...args.addons.map((addon) => addon.install(`${name}-${addon.name}`, { parent: this, dependsOn: waitFor }))];
     // Apps wait for the addons (ingress class, storage class) and for the app that creates their namespace.
     const namespaceOwners = new Map<string, WebApp>();
     const appOf = (app: AppConfig, extra: pulumi.Resource[]) =>

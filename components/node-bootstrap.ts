@@ -1,9 +1,9 @@
 /**
- * Real worker and edge nodes over SSH: the kubelet and kube-proxy (from the `kubernetesNode` release), flannel's CNI
- * config, and containerd and the CNI plugins when their releases are given (otherwise the host must already run
- * containerd with the systemd cgroup driver). The nodes change in batches, each after the previous batch is healthy and
- * the first after the control plane is ready; their labels and taints are then set through the API, since
- * NodeRestriction forbids a kubelet to set node-role labels.
+ * Real worker and edge nodes over SSH: containerd (Debian's packages through apt, or the `containerd` and
+ * `cniPlugins` releases), the kubelet and kube-proxy (from the `kubernetesNode` release) and flannel's CNI config.
+ * The nodes change in batches, each after the previous batch is healthy and the first after the control plane is
+ * ready; their labels and taints are then set through the API, since NodeRestriction forbids a kubelet to set
+ * node-role labels.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
@@ -12,7 +12,18 @@ import { ArtifactSpec, HostSpec, NetworkPlan, SiteRegistry } from "../spec/clust
 import { CertKeyPair, NodeCerts } from "./cluster-pki";
 import { HostArtifact } from "./host-artifact";
 import { rollingHostBatches } from "./host/rolling";
-import { CNI_BIN_DIR, CNI_PLUGINS, CONTAINERD_BINARIES, NodeCerts as NodeScriptCerts, NodeKeys, NodeSettings, renderNode, renderNodeRemove, renderNodeSecrets } from "./host/node-scripts";
+import {
+  CNI_BIN_DIR,
+  CNI_PLUGINS,
+  CONTAINERD_BINARIES,
+  ContainerdSource,
+  NodeCerts as NodeScriptCerts,
+  NodeKeys,
+  NodeSettings,
+  renderNode,
+  renderNodeRemove,
+  renderNodeSecrets,
+} from "./host/node-scripts";
 import { nodeConfigLabels, nodeTaints } from "./node-pool";
 
 export interface NodeBootstrapArgs {
@@ -30,13 +41,18 @@ export interface NodeBootstrapArgs {
   /** The kubernetes-node release (.tar.gz with `kubelet` and `kube-proxy`, anywhere in it). */
   readonly artifact: ArtifactSpec;
   /**
-   * A containerd release (.tar.gz with `containerd`, `containerd-shim-runc-v2`, `ctr` and `runc`): onprem-k8s then
-   * runs containerd itself. Without it the host must already run containerd on /run/containerd/containerd.sock with
-   * the systemd cgroup driver. @default none
+   * A containerd release (.tar.gz with `containerd`, `containerd-shim-runc-v2`, `ctr` and `runc`), run by a unit of
+   * onprem-k8s's. Without it the nodes install Debian's containerd, runc and CNI plugins through apt. @default none
    */
   readonly containerdArtifact?: ArtifactSpec;
-  /** The CNI plugins release (.tar.gz with `bridge`, `host-local`, `loopback`, `portmap`), linked into /opt/cni/bin. @default none */
+  /** With `containerdArtifact`: the CNI plugins release (.tar.gz with `bridge`, `host-local`, `loopback`, `portmap`), linked into /opt/cni/bin. @default none */
   readonly cniPluginsArtifact?: ArtifactSpec;
+  /** The site's apt source (a sources.list line) for Debian's node packages; the hosts' own sources without it. @default none */
+  readonly aptSource?: string;
+  /** kube-proxy's conntrack.maxPerCore; 0 leaves the hosts' conntrack table size alone. @default kube-proxy's own */
+  readonly kubeProxyConntrackMaxPerCore?: number;
+  /** The kubelets' evictionHard thresholds by signal; they replace the kubelet's defaults. @default the kubelet's own */
+  readonly kubeletEvictionHard?: Readonly<Record<string, string>>;
   /** `https://HOST:6443` of the API (the VIP). */
   readonly apiServerUrl: pulumi.Input<string>;
   /** Names the cluster in the kubeconfigs. */
@@ -64,14 +80,16 @@ export class NodeBootstrap extends pulumi.ComponentResource {
     const { nodes, sshPrivateKey, provider } = args;
     const missing = nodes.filter((h) => args.nodeCerts[h.name] === undefined).map((h) => h.name);
     if (missing.length > 0) throw new Error(`NodeBootstrap ${name}: no kubelet certificates for ${missing.join(", ")}; give ClusterPki's kubernetes.nodes every node`);
-    const manageContainerd = args.containerdArtifact !== undefined;
+    const containerd: ContainerdSource = args.containerdArtifact ? { kind: "release" } : { kind: "packages", aptSource: args.aptSource };
     const settings = pulumi.output(args.apiServerUrl).apply((server): NodeSettings => ({
       clusterName: args.clusterName,
       server,
       podCidr: args.network.podCidr,
       clusterDnsIp: args.network.clusterDnsIp,
       clusterDomain: args.network.clusterDomain,
-      manageContainerd,
+      containerd,
+      kubeProxyConntrackMaxPerCore: args.kubeProxyConntrackMaxPerCore,
+      kubeletEvictionHard: args.kubeletEvictionHard,
       releaseSha256: args.artifact.sha256,
       registries: args.registries ?? [],
     }));
@@ -101,7 +119,7 @@ export class NodeBootstrap extends pulumi.ComponentResource {
         name: `${name}-${host.name}-kubelet`,
         script: nodeScript,
         dependsOn: installed,
-        options: { secrets, parent: this, deleteScript: renderNodeRemove(host.name, manageContainerd) },
+        options: { secrets, parent: this, deleteScript: renderNodeRemove(host.name, containerd) },
       };
     });
 

@@ -1,5 +1,6 @@
 /**
- * Parses `kubernetes` (extra flags of the control plane daemons, how many real nodes change at once) and checks what a
+ * Parses `kubernetes` (extra flags of the control plane daemons, how many real nodes change at once, kube-proxy's
+ * conntrack sizing) and checks what a
  * stack with its own control plane needs: the Secrets encryption key, an API endpoint for several masters, the node
  * release for real worker and edge hosts, and what simulated (kwok) nodes need.
  */
@@ -7,7 +8,9 @@ import { API_SERVER_PORT, ArtifactSpec, HostSpec, KubernetesSpec, LoadBalancerSp
 import { Problems, isRecord } from "./problems";
 
 const EXTRA_ARGS = ["apiServerExtraArgs", "controllerManagerExtraArgs", "schedulerExtraArgs"] as const;
-const FIELDS: readonly string[] = [...EXTRA_ARGS, "nodeBatchSize"];
+const FIELDS: readonly string[] = [...EXTRA_ARGS, "nodeBatchSize", "kubeProxyConntrackMaxPerCore", "kubeletEvictionHard"];
+const EVICTION_SIGNALS = ["memory.available", "nodefs.available", "nodefs.inodesFree", "imagefs.available", "imagefs.inodesFree", "pid.available"];
+const EVICTION_THRESHOLD = /^([0-9]+(\.[0-9]+)?%|[0-9]+(Ki|Mi|Gi|Ti|k|M|G|T)?)$/;
 const FLAG_NAME = /^[a-z0-9][a-z0-9-]*$/;
 const PERCENT = /^([1-9][0-9]*)%$/;
 // A quarter of the real nodes at a time: a change that breaks nodes stops with three quarters of them untouched.
@@ -24,7 +27,37 @@ export function parseKubernetes(raw: unknown, key: string, problems: Problems): 
     problems.add(`${key}.${field}`, "is not a known setting", `use only ${FIELDS.join(", ")}`);
   }
   const flags = Object.fromEntries(EXTRA_ARGS.map((field) => [field, parseFlags(raw[field], `${key}.${field}`, problems)]));
-  return { ...(flags as Record<(typeof EXTRA_ARGS)[number], Record<string, string>>), nodeBatchSize: parseNodeBatchSize(raw.nodeBatchSize, `${key}.nodeBatchSize`, problems) };
+  return {
+    ...(flags as Record<(typeof EXTRA_ARGS)[number], Record<string, string>>),
+    nodeBatchSize: parseNodeBatchSize(raw.nodeBatchSize, `${key}.nodeBatchSize`, problems),
+    kubeProxyConntrackMaxPerCore: parseConntrackMaxPerCore(raw.kubeProxyConntrackMaxPerCore, `${key}.kubeProxyConntrackMaxPerCore`, problems),
+    kubeletEvictionHard: parseEvictionHard(raw.kubeletEvictionHard, `${key}.kubeletEvictionHard`, problems),
+  };
+}
+
+function parseEvictionHard(raw: unknown, key: string, problems: Problems): Record<string, string> | undefined {
+  if (raw === undefined) return undefined;
+  if (!isRecord(raw)) {
+    problems.add(key, "is not a map", 'give SIGNAL: THRESHOLD pairs, such as {"nodefs.available": "10%"}');
+    return undefined;
+  }
+  const thresholds: Record<string, string> = {};
+  for (const [signal, value] of Object.entries(raw)) {
+    if (!EVICTION_SIGNALS.includes(signal)) {
+      problems.add(`${key}.${signal}`, "is not an eviction signal", `use ${EVICTION_SIGNALS.join(", ")}`);
+    } else if (typeof value !== "string" || !EVICTION_THRESHOLD.test(value)) {
+      problems.add(`${key}.${signal}`, `${JSON.stringify(value)} is not a threshold`, 'give a percentage such as "10%" or a quantity such as "500Mi"');
+    } else {
+      thresholds[signal] = value;
+    }
+  }
+  return thresholds;
+}
+
+function parseConntrackMaxPerCore(raw: unknown, key: string, problems: Problems): number | undefined {
+  if (raw === undefined || (typeof raw === "number" && Number.isInteger(raw) && raw >= 0)) return raw;
+  problems.add(key, `${JSON.stringify(raw)} is not a whole number`, "give 0 to leave the host's conntrack table size alone, or a number of entries per core such as 32768");
+  return undefined;
 }
 
 function parseNodeBatchSize(raw: unknown, key: string, problems: Problems): KubernetesSpec["nodeBatchSize"] {

@@ -124,7 +124,7 @@ fi
 rm -f /etc/containerd/onprem-registry-ca.crt /etc/containerd/onprem-registry-ca.crt.bak
 echo "registry mirrors this host removed"
 ONPREM_K8S_EOF
-# containerd goes too when onprem-k8s runs it (its unit is onprem-k8s's), never the host's own.
+# containerd's unit is onprem-k8s's with its release; otherwise Debian's package runs it.
 if grep -qs "(onprem-k8s)" /etc/systemd/system/containerd.service; then
 bash -s <<'ONPREM_K8S_EOF'
 #!/usr/bin/env bash
@@ -175,7 +175,7 @@ if [[ -f /etc/containerd/certs.d/.onprem-k8s-registries ]]; then
   rm -f /etc/containerd/certs.d/.onprem-k8s-registries
 fi
 # With put_file's backups: old keys must not stay behind.
-rm -f /etc/systemd/system/kubelet.service /etc/systemd/system/kubelet.service.bak /etc/systemd/system/kube-proxy.service /etc/systemd/system/kube-proxy.service.bak /var/lib/kubelet/pki/ca.crt /var/lib/kubelet/pki/ca.crt.bak /var/lib/kubelet/pki/kubelet-serving.crt /var/lib/kubelet/pki/kubelet-serving.crt.bak /var/lib/kubelet/pki/kubelet-serving.key /var/lib/kubelet/pki/kubelet-serving.key.bak /var/lib/kubelet/pki/kubelet-client.crt /var/lib/kubelet/pki/kubelet-client.crt.bak /var/lib/kubelet/pki/kubelet-client.key /var/lib/kubelet/pki/kubelet-client.key.bak /var/lib/kubelet/config.yaml /var/lib/kubelet/config.yaml.bak /var/lib/kubelet/kubeconfig /var/lib/kubelet/kubeconfig.bak /var/lib/kube-proxy/config.yaml /var/lib/kube-proxy/config.yaml.bak /var/lib/kube-proxy/kubeconfig /var/lib/kube-proxy/kubeconfig.bak /etc/cni/net.d/10-flannel.conflist /etc/cni/net.d/10-flannel.conflist.bak /etc/modules-load.d/onprem-k8s-node.conf /etc/modules-load.d/onprem-k8s-node.conf.bak /etc/sysctl.d/90-onprem-k8s-node.conf /etc/sysctl.d/90-onprem-k8s-node.conf.bak /etc/systemd/system/containerd.service /etc/systemd/system/containerd.service.bak /etc/containerd/config.toml /etc/containerd/config.toml.bak
+rm -f /etc/systemd/system/kubelet.service /etc/systemd/system/kubelet.service.bak /etc/systemd/system/kube-proxy.service /etc/systemd/system/kube-proxy.service.bak /var/lib/kubelet/pki/ca.crt /var/lib/kubelet/pki/ca.crt.bak /var/lib/kubelet/pki/kubelet-serving.crt /var/lib/kubelet/pki/kubelet-serving.crt.bak /var/lib/kubelet/pki/kubelet-serving.key /var/lib/kubelet/pki/kubelet-serving.key.bak /var/lib/kubelet/pki/kubelet-client.crt /var/lib/kubelet/pki/kubelet-client.crt.bak /var/lib/kubelet/pki/kubelet-client.key /var/lib/kubelet/pki/kubelet-client.key.bak /var/lib/kubelet/config.yaml /var/lib/kubelet/config.yaml.bak /var/lib/kubelet/kubeconfig /var/lib/kubelet/kubeconfig.bak /var/lib/kube-proxy/config.yaml /var/lib/kube-proxy/config.yaml.bak /var/lib/kube-proxy/kubeconfig /var/lib/kube-proxy/kubeconfig.bak /etc/cni/net.d/10-flannel.conflist /etc/cni/net.d/10-flannel.conflist.bak /etc/modules-load.d/onprem-k8s-node.conf /etc/modules-load.d/onprem-k8s-node.conf.bak /etc/sysctl.d/90-onprem-k8s-node.conf /etc/sysctl.d/90-onprem-k8s-node.conf.bak /etc/containerd/config.toml /etc/containerd/config.toml.bak /etc/systemd/system/containerd.service /etc/systemd/system/containerd.service.bak
 rmdir --ignore-fail-on-non-empty /var/lib/kubelet/pki /var/lib/kube-proxy 2>/dev/null || true
 systemctl daemon-reload
 echo "node this host removed"
@@ -221,6 +221,8 @@ retry() {
 systemctl disable --now kubelet kube-proxy 2>/dev/null || true
 # kube-proxy's iptables rules go with it.
 if command -v kube-proxy >/dev/null; then kube-proxy --cleanup >/dev/null 2>&1 || true; fi
+systemctl disable --now containerd 2>/dev/null || true
+rm -f /opt/cni/bin/bridge /opt/cni/bin/host-local /opt/cni/bin/loopback /opt/cni/bin/portmap
 if [[ -f /etc/containerd/certs.d/.onprem-k8s-registries ]]; then
   while read -r registry; do
     rm -f "/etc/containerd/certs.d/$registry/hosts.toml" "/etc/containerd/certs.d/$registry/hosts.toml.bak" "/etc/containerd/certs.d/$registry/ca.crt" "/etc/containerd/certs.d/$registry/ca.crt.bak"
@@ -229,7 +231,7 @@ if [[ -f /etc/containerd/certs.d/.onprem-k8s-registries ]]; then
   rm -f /etc/containerd/certs.d/.onprem-k8s-registries
 fi
 # With put_file's backups: old keys must not stay behind.
-rm -f /etc/systemd/system/kubelet.service /etc/systemd/system/kubelet.service.bak /etc/systemd/system/kube-proxy.service /etc/systemd/system/kube-proxy.service.bak /var/lib/kubelet/pki/ca.crt /var/lib/kubelet/pki/ca.crt.bak /var/lib/kubelet/pki/kubelet-serving.crt /var/lib/kubelet/pki/kubelet-serving.crt.bak /var/lib/kubelet/pki/kubelet-serving.key /var/lib/kubelet/pki/kubelet-serving.key.bak /var/lib/kubelet/pki/kubelet-client.crt /var/lib/kubelet/pki/kubelet-client.crt.bak /var/lib/kubelet/pki/kubelet-client.key /var/lib/kubelet/pki/kubelet-client.key.bak /var/lib/kubelet/config.yaml /var/lib/kubelet/config.yaml.bak /var/lib/kubelet/kubeconfig /var/lib/kubelet/kubeconfig.bak /var/lib/kube-proxy/config.yaml /var/lib/kube-proxy/config.yaml.bak /var/lib/kube-proxy/kubeconfig /var/lib/kube-proxy/kubeconfig.bak /etc/cni/net.d/10-flannel.conflist /etc/cni/net.d/10-flannel.conflist.bak /etc/modules-load.d/onprem-k8s-node.conf /etc/modules-load.d/onprem-k8s-node.conf.bak /etc/sysctl.d/90-onprem-k8s-node.conf /etc/sysctl.d/90-onprem-k8s-node.conf.bak
+rm -f /etc/systemd/system/kubelet.service /etc/systemd/system/kubelet.service.bak /etc/systemd/system/kube-proxy.service /etc/systemd/system/kube-proxy.service.bak /var/lib/kubelet/pki/ca.crt /var/lib/kubelet/pki/ca.crt.bak /var/lib/kubelet/pki/kubelet-serving.crt /var/lib/kubelet/pki/kubelet-serving.crt.bak /var/lib/kubelet/pki/kubelet-serving.key /var/lib/kubelet/pki/kubelet-serving.key.bak /var/lib/kubelet/pki/kubelet-client.crt /var/lib/kubelet/pki/kubelet-client.crt.bak /var/lib/kubelet/pki/kubelet-client.key /var/lib/kubelet/pki/kubelet-client.key.bak /var/lib/kubelet/config.yaml /var/lib/kubelet/config.yaml.bak /var/lib/kubelet/kubeconfig /var/lib/kubelet/kubeconfig.bak /var/lib/kube-proxy/config.yaml /var/lib/kube-proxy/config.yaml.bak /var/lib/kube-proxy/kubeconfig /var/lib/kube-proxy/kubeconfig.bak /etc/cni/net.d/10-flannel.conflist /etc/cni/net.d/10-flannel.conflist.bak /etc/modules-load.d/onprem-k8s-node.conf /etc/modules-load.d/onprem-k8s-node.conf.bak /etc/sysctl.d/90-onprem-k8s-node.conf /etc/sysctl.d/90-onprem-k8s-node.conf.bak /etc/containerd/config.toml /etc/containerd/config.toml.bak
 rmdir --ignore-fail-on-non-empty /var/lib/kubelet/pki /var/lib/kube-proxy 2>/dev/null || true
 systemctl daemon-reload
 echo "node this host removed"

@@ -144,6 +144,16 @@ export interface KubernetesSpec {
    * healthy. @default { percent: 25 }
    */
   readonly nodeBatchSize: { readonly nodes: number } | { readonly percent: number };
+  /**
+   * kube-proxy's `conntrack.maxPerCore` (`kubernetes.kubeProxyConntrackMaxPerCore`): 0 leaves the host's conntrack
+   * table size alone, for hosts where kube-proxy cannot write it (container hosts such as the lab's). @default kube-proxy's own (32768)
+   */
+  readonly kubeProxyConntrackMaxPerCore?: number;
+  /**
+   * The kubelets' hard eviction thresholds (`kubernetes.kubeletEvictionHard`, KubeletConfiguration's evictionHard), by
+   * signal; given, they replace the kubelet's defaults. @default the kubelet's own
+   */
+  readonly kubeletEvictionHard?: Readonly<Record<string, string>>;
 }
 
 /**

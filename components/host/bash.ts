@@ -138,6 +138,22 @@ apply() {
 }
 `;
 
+/**
+ * Installs Debian packages: from \`aptSource\` alone when given (a site's own repository, which the host's other
+ * sources must not mix into), otherwise from the host's sources.
+ */
+export function aptInstall(aptSource: string | undefined, packages: readonly string[]): string {
+  const names = packages.join(" ");
+  const what = packages.length === 2 ? packages.join(" and ") : `${packages.slice(0, -1).join(", ")} and ${packages[packages.length - 1]}`;
+  return aptSource
+    ? `${heredoc("put_file /etc/apt/sources.list.d/onprem-k8s.list 0644", aptSource)}
+only_ours=(-o Dir::Etc::sourcelist=sources.list.d/onprem-k8s.list -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0)
+apt-get "\${only_ours[@]}" update -qq || fail "cannot read the apt source ${aptSource.replace(/"/g, "")}"
+DEBIAN_FRONTEND=noninteractive apt-get "\${only_ours[@]}" install -y -qq ${names} >/dev/null || fail "cannot install ${what}"`
+    : `apt-get update -qq || fail "apt-get update failed"
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${names} >/dev/null || fail "cannot install ${what}"`;
+}
+
 /** Joins a script from its preamble and body sections. */
 export function script(step: string, ...sections: string[]): string {
   return [preamble(step), ...sections].join("\n") + "\n";

@@ -4,7 +4,7 @@
  * /etc/keepalived/conf.d, beside a shared base written by the packages step.
  */
 import { Failback } from "../../spec/cluster";
-import { READ_SECRETS, heredoc, script, shellQuote } from "./bash";
+import { READ_SECRETS, aptInstall, heredoc, script, shellQuote } from "./bash";
 
 export interface LbBackend {
   readonly name: string;
@@ -154,18 +154,11 @@ ${a.peers.map((p) => `        ${p.address}`).join("\n")}
 
 /** Installs haproxy and keepalived (from the given apt source alone when there is one) and writes the shared base. */
 export function renderLbPackages(aptSource: string | undefined, hostName: string): string {
-  const apt = aptSource
-    ? `${heredoc("put_file /etc/apt/sources.list.d/onprem-k8s.list 0644", aptSource)}
-  only_ours=(-o Dir::Etc::sourcelist=sources.list.d/onprem-k8s.list -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0)
-  apt-get "\${only_ours[@]}" update -qq || fail "cannot read the apt source ${aptSource.replace(/"/g, "")}"
-  DEBIAN_FRONTEND=noninteractive apt-get "\${only_ours[@]}" install -y -qq haproxy keepalived >/dev/null || fail "cannot install haproxy and keepalived"`
-    : `apt-get update -qq || fail "apt-get update failed"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy keepalived >/dev/null || fail "cannot install haproxy and keepalived"`;
   return script(
     "install haproxy and keepalived",
     `${LOCK}
 if ! dpkg -s haproxy keepalived >/dev/null 2>&1; then
-  ${apt}
+${aptInstall(aptSource, ["haproxy", "keepalived"])}
 fi
 # haproxy binds the VIP on the backup too, before keepalived moves it there.
 ${heredoc("put_file /etc/sysctl.d/60-onprem-k8s-lb.conf 0644", "net.ipv4.ip_nonlocal_bind = 1")}

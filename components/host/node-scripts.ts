@@ -1,11 +1,10 @@
 /**
- * Renders a real worker or edge node's files (kubelet and kube-proxy configs, kubeconfigs and units, the flannel CNI
- * config, and containerd's when onprem-k8s installs it) and the scripts that apply them on a host and remove them.
- * Pure functions of their inputs.
+ * Renders a real worker or edge node's files (containerd's config, kubelet and kube-proxy configs, kubeconfigs and
+ * units, the flannel CNI config) and the scripts that apply them on a host and remove them. Pure functions of their inputs.
  */
 import { SiteRegistry } from "../../spec/cluster";
 import { PAUSE_IMAGE } from "../../spec/images";
-import { APPLY_DAEMON_FUNCTION, FileSpec, READ_SECRETS, heredoc, putFiles, releaseComment, script, secretFile } from "./bash";
+import { APPLY_DAEMON_FUNCTION, FileSpec, READ_SECRETS, aptInstall, heredoc, putFiles, releaseComment, script, secretFile } from "./bash";
 import { renderDaemonUnit, renderKubeconfig } from "./control-plane-scripts";
 
 /** Kept out of /etc/kubernetes: a host that is also a master must not lose its node files with its master files. */
@@ -66,6 +65,15 @@ export const NODE_UNITS = ["kubelet", "kube-proxy"] as const;
 export const CNI_PLUGINS = ["bridge", "host-local", "loopback", "portmap"] as const;
 /** What the `containerd` artifact must hold. */
 export const CONTAINERD_BINARIES = ["containerd", "containerd-shim-runc-v2", "ctr", "runc"] as const;
+/** Debian's packages of a node: the runtime, the CNI plugins (in DEBIAN_CNI_DIR) and what kube-proxy runs. */
+export const NODE_PACKAGES = ["containerd", "runc", "containernetworking-plugins", "iptables", "conntrack"] as const;
+const DEBIAN_CNI_DIR = "/usr/lib/cni";
+
+/**
+ * Where containerd comes from: the `containerd` release, run by a unit of onprem-k8s's, with the CNI plugins from
+ * theirs; or Debian's packages (containerd, runc, the CNI plugins) through apt, from `aptSource` alone when given.
+ */
+export type ContainerdSource = { readonly kind: "release" } | { readonly kind: "packages"; readonly aptSource?: string };
 
 export interface NodeHost {
   /** The host name: the Node's name and the CN of its kubelet's certificates. */
@@ -83,12 +91,14 @@ export interface NodeSettings {
   /** The CoreDNS ClusterIP pods resolve through. */
   readonly clusterDnsIp: string;
   readonly clusterDomain: string;
-  /** onprem-k8s runs containerd (from the `containerd` artifact) instead of using the host's own. */
-  readonly manageContainerd: boolean;
+  readonly containerd: ContainerdSource;
   /** sha256 of the kubernetes-node release: in the units, so a new release restarts the daemons node by node. */
   readonly releaseSha256: string;
   /** The site's registries that containerd reaches over HTTP or with a private CA. */
   readonly registries: readonly SiteRegistry[];
+  /** kube-proxy's conntrack.maxPerCore; 0 leaves the host's table size alone. @default kube-proxy's own */
+  readonly kubeProxyConntrackMaxPerCore?: number;  /** The kubelet's evictionHard thresholds by signal; they replace its defaults. @default the kubelet's own */
+  readonly kubeletEvictionHard?: Readonly<Record<string, string>>;
 }
 
 /** The certificates (PEM) a node's script carries; the keys come as secret files (NODE_SECRETS). */
@@ -140,7 +150,8 @@ export function renderNodeSecrets(a: { host: NodeHost; settings: Pick<NodeSettin
  * The kubelet's config: only clients of the cluster CA (the apiserver) and webhook-checked tokens get in; certificates
  * come from onprem-k8s, not from rotation or TLS bootstrap, so a change of them is a change of this node's step.
  */
-export function renderKubeletConfig(s: Pick<NodeSettings, "clusterDnsIp" | "clusterDomain">): string {
+export function renderKubeletConfig(s: Pick<NodeSettings, "clusterDnsIp" | "clusterDomain" | "kubeletEvictionHard">): string {
+  const eviction = s.kubeletEvictionHard === undefined ? "" : `evictionHard:\n${Object.entries(s.kubeletEvictionHard).map(([signal, value]) => `  ${signal}: "${value}"\n`).join("")}`;
   return `# Rendered by onprem-k8s; changes here are overwritten.
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
@@ -158,7 +169,7 @@ clusterDNS:
   - ${s.clusterDnsIp}
 clusterDomain: ${s.clusterDomain}
 containerRuntimeEndpoint: unix://${CONTAINERD_SOCKET}
-failSwapOn: true
+${eviction}failSwapOn: true
 healthzBindAddress: 127.0.0.1
 healthzPort: ${KUBELET_HEALTHZ_PORT}
 readOnlyPort: 0
@@ -187,14 +198,15 @@ export function renderKubeletUnit(host: NodeHost, releaseSha256: string): string
 }
 
 /** kube-proxy in iptables mode; hostnameOverride finds its Node (and so its address) under the kubelet's name. */
-export function renderKubeProxyConfig(host: NodeHost, s: Pick<NodeSettings, "podCidr">): string {
+export function renderKubeProxyConfig(host: NodeHost, s: Pick<NodeSettings, "podCidr" | "kubeProxyConntrackMaxPerCore">): string {
+  const conntrack = s.kubeProxyConntrackMaxPerCore === undefined ? "" : `conntrack:\n  maxPerCore: ${s.kubeProxyConntrackMaxPerCore}\n`;
   return `# Rendered by onprem-k8s; changes here are overwritten.
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 clientConnection:
   kubeconfig: ${KUBE_PROXY_KUBECONFIG}
 clusterCIDR: ${s.podCidr}
-hostnameOverride: ${host.name}
+${conntrack}hostnameOverride: ${host.name}
 mode: iptables
 `;
 }
@@ -243,6 +255,9 @@ version = 2
 # Pulled like every image: through the site registry's mirror when there is one.
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "${PAUSE_IMAGE}"
+  # No container below containerd's own OOM score: a host without CAP_SYS_RESOURCE (a container host) could not set
+  # one, and on others containerd's -999 leaves every score the kubelet asks for as it is.
+  restrict_oom_score_adj = true
 
 [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
   runtime_type = "io.containerd.runc.v2"
@@ -288,19 +303,40 @@ const MODULES = "overlay\nbr_netfilter\n";
 const SYSCTLS = "net.ipv4.ip_forward = 1\nnet.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\n";
 
 /**
- * Puts a node's files in place, then, daemon by daemon (containerd when onprem-k8s runs it, kubelet, kube-proxy): a
- * stopped one starts, a running one whose files changed restarts, an unchanged one is left alone. The kubelet must
- * answer /healthz and register its Node, kube-proxy must stay up; otherwise every replaced file comes back, the
- * changed daemons restart on them and the step fails with one line. The nodes' steps are chained: one node at a time.
+ * Debian's node packages when containerd comes from them, and their CNI plugins linked where containerd looks; with
+ * the release, the plugins must be in CNI_BIN_DIR already (the `cniPlugins` release).
+ */
+function runtimeSection(source: ContainerdSource): string {
+  const plugins = CNI_PLUGINS.join(" ");
+  if (source.kind === "release") {
+    return `for binary in ${CONTAINERD_BINARIES.join(" ")} iptables; do
+  command -v "$binary" >/dev/null || fail "$binary is not installed"
+done
+for plugin in ${plugins}; do
+  [[ -x ${CNI_BIN_DIR}/$plugin ]] || fail "the CNI plugin $plugin is not in ${CNI_BIN_DIR}: give artifacts.cniPlugins"
+done`;
+  }
+  return `if ! dpkg -s ${NODE_PACKAGES.join(" ")} >/dev/null 2>&1; then
+${aptInstall(source.aptSource, NODE_PACKAGES)}
+fi
+mkdir -p ${CNI_BIN_DIR}
+for plugin in ${plugins}; do
+  [[ -L ${CNI_BIN_DIR}/$plugin ]] || ln -sfn ${DEBIAN_CNI_DIR}/$plugin ${CNI_BIN_DIR}/$plugin
+done`;
+}
+
+/**
+ * Puts a node's files in place, then, daemon by daemon (containerd, kubelet, kube-proxy): a stopped one starts, a
+ * running one whose files changed restarts, an unchanged one is left alone. The kubelet must answer /healthz and
+ * register its Node, kube-proxy must stay up; otherwise every replaced file comes back, the changed daemons restart on
+ * them and the step fails with one line.
  */
 export function renderNode(a: NodeScriptArgs): string {
   const { host, settings: s, pki } = a;
-  const containerd: FileSpec[] = s.manageContainerd
-    ? [
-        [CONTAINERD_CONFIG, "0644", renderContainerdConfig()],
-        [`${UNIT_DIR}/containerd.service`, "0644", renderContainerdUnit()],
-      ]
-    : [];
+  const containerd: FileSpec[] = [
+    [CONTAINERD_CONFIG, "0644", renderContainerdConfig()],
+    ...(s.containerd.kind === "release" ? [[`${UNIT_DIR}/containerd.service`, "0644", renderContainerdUnit()] as FileSpec] : []),
+  ];
   const kubelet: FileSpec[] = [
     [`${KUBELET_PKI}/ca.crt`, "0644", pki.caCert],
     [`${KUBELET_PKI}/kubelet-serving.crt`, "0644", pki.kubeletServingCert],
@@ -323,40 +359,34 @@ export function renderNode(a: NodeScriptArgs): string {
   ]);
   const registryHosts = s.registries.map((r) => r.host);
   const nodeUrl = `${s.server}/api/v1/nodes/${host.name}`;
-  const runtimeCheck = s.manageContainerd
-    ? `containerd_changed=$CHANGED
-CHANGED=0`
-    : `[[ -S ${CONTAINERD_SOCKET} ]] || fail "containerd is not running (no ${CONTAINERD_SOCKET}): install and start containerd with the systemd cgroup driver, or give artifacts.containerd"`;
-  const runtimeStart = s.manageContainerd
-    ? `containerd=$(apply containerd "$containerd_changed")
-containerd_up() { ctr --address ${CONTAINERD_SOCKET} version >/dev/null 2>&1; }
-retry 30 2 containerd_up || give_up "containerd does not answer on ${CONTAINERD_SOCKET} after it $containerd: $(journal containerd)"`
-    : `containerd="the host's own"`;
   return script(
     `node ${host.name}`,
     READ_SECRETS,
-    `for binary in kubelet kube-proxy curl iptables${s.manageContainerd ? ` ${CONTAINERD_BINARIES.join(" ")}` : ""}; do
+    `${runtimeSection(s.containerd)}
+for binary in kubelet kube-proxy curl; do
   command -v "$binary" >/dev/null || fail "$binary is not installed"
 done
 [[ -z $(swapon --noheadings 2>/dev/null) ]] || fail "swap is on and the kubelet refuses to run with it: turn it off (swapoff -a) and remove it from /etc/fstab"
 ${heredoc(`put_file ${MODULES_FILE} 0644`, MODULES)}
 ${heredoc(`put_file ${SYSCTL_FILE} 0644`, SYSCTLS)}
-modprobe overlay || fail "cannot load the overlay kernel module"
-modprobe br_netfilter || fail "cannot load the br_netfilter kernel module"
+# Built into some kernels, and a container host cannot load modules: load one only when it is missing.
+grep -qw overlay /proc/filesystems || modprobe overlay || fail "cannot load the overlay kernel module"
+[[ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]] || modprobe br_netfilter || fail "cannot load the br_netfilter kernel module"
 sysctl -q -p ${SYSCTL_FILE} || fail "cannot set the sysctls in ${SYSCTL_FILE}"
 # containerd reads the CNI config directory as it changes: no restart.
 ${heredoc(`put_file ${CNI_CONFLIST} 0644`, FLANNEL_CNI_CONF)}
 CHANGED=0
 ${putFiles(containerd)}
-${runtimeCheck}
-${registriesSection(s, registries, registryHosts)}
+containerd_changed=$CHANGED
+CHANGED=0
+${registriesSection(registries, registryHosts)}
 ${putFiles(kubelet)}
 kubelet_changed=$CHANGED
 CHANGED=0
 ${putFiles(kubeProxy)}
 kube_proxy_changed=$CHANGED
 systemctl daemon-reload
-systemctl enable --quiet ${s.manageContainerd ? "containerd " : ""}${NODE_UNITS.join(" ")}
+systemctl enable --quiet containerd ${NODE_UNITS.join(" ")}
 ${APPLY_DAEMON_FUNCTION}# revert UNIT CHANGED: after the files came back, a changed daemon runs on them again, or stops if it had none.
 revert() {
   [[ $2 == 1 ]] || return 0
@@ -367,11 +397,14 @@ journal() { journalctl -u "$1" -n 3 --no-pager -o cat 2>/dev/null | tr '\\n' ' '
 give_up() {
   restore_files
   systemctl daemon-reload
-  ${s.manageContainerd ? 'revert containerd "$containerd_changed"\n  ' : ""}revert kubelet "$kubelet_changed"
+  revert containerd "$containerd_changed"
+  revert kubelet "$kubelet_changed"
   revert kube-proxy "$kube_proxy_changed"
   fail "$1; the previous files are restored"
 }
-${runtimeStart}
+containerd=$(apply containerd "$containerd_changed")
+containerd_up() { ctr --address ${CONTAINERD_SOCKET} version >/dev/null 2>&1; }
+retry 30 2 containerd_up || give_up "containerd does not answer on ${CONTAINERD_SOCKET} after it $containerd: $(journal containerd)"
 kubelet=$(apply kubelet "$kubelet_changed")
 kubelet_healthy() { curl -fsS --max-time 5 http://127.0.0.1:${KUBELET_HEALTHZ_PORT}/healthz >/dev/null 2>&1; }
 retry 60 2 kubelet_healthy || give_up "the kubelet is not healthy on 127.0.0.1:${KUBELET_HEALTHZ_PORT} after it $kubelet: $(journal kubelet)"
@@ -390,27 +423,19 @@ echo "node ${host.name}: containerd $containerd, kubelet $kubelet, kube-proxy $k
   );
 }
 
-/**
- * The site's registries: their hosts.toml (and CA) in place, and the directories of registries no longer configured
- * removed. With the host's own containerd, its config must read certs.d, or the files would change nothing.
- */
-function registriesSection(s: NodeSettings, files: readonly FileSpec[], hosts: readonly string[]): string {
-  const hostsConfigRead =
-    s.manageContainerd || s.registries.length === 0
-      ? ""
-      : `grep -Eq '^[[:space:]]*config_path[[:space:]]*=[[:space:]]*"${CERTS_D}"' ${CONTAINERD_CONFIG} 2>/dev/null ||
-  fail "the host's containerd does not read ${CERTS_D} (config_path in ${CONTAINERD_CONFIG}), so registries would not apply: set config_path there, or give artifacts.containerd"
-`;
-  return `${hostsConfigRead}# Registries are read at each pull: their files restart no daemon. A registry no longer configured loses its files.
+/** The site's registries: their hosts.toml (and CA) in place, and the directories of registries no longer configured removed. */
+function registriesSection(files: readonly FileSpec[], hosts: readonly string[]): string {
+  return `# Registries are read at each pull: their files restart no daemon. A registry no longer configured loses its files.
 ${files.length > 0 ? `${putFiles(files)}\n` : ""}${renderCertsDirs(REGISTRIES_LIST, hosts, REGISTRY_FILES)}
 CHANGED=0`;
 }
 
 /**
- * Stops the node's daemons and removes every file its step wrote (the binaries belong to their artifact steps).
- * The pod directories under ${KUBELET_DIR} stay: they may hold mounted volumes, which a recursive delete would empty.
+ * Stops the node's daemons and removes every file its step wrote (the binaries belong to their artifact steps, and
+ * Debian's packages stay). The pod directories under ${KUBELET_DIR} stay: they may hold mounted volumes, which a
+ * recursive delete would empty.
  */
-export function renderNodeRemove(host: string, manageContainerd: boolean): string {
+export function renderNodeRemove(host: string, containerd: ContainerdSource): string {
   const files = [
     ...NODE_UNITS.map((u) => `${UNIT_DIR}/${u}.service`),
     ...["ca.crt", "kubelet-serving.crt", "kubelet-serving.key", "kubelet-client.crt", "kubelet-client.key"].map((f) => `${KUBELET_PKI}/${f}`),
@@ -421,14 +446,16 @@ export function renderNodeRemove(host: string, manageContainerd: boolean): strin
     CNI_CONFLIST,
     MODULES_FILE,
     SYSCTL_FILE,
-    ...(manageContainerd ? [`${UNIT_DIR}/containerd.service`, CONTAINERD_CONFIG] : []),
+    CONTAINERD_CONFIG,
+    ...(containerd.kind === "release" ? [`${UNIT_DIR}/containerd.service`] : []),
   ];
   return script(
     `remove node ${host}`,
     `systemctl disable --now ${NODE_UNITS.join(" ")} 2>/dev/null || true
 # kube-proxy's iptables rules go with it.
 if command -v kube-proxy >/dev/null; then kube-proxy --cleanup >/dev/null 2>&1 || true; fi
-${manageContainerd ? "systemctl disable --now containerd 2>/dev/null || true\n" : ""}${renderCertsDirs(REGISTRIES_LIST, [], REGISTRY_FILES)}
+systemctl disable --now containerd 2>/dev/null || true
+${containerd.kind === "packages" ? `rm -f ${CNI_PLUGINS.map((p) => `${CNI_BIN_DIR}/${p}`).join(" ")}\n` : ""}${renderCertsDirs(REGISTRIES_LIST, [], REGISTRY_FILES)}
 # With put_file's backups: old keys must not stay behind.
 rm -f ${files.flatMap((f) => [f, `${f}.bak`]).join(" ")}
 rmdir --ignore-fail-on-non-empty ${KUBELET_PKI} ${KUBE_PROXY_DIR} 2>/dev/null || true

@@ -24,11 +24,11 @@ export function renderHostReset(): string {
     `# Each part is a remove script of its own; a part that fails stops the reset, and a second run takes it up again.
 ${part(renderKwokRemove(host))}
 ${part(renderMirrorsRemove(host))}
-# containerd goes too when onprem-k8s runs it (its unit is onprem-k8s's), never the host's own.
+# containerd's unit is onprem-k8s's with its release; otherwise Debian's package runs it.
 if grep -qs "(onprem-k8s)" /etc/systemd/system/containerd.service; then
-${part(renderNodeRemove(host, true))}
+${part(renderNodeRemove(host, { kind: "release" }))}
 else
-${part(renderNodeRemove(host, false))}
+${part(renderNodeRemove(host, { kind: "packages" }))}
 fi
 ${part(renderControlPlaneRemove(host))}
 ${part(renderEtcdMemberRemove(host))}

@@ -8,6 +8,9 @@ LAB_N=${LAB_N:-3}
 if [[ -z $LAB_HOSTS ]]; then
   for ((i = 1; i <= LAB_N; i++)); do LAB_HOSTS+="${LAB_HOSTS:+ }lab$i"; done
 fi
+# Real worker (NAME-wN) and edge (NAME-eN) hosts: they run containerd and a kubelet, so they boot with what that
+# takes (docs/lab.md). Set LAB_NODES= for a lab of LAB_HOSTS alone.
+LAB_NODES=${LAB_NODES-lab-w1 lab-w2 lab-e1 lab-e2}
 LAB_BRIDGE=${LAB_BRIDGE:-br-onprem}
 LAB_BRIDGE_ADDR=${LAB_BRIDGE_ADDR:-172.31.250.1/24}
 LAB_FIRST_HOST_OCTET=${LAB_FIRST_HOST_OCTET:-11}
@@ -18,8 +21,8 @@ LAB_DEBIAN_MIRROR=${LAB_DEBIAN_MIRROR:-}
 # an apt source and run daemons as services. etcd/haproxy/keepalived are
 # deliberately absent: the project's components install them.
 LAB_BASE_PACKAGES=${LAB_BASE_PACKAGES:-systemd systemd-sysv dbus openssh-server iproute2 curl ca-certificates procps netbase iputils-ping}
-# Packages (plus their dependency closure) served by the lab apt mirror; containerd is for the registry test's pulls.
-LAB_MIRROR_PACKAGES=${LAB_MIRROR_PACKAGES:-haproxy keepalived containerd}
+# Packages (plus their dependency closure) served by the lab apt mirror: the load balancers' and the nodes'.
+LAB_MIRROR_PACKAGES=${LAB_MIRROR_PACKAGES:-haproxy keepalived containerd runc containernetworking-plugins iptables conntrack}
 LAB_BOOT_TIMEOUT=${LAB_BOOT_TIMEOUT:-90}
 LAB_STOP_TIMEOUT=${LAB_STOP_TIMEOUT:-30}
 # One cgroup per lab directory, so two labs on one machine never share one.
@@ -63,10 +66,18 @@ read_pid() { if [[ -r $1 ]]; then cat "$1"; fi; }
 
 host_dir() { echo "$LAB_DIR/hosts/$1"; }
 
-# A host keeps the address it got when created; new hosts get one by position.
+is_node() { [[ " $LAB_NODES " == *" $1 "* ]]; }
+
+# A host keeps the address it got when created; a new node host NAME-wN gets .2N and NAME-eN .3N, as the lab stack
+# names them; other new hosts get one by position.
 host_addr() {
   local name=$1 i=0 h
   if [[ -r $(host_dir "$name")/address ]]; then cat "$(host_dir "$name")/address"; return; fi
+  if is_node "$name"; then
+    [[ $name =~ -([we])([1-9])$ ]] || return 1
+    if [[ ${BASH_REMATCH[1]} == w ]]; then echo "$LAB_NET_PREFIX.2${BASH_REMATCH[2]}"; else echo "$LAB_NET_PREFIX.3${BASH_REMATCH[2]}"; fi
+    return
+  fi
   for h in $LAB_HOSTS; do
     if [[ $h == "$name" ]]; then echo "$LAB_NET_PREFIX.$((LAB_FIRST_HOST_OCTET + i))"; return; fi
     i=$((i + 1))
@@ -81,7 +92,7 @@ host_running() {
 # Hosts to act on: the configured ones plus any other that has state on disk.
 all_hosts() {
   # shellcheck disable=SC2086 # word list
-  { printf '%s\n' $LAB_HOSTS
+  { printf '%s\n' $LAB_HOSTS $LAB_NODES
     [[ -d $LAB_DIR/hosts ]] && find "$LAB_DIR/hosts" -mindepth 1 -maxdepth 1 -type d -printf '%f\n'
   } | awk 'NF && !seen[$0]++'
 }
@@ -89,9 +100,17 @@ all_hosts() {
 ssh_ok() { ssh "${LAB_SSH_OPTS[@]}" "root@$1" true </dev/null >/dev/null 2>&1; }
 
 # cgroup dirs for a host: name=systemd and unified (hybrid v1 without a host
-# systemd, as measured), or the root of a pure cgroup2 mount.
+# systemd, as measured), or the root of a pure cgroup2 mount. A node host gets
+# one in every v1 hierarchy: its container runtime manages cgroups of its own,
+# which must not collide with another host's.
 host_cgroups() {
   local d
+  if is_node "$1"; then
+    for d in /sys/fs/cgroup/*/; do
+      [[ -f $d/cgroup.procs ]] && echo "${d%/}/$LAB_CGROUP/$1"
+    done
+    return 0
+  fi
   for d in /sys/fs/cgroup/systemd /sys/fs/cgroup/unified; do
     [[ -f $d/cgroup.procs ]] && echo "$d/$LAB_CGROUP/$1"
   done

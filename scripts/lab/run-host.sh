@@ -12,10 +12,30 @@ name=${1:?usage: run-host.sh NAME}
 dir=$(host_dir "$name")
 echo $$ >"$dir/pid"
 
-while read -r cg; do
-  mkdir -p "$cg"
-  echo $$ >"$cg/cgroup.procs"
-done < <(host_cgroups "$name")
+# join_cgroup DIR: a cpuset cgroup takes no task before its cpus and mems are set, at every new level.
+join_cgroup() {
+  local parent
+  parent=$(dirname "$1")
+  [[ -d $parent ]] || join_cgroup_dir "$parent"
+  join_cgroup_dir "$1"
+  echo $$ >"$1/cgroup.procs"
+}
+join_cgroup_dir() {
+  local f
+  [[ -d $1 ]] || mkdir "$1"
+  for f in cpuset.cpus cpuset.mems; do
+    if [[ -f $1/$f && -z $(cat "$1/$f") ]]; then cat "$(dirname "$1")/$f" >"$1/$f"; fi
+  done
+}
+while read -r cg; do join_cgroup "$cg"; done < <(host_cgroups "$name")
+
+# A node host runs containerd and a kubelet (docs/lab.md): containerd's state on this machine's file system, since an
+# overlay upper directory cannot hold its snapshots; the session keyring and every capability for runc; the kernel log.
+node_flags=()
+if is_node "$name"; then
+  mkdir -p "$dir/containerd"
+  node_flags=(--bind="$dir/containerd:/var/lib/containerd" --system-call-filter=@keyring --capability=all --bind=/dev/kmsg)
+fi
 
 stop=0 child=
 on_term() {
@@ -29,7 +49,7 @@ while :; do
   echo "[run-host] $(date -Is) starting $name"
   systemd-nspawn -D "$dir/root" --machine="$name" --hostname="$name" --boot \
     --register=no --keep-unit --network-bridge="$LAB_BRIDGE" \
-    --resolv-conf=off --timezone=off --link-journal=no --console=read-only &
+    --resolv-conf=off --timezone=off --link-journal=no --console=read-only "${node_flags[@]}" &
   child=$!
   echo "$child" >"$dir/nspawn.pid"
   # wait returns early when a trapped signal arrives: keep waiting until

@@ -7,6 +7,6 @@ set -euo pipefail
 [[ $# -ge 1 ]] || die "usage: ssh.sh HOST [CMD...]"
 name=$1
 shift
-addr=$(host_addr "$name") || die "unknown lab host: $name (hosts: $LAB_HOSTS)"
+addr=$(host_addr "$name") || die "unknown lab host: $name (hosts: $LAB_HOSTS $LAB_NODES)"
 # Only the host's own key, which up.sh recorded from its file system, is trusted.
 exec ssh "${LAB_SSH_OPTS[@]}" "root@$addr" "$@"

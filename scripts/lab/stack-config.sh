@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Points the lab stack at this machine's lab: its SSH key, its hosts' own SSH host keys, the etcd, kubernetes-server, kwok
-# and registry releases on its mirror (built from their Go modules by scripts/build-kubernetes.sh and
-# scripts/build-registry.sh, cached after the first run) and the image bundle (scripts/build-images.sh) at $LAB_DIR/images.
+# Points the lab stack at this machine's lab: its SSH key, its hosts' own SSH host keys, the etcd, kubernetes-server,
+# kubernetes-node, kwok and registry releases on its mirror (built from their Go modules by scripts/build-kubernetes.sh
+# and scripts/build-registry.sh, cached after the first run) and the image bundle (scripts/build-images.sh) at
+# $LAB_DIR/images.
 # Values are written only when they differ, so a second run leaves Pulumi.lab.yaml as it is.
 set -euo pipefail
 # shellcheck source=scripts/lab/lib.sh
@@ -32,7 +33,7 @@ if [[ -z "$(current secretsEncryptionKey)" ]]; then
 fi
 # Each lab host's own SSH key, read from its file system (not over the network), pins the config's host at its address.
 hosts_json=$(pulumi config get hosts --json --stack "$stack")
-for h in $LAB_HOSTS; do
+for h in $LAB_HOSTS $LAB_NODES; do
   index=$(node -e 'const i = (JSON.parse(process.argv[1]).objectValue ?? []).findIndex((h) => h.address === process.argv[2]); if (i >= 0) console.log(i);' "$hosts_json" "$(host_addr "$h")")
   [[ -n $index ]] || continue
   pub=$(host_dir "$h")/root/etc/ssh/ssh_host_ed25519_key.pub
@@ -51,19 +52,20 @@ publish() {
   set_if_changed "artifacts.$1.sha256" "$3"
 }
 
-# kubernetes-server and kwok: the release tarballs of scripts/build-kubernetes.sh, published under artifacts/.
+# kubernetes-server, kubernetes-node and kwok: the release tarballs of scripts/build-kubernetes.sh, published under artifacts/.
 kube_bin=$(bash "$LAB_SCRIPTS/../build-kubernetes.sh")
 release=$(dirname "$kube_bin")/release
 mkdir -p "$LAB_DIR/mirror/artifacts"
 while read -r sha256 file; do
   case $file in
     kubernetes-server-*.tar.gz) name=kubernetes ;;
+    kubernetes-node-*.tar.gz) name=kubernetesNode ;;
     kwok-*.tar.gz) name=kwok ;;
     *) continue ;;
   esac
   publish "$name" "$release/$file" "$sha256"
 done <"$release/SHA256SUMS"
-for name in kubernetes kwok; do
+for name in kubernetes kubernetesNode kwok; do
   [[ -n "$(current "artifacts.$name.url")" ]] || die "$release/SHA256SUMS names no $name release"
 done
 

@@ -12,10 +12,10 @@ while read -r h; do
   if host_running "$h"; then
     pid=$(read_pid "$(host_dir "$h")/pid")
     if ssh_ok "$addr"; then state=ok; else state=down; rc=1; fi
-  elif [[ " $LAB_HOSTS " == *" $h "* ]]; then
+  elif [[ " $LAB_HOSTS $LAB_NODES " == *" $h "* ]]; then
     pid=- state=stopped rc=1
   else
-    pid=- state="stopped (not in LAB_HOSTS; down.sh --purge removes it)"
+    pid=- state="stopped (not in LAB_HOSTS or LAB_NODES; down.sh --purge removes it)"
   fi
   printf '%-8s %-8s %-15s %s\n' "$h" "$pid" "$addr" "$state"
 done < <(all_hosts)

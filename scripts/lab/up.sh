@@ -168,7 +168,7 @@ host_files() { # NAME ADDR: identity files written into the host's overlay
   root=$(host_dir "$1")/root
   hosts=$'127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback'
   hosts+=$'\n'"$LAB_GW	lab-gw"
-  for h in $LAB_HOSTS; do hosts+=$'\n'"$(host_addr "$h")	$h"; done
+  for h in $LAB_HOSTS $LAB_NODES; do hosts+=$'\n'"$(host_addr "$h")	$h"; done
   write_if_changed "$root/etc/hostname" "$1"
   write_if_changed "$root/etc/hosts" "$hosts"
   write_if_changed "$root/etc/systemd/network/10-host0.network" "[Match]
@@ -182,6 +182,41 @@ Gateway=$LAB_GW
 LinkLocalAddressing=no
 IPv6AcceptRA=no"
   write_if_changed "$root/etc/apt/sources.list" "$LAB_APT_LINE"
+  if is_node "$1"; then node_files "$root"; fi
+}
+
+# A node host's runtime writes cgroups, which nspawn mounts read-only, and its mounts must propagate to the
+# containers (kubelet volumes): a oneshot unit makes both so before anything else starts.
+node_files() {
+  # CoreDNS forwards what is not the cluster's to the node's resolvers and refuses to start without one; the lab has
+  # no DNS server, so names outside the cluster go to the gateway and are not answered.
+  write_if_changed "$1/etc/resolv.conf" "nameserver $LAB_GW"
+  write_if_changed "$1/etc/systemd/system/lab-node-mounts.service" "[Unit]
+Description=Writable cgroup controllers and shared mounts for a container runtime in this lab host
+DefaultDependencies=no
+Before=sysinit.target containerd.service kubelet.service
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh -c 'for d in /sys/fs/cgroup/*/; do if mountpoint -q \"\$d\"; then mount -o remount,bind,rw \"\$d\"; fi; done; mount --make-rshared /'
+[Install]
+WantedBy=sysinit.target"
+  mkdir -p "$1/etc/systemd/system/sysinit.target.wants"
+  ln -sfn ../lab-node-mounts.service "$1/etc/systemd/system/sysinit.target.wants/lab-node-mounts.service"
+}
+
+# A kubelet sets these kernel settings when they differ and fails when it cannot; inside a lab host /proc/sys is
+# read-only outside net, and they are not namespaced, so the lab sets them on this machine, for every host (the
+# kubelet's own values). The modules are the nodes' too: a lab host cannot load one.
+ensure_node_kernel() {
+  [[ -n $LAB_NODES ]] || return 0
+  local setting
+  for setting in vm.overcommit_memory=1 kernel.panic=10 kernel.panic_on_oops=1; do
+    [[ $(sysctl -n "${setting%%=*}") == "${setting#*=}" ]] || { log "machine: sysctl $setting for the lab's kubelets"; sysctl -q -w "$setting"; }
+  done
+  grep -qw overlay /proc/filesystems || modprobe overlay || die "the nodes need overlayfs: load the overlay module"
+  [[ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]] || modprobe br_netfilter || die "the nodes need br_netfilter: load it"
+  [[ -d /sys/module/vxlan ]] || modprobe vxlan || die "flannel needs vxlan: load the vxlan module"
 }
 
 ensure_host() {
@@ -220,7 +255,7 @@ record_host_key() {
 
 wait_ssh() {
   local name deadline=$((SECONDS + LAB_BOOT_TIMEOUT))
-  for name in $LAB_HOSTS; do
+  for name in $LAB_HOSTS $LAB_NODES; do
     until record_host_key "$name" && ssh_ok "$(host_addr "$name")"; do
       host_running "$name" || die "$name stopped, see $(host_dir "$name")/console.log"
       ((SECONDS < deadline)) || die "$name: no ssh after ${LAB_BOOT_TIMEOUT}s"
@@ -241,11 +276,12 @@ ensure_base
 ensure_apt_mirror
 ensure_bridge
 ensure_mirror_server
+ensure_node_kernel
 t_boot=$SECONDS booted=0
-for h in $LAB_HOSTS; do ensure_host "$h"; done
+for h in $LAB_HOSTS $LAB_NODES; do ensure_host "$h"; done
 wait_ssh
 ((booted)) && log "all hosts answer ssh, $((SECONDS - t_boot))s after the first boot started"
-for h in $LAB_HOSTS; do
+for h in $LAB_HOSTS $LAB_NODES; do
   printf '%-8s %-15s pid %-8s ssh ok\n' "$h" "$(host_addr "$h")" "$(read_pid "$(host_dir "$h")/pid")"
 done
 echo "mirror   $LAB_MIRROR_URL/  (apt: $LAB_APT_LINE; binaries: $LAB_MIRROR_URL/artifacts/)"

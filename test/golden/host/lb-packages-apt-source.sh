@@ -37,12 +37,12 @@ retry() {
 exec 9>/run/onprem-k8s-lb.lock
 flock 9
 if ! dpkg -s haproxy keepalived >/dev/null 2>&1; then
-  put_file /etc/apt/sources.list.d/onprem-k8s.list 0644 <<'ONPREM_K8S_EOF'
+put_file /etc/apt/sources.list.d/onprem-k8s.list 0644 <<'ONPREM_K8S_EOF'
 deb [trusted=yes] http://172.31.250.1:8080/apt ./
 ONPREM_K8S_EOF
-  only_ours=(-o Dir::Etc::sourcelist=sources.list.d/onprem-k8s.list -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0)
-  apt-get "${only_ours[@]}" update -qq || fail "cannot read the apt source deb [trusted=yes] http://172.31.250.1:8080/apt ./"
-  DEBIAN_FRONTEND=noninteractive apt-get "${only_ours[@]}" install -y -qq haproxy keepalived >/dev/null || fail "cannot install haproxy and keepalived"
+only_ours=(-o Dir::Etc::sourcelist=sources.list.d/onprem-k8s.list -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0)
+apt-get "${only_ours[@]}" update -qq || fail "cannot read the apt source deb [trusted=yes] http://172.31.250.1:8080/apt ./"
+DEBIAN_FRONTEND=noninteractive apt-get "${only_ours[@]}" install -y -qq haproxy keepalived >/dev/null || fail "cannot install haproxy and keepalived"
 fi
 # haproxy binds the VIP on the backup too, before keepalived moves it there.
 put_file /etc/sysctl.d/60-onprem-k8s-lb.conf 0644 <<'ONPREM_K8S_EOF'

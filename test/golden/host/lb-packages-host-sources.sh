@@ -37,8 +37,8 @@ retry() {
 exec 9>/run/onprem-k8s-lb.lock
 flock 9
 if ! dpkg -s haproxy keepalived >/dev/null 2>&1; then
-  apt-get update -qq || fail "apt-get update failed"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy keepalived >/dev/null || fail "cannot install haproxy and keepalived"
+apt-get update -qq || fail "apt-get update failed"
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy keepalived >/dev/null || fail "cannot install haproxy and keepalived"
 fi
 # haproxy binds the VIP on the backup too, before keepalived moves it there.
 put_file /etc/sysctl.d/60-onprem-k8s-lb.conf 0644 <<'ONPREM_K8S_EOF'

@@ -46,7 +46,13 @@ while IFS= read -r line || [[ -n $line ]]; do
   fi
 done
 
-for binary in kubelet kube-proxy curl iptables containerd containerd-shim-runc-v2 ctr runc; do
+for binary in containerd containerd-shim-runc-v2 ctr runc iptables; do
+  command -v "$binary" >/dev/null || fail "$binary is not installed"
+done
+for plugin in bridge host-local loopback portmap; do
+  [[ -x /opt/cni/bin/$plugin ]] || fail "the CNI plugin $plugin is not in /opt/cni/bin: give artifacts.cniPlugins"
+done
+for binary in kubelet kube-proxy curl; do
   command -v "$binary" >/dev/null || fail "$binary is not installed"
 done
 [[ -z $(swapon --noheadings 2>/dev/null) ]] || fail "swap is on and the kubelet refuses to run with it: turn it off (swapoff -a) and remove it from /etc/fstab"
@@ -59,8 +65,9 @@ net.ipv4.ip_forward = 1
 net.bridge.bridge-nf-call-iptables = 1
 net.bridge.bridge-nf-call-ip6tables = 1
 ONPREM_K8S_EOF
-modprobe overlay || fail "cannot load the overlay kernel module"
-modprobe br_netfilter || fail "cannot load the br_netfilter kernel module"
+# Built into some kernels, and a container host cannot load modules: load one only when it is missing.
+grep -qw overlay /proc/filesystems || modprobe overlay || fail "cannot load the overlay kernel module"
+[[ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]] || modprobe br_netfilter || fail "cannot load the br_netfilter kernel module"
 sysctl -q -p /etc/sysctl.d/90-onprem-k8s-node.conf || fail "cannot set the sysctls in /etc/sysctl.d/90-onprem-k8s-node.conf"
 # containerd reads the CNI config directory as it changes: no restart.
 put_file /etc/cni/net.d/10-flannel.conflist 0644 <<'ONPREM_K8S_EOF'
@@ -92,6 +99,9 @@ version = 2
 # Pulled like every image: through the site registry's mirror when there is one.
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "registry.k8s.io/pause:3.10"
+  # No container below containerd's own OOM score: a host without CAP_SYS_RESOURCE (a container host) could not set
+  # one, and on others containerd's -999 leaves every score the kubelet asks for as it is.
+  restrict_oom_score_adj = true
 
 [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
   runtime_type = "io.containerd.runc.v2"

@@ -46,7 +46,15 @@ while IFS= read -r line || [[ -n $line ]]; do
   fi
 done
 
-for binary in kubelet kube-proxy curl iptables; do
+if ! dpkg -s containerd runc containernetworking-plugins iptables conntrack >/dev/null 2>&1; then
+apt-get update -qq || fail "apt-get update failed"
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq containerd runc containernetworking-plugins iptables conntrack >/dev/null || fail "cannot install containerd, runc, containernetworking-plugins, iptables and conntrack"
+fi
+mkdir -p /opt/cni/bin
+for plugin in bridge host-local loopback portmap; do
+  [[ -L /opt/cni/bin/$plugin ]] || ln -sfn /usr/lib/cni/$plugin /opt/cni/bin/$plugin
+done
+for binary in kubelet kube-proxy curl; do
   command -v "$binary" >/dev/null || fail "$binary is not installed"
 done
 [[ -z $(swapon --noheadings 2>/dev/null) ]] || fail "swap is on and the kubelet refuses to run with it: turn it off (swapoff -a) and remove it from /etc/fstab"
@@ -59,8 +67,9 @@ net.ipv4.ip_forward = 1
 net.bridge.bridge-nf-call-iptables = 1
 net.bridge.bridge-nf-call-ip6tables = 1
 ONPREM_K8S_EOF
-modprobe overlay || fail "cannot load the overlay kernel module"
-modprobe br_netfilter || fail "cannot load the br_netfilter kernel module"
+# Built into some kernels, and a container host cannot load modules: load one only when it is missing.
+grep -qw overlay /proc/filesystems || modprobe overlay || fail "cannot load the overlay kernel module"
+[[ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]] || modprobe br_netfilter || fail "cannot load the br_netfilter kernel module"
 sysctl -q -p /etc/sysctl.d/90-onprem-k8s-node.conf || fail "cannot set the sysctls in /etc/sysctl.d/90-onprem-k8s-node.conf"
 # containerd reads the CNI config directory as it changes: no restart.
 put_file /etc/cni/net.d/10-flannel.conflist 0644 <<'ONPREM_K8S_EOF'
@@ -85,8 +94,32 @@ put_file /etc/cni/net.d/10-flannel.conflist 0644 <<'ONPREM_K8S_EOF'
 }
 ONPREM_K8S_EOF
 CHANGED=0
+put_file /etc/containerd/config.toml 0644 <<'ONPREM_K8S_EOF'
+# Rendered by onprem-k8s; changes here are overwritten.
+version = 2
 
-[[ -S /run/containerd/containerd.sock ]] || fail "containerd is not running (no /run/containerd/containerd.sock): install and start containerd with the systemd cgroup driver, or give artifacts.containerd"
+# Pulled like every image: through the site registry's mirror when there is one.
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "registry.k8s.io/pause:3.10"
+  # No container below containerd's own OOM score: a host without CAP_SYS_RESOURCE (a container host) could not set
+  # one, and on others containerd's -999 leaves every score the kubelet asks for as it is.
+  restrict_oom_score_adj = true
+
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+  runtime_type = "io.containerd.runc.v2"
+
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+  SystemdCgroup = true
+
+[plugins."io.containerd.grpc.v1.cri".cni]
+  bin_dir = "/opt/cni/bin"
+  conf_dir = "/etc/cni/net.d"
+
+[plugins."io.containerd.grpc.v1.cri".registry]
+  config_path = "/etc/containerd/certs.d"
+ONPREM_K8S_EOF
+containerd_changed=$CHANGED
+CHANGED=0
 # Registries are read at each pull: their files restart no daemon. A registry no longer configured loses its files.
 if [[ -f /etc/containerd/certs.d/.onprem-k8s-registries ]]; then
   while read -r registry; do
@@ -194,7 +227,7 @@ WantedBy=multi-user.target
 ONPREM_K8S_EOF
 kube_proxy_changed=$CHANGED
 systemctl daemon-reload
-systemctl enable --quiet kubelet kube-proxy
+systemctl enable --quiet containerd kubelet kube-proxy
 # apply UNIT CHANGED: starts a stopped daemon, restarts a changed one; prints what it did.
 apply() {
   if ! systemctl is-active --quiet "$1"; then
@@ -217,11 +250,14 @@ journal() { journalctl -u "$1" -n 3 --no-pager -o cat 2>/dev/null | tr '\n' ' ';
 give_up() {
   restore_files
   systemctl daemon-reload
+  revert containerd "$containerd_changed"
   revert kubelet "$kubelet_changed"
   revert kube-proxy "$kube_proxy_changed"
   fail "$1; the previous files are restored"
 }
-containerd="the host's own"
+containerd=$(apply containerd "$containerd_changed")
+containerd_up() { ctr --address /run/containerd/containerd.sock version >/dev/null 2>&1; }
+retry 30 2 containerd_up || give_up "containerd does not answer on /run/containerd/containerd.sock after it $containerd: $(journal containerd)"
 kubelet=$(apply kubelet "$kubelet_changed")
 kubelet_healthy() { curl -fsS --max-time 5 http://127.0.0.1:10248/healthz >/dev/null 2>&1; }
 retry 60 2 kubelet_healthy || give_up "the kubelet is not healthy on 127.0.0.1:10248 after it $kubelet: $(journal kubelet)"

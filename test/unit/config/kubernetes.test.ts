@@ -52,6 +52,20 @@ test.each([
   expect(spec.kubernetes.nodeBatchSize).toEqual(expected);
 });
 
+test("kube-proxy's conntrack sizing and the kubelets' eviction thresholds pass through; bad ones are named with their fix", () => {
+  const given = { kubeProxyConntrackMaxPerCore: 0, kubeletEvictionHard: { "nodefs.available": "0%", "memory.available": "100Mi" } };
+  const { spec, problems } = validateClusterConfig({ ...controlPlaneConfig(), kubernetes: given }, SECRETS, NS, ADDONS);
+  expect(problems).toEqual([]);
+  expect(spec.kubernetes.kubeProxyConntrackMaxPerCore).toBe(0);
+  expect(spec.kubernetes.kubeletEvictionHard).toEqual({ "nodefs.available": "0%", "memory.available": "100Mi" });
+  const bad = { kubeProxyConntrackMaxPerCore: -1, kubeletEvictionHard: { "disk.available": "1%", "imagefs.available": "lots" } };
+  expect(validateClusterConfig({ ...controlPlaneConfig(), kubernetes: bad }, SECRETS, NS, ADDONS).problems).toEqual([
+    "onprem-k8s:kubernetes.kubeProxyConntrackMaxPerCore: -1 is not a whole number; give 0 to leave the host's conntrack table size alone, or a number of entries per core such as 32768",
+    "onprem-k8s:kubernetes.kubeletEvictionHard.disk.available: is not an eviction signal; use memory.available, nodefs.available, nodefs.inodesFree, imagefs.available, imagefs.inodesFree, pid.available",
+    'onprem-k8s:kubernetes.kubeletEvictionHard.imagefs.available: "lots" is not a threshold; give a percentage such as "10%" or a quantity such as "500Mi"',
+  ]);
+});
+
 describe("nodeBatchSize: the real nodes that change at once", () => {
   test.each([
     ["25% of 3 rounds up to 1", { percent: 25 }, 3, 1],
@@ -143,7 +157,7 @@ const cases: [string, (raw: Record<string, any>) => void, string, ReadonlySet<st
   [
     "an unknown kubernetes setting",
     (r) => (r.kubernetes = { kubeletExtraArgs: {} }),
-    "onprem-k8s:kubernetes.kubeletExtraArgs: is not a known setting; use only apiServerExtraArgs, controllerManagerExtraArgs, schedulerExtraArgs, nodeBatchSize",
+    "onprem-k8s:kubernetes.kubeletExtraArgs: is not a known setting; use only apiServerExtraArgs, controllerManagerExtraArgs, schedulerExtraArgs, nodeBatchSize, kubeProxyConntrackMaxPerCore, kubeletEvictionHard",
   ],
   ["a node batch of 0", (r) => (r.kubernetes = { nodeBatchSize: 0 }), batchProblem("0")],
   ["a node batch of 1.5", (r) => (r.kubernetes = { nodeBatchSize: 1.5 }), batchProblem("1.5")],
@@ -151,7 +165,11 @@ const cases: [string, (raw: Record<string, any>) => void, string, ReadonlySet<st
   ["a node batch of 150%", (r) => (r.kubernetes = { nodeBatchSize: "150%" }), batchProblem('"150%"')],
   ["a node batch of a number in a string", (r) => (r.kubernetes = { nodeBatchSize: "2" }), batchProblem('"2"')],
   ["a node batch of a fraction", (r) => (r.kubernetes = { nodeBatchSize: "0.25" }), batchProblem('"0.25"')],
-  ["kubernetes given as a list", (r) => (r.kubernetes = []), "onprem-k8s:kubernetes: is not an object; give {apiServerExtraArgs, controllerManagerExtraArgs, schedulerExtraArgs, nodeBatchSize}"],
+  [
+    "kubernetes given as a list",
+    (r) => (r.kubernetes = []),
+    "onprem-k8s:kubernetes: is not an object; give {apiServerExtraArgs, controllerManagerExtraArgs, schedulerExtraArgs, nodeBatchSize, kubeProxyConntrackMaxPerCore, kubeletEvictionHard}",
+  ],
 ];
 
 // Every row with its secret keys, so jest never mistakes the last parameter for a done callback.

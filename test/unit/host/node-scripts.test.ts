@@ -32,7 +32,7 @@ const settings: NodeSettings = {
   podCidr: "10.244.0.0/16",
   clusterDnsIp: "10.96.0.10",
   clusterDomain: "cluster.local",
-  manageContainerd: false,
+  containerd: { kind: "packages" },
   releaseSha256: "d".repeat(64),
   registries: [],
 };
@@ -45,11 +45,12 @@ const node = (s: NodeSettings = settings, h = host) => renderNode({ host: h, set
 
 const scripts: Record<string, string> = {
   "node.sh": node(),
-  "node-containerd.sh": node({ ...settings, manageContainerd: true }),
+  "node-containerd.sh": node({ ...settings, containerd: { kind: "release" } }),
   "node-registries.sh": node({ ...settings, registries }),
-  "node-containerd-registries.sh": node({ ...settings, manageContainerd: true, registries }),
-  "node-remove.sh": renderNodeRemove("lab-w1", false),
-  "node-remove-containerd.sh": renderNodeRemove("lab-w1", true),
+  "node-apt-source.sh": node({ ...settings, containerd: { kind: "packages", aptSource: "deb [trusted=yes] http://172.31.250.1:8080/apt ./" } }),
+  "node-containerd-registries.sh": node({ ...settings, containerd: { kind: "release" }, registries }),
+  "node-remove.sh": renderNodeRemove("lab-w1", { kind: "packages" }),
+  "node-remove-containerd.sh": renderNodeRemove("lab-w1", { kind: "release" }),
   "artifact-cni-plugins.sh": renderArtifactInstall({
     name: "cniPlugins",
     sha256: "c".repeat(64),
@@ -156,16 +157,26 @@ mode: iptables
     expect(text).toContain('give_up "the kubelet is not healthy on 127.0.0.1:10248 after it $kubelet: $(journal kubelet)"');
   });
 
-  test("the host's own containerd is required, not touched; a managed one is configured and started first", () => {
-    const own = node();
-    expect(own).toContain('fail "containerd is not running (no /run/containerd/containerd.sock): install and start containerd with the systemd cgroup driver, or give artifacts.containerd"');
-    expect(own).not.toContain("containerd.service 0644");
-    expect(own).not.toMatch(/systemctl (start|restart|stop|enable).*containerd/);
-    const managed = scripts["node-containerd.sh"];
-    expect(managed).toContain("put_file /etc/containerd/config.toml 0644");
-    expect(managed).toContain("SystemdCgroup = true");
-    expect(managed).toContain("systemctl enable --quiet containerd kubelet kube-proxy");
-    expect(managed.indexOf('containerd=$(apply containerd "$containerd_changed")')).toBeLessThan(managed.indexOf('kubelet=$(apply kubelet "$kubelet_changed")'));
+  test("containerd comes from Debian's packages (the site's apt source alone when given) or from its release; either way it is configured and started first", () => {
+    const packages = node();
+    expect(packages).toContain("if ! dpkg -s containerd runc containernetworking-plugins iptables conntrack >/dev/null 2>&1; then\napt-get update -qq");
+    expect(packages).toContain(
+      'install -y -qq containerd runc containernetworking-plugins iptables conntrack >/dev/null || fail "cannot install containerd, runc, containernetworking-plugins, iptables and conntrack"',
+    );
+    expect(packages).toContain("[[ -L /opt/cni/bin/$plugin ]] || ln -sfn /usr/lib/cni/$plugin /opt/cni/bin/$plugin");
+    // Debian's unit runs Debian's containerd: onprem-k8s writes its config only.
+    expect(packages).not.toContain("containerd.service 0644");
+    expect(scripts["node-apt-source.sh"]).toContain('apt-get "${only_ours[@]}" update -qq || fail "cannot read the apt source deb [trusted=yes] http://172.31.250.1:8080/apt ./"');
+    const release = scripts["node-containerd.sh"];
+    expect(release).toContain("put_file /etc/systemd/system/containerd.service 0644");
+    expect(release).not.toContain("dpkg -s");
+    expect(release).toContain('fail "the CNI plugin $plugin is not in /opt/cni/bin: give artifacts.cniPlugins"');
+    for (const text of [packages, release]) {
+      expect(text).toContain("put_file /etc/containerd/config.toml 0644");
+      expect(text).toContain("SystemdCgroup = true");
+      expect(text).toContain("systemctl enable --quiet containerd kubelet kube-proxy");
+      expect(text.indexOf('containerd=$(apply containerd "$containerd_changed")')).toBeLessThan(text.indexOf('kubelet=$(apply kubelet "$kubelet_changed")'));
+    }
   });
 
   test("a new kubernetes-node release changes both units, so the step restarts the kubelet and kube-proxy", () => {
@@ -186,10 +197,11 @@ mode: iptables
     expect(text).toContain("kube-proxy --cleanup");
     expect(text).not.toContain("rm -rf");
     expect(text).toContain(" /var/lib/kubelet/pki/kubelet-client.key /var/lib/kubelet/pki/kubelet-client.key.bak ");
-    // The host's own containerd keeps running; only the registry files onprem-k8s listed go.
-    expect(text).not.toMatch(/systemctl .*containerd/);
+    // Only the registry files onprem-k8s listed go; Debian's packages stay, the links to their CNI plugins go.
     expect(text).toContain('while read -r registry; do\n    rm -f "/etc/containerd/certs.d/$registry/hosts.toml"');
-    expect(scripts["node-remove-containerd.sh"]).toContain("systemctl disable --now containerd");
+    expect(text).toContain("rm -f /opt/cni/bin/bridge /opt/cni/bin/host-local /opt/cni/bin/loopback /opt/cni/bin/portmap");
+    for (const remove of [text, scripts["node-remove-containerd.sh"]]) expect(remove).toContain("systemctl disable --now containerd");
+    expect(scripts["node-remove-containerd.sh"]).toContain(" /etc/systemd/system/containerd.service ");
   });
 
   test("registries: containerd reads certs.d; their files restart no daemon; registries no longer configured lose their files", () => {
@@ -199,9 +211,6 @@ mode: iptables
     expect(section.trimEnd().endsWith("CHANGED=0")).toBe(true);
     expect(section).toContain('if [[ " 10.66.221.138:5500 harbor.example.com " != *" $registry "* ]]; then');
     expect(section).toContain("printf '%s\\n' 10.66.221.138:5500 harbor.example.com >/etc/containerd/certs.d/.onprem-k8s-registries");
-    // The host's own containerd must read certs.d, or the files would change nothing.
-    expect(text).toContain("grep -Eq '^[[:space:]]*config_path[[:space:]]*=[[:space:]]*\"/etc/containerd/certs.d\"' /etc/containerd/config.toml");
-    expect(scripts["node-containerd-registries.sh"]).not.toContain("grep -Eq '^[[:space:]]*config_path");
     // Without registries, every listed one is removed and the list goes.
     expect(scripts["node.sh"]).toContain("rm -f /etc/containerd/certs.d/.onprem-k8s-registries");
   });

@@ -1,0 +1,114 @@
+# shellcheck shell=bash
+# The lab stack's real nodes and workloads, checked through the real VIPs: nodes Ready with their labels and taints,
+# every Deployment and DaemonSet running real containers, seed 000's hello-world and its canary through Traefik behind
+# the edge VIP and on NodePort 31000, seed 002's nginx -> flaskapp -> redis flow, seed 003's config and passwords,
+# CoreDNS, pod traffic across flannel and from a host outside the cluster through the stack's routes; then an edge VIP
+# failover, a kubelet restart and a drain under a client that keeps asking. Sourced by control-plane.test.sh, which
+# defines k, on, LOG, WORK, HOSTS and EDGE_VIP; every function here is a check of its own.
+
+NODES=(lab-e1 lab-e2 lab-w1 lab-w2)
+EDGES=(lab-e1 lab-e2)
+HELLO_HOST=tutum-hello-world.local
+
+node_address() { k get node "$1" -o jsonpath='{.status.addresses[?(@.type=="InternalIP")].address}' 2>>"$LOG"; }
+# hello [CURL ARGS...]: the hello-world page through Traefik behind the edge VIP.
+hello() { curl -fsS --max-time 3 -H "Host: $HELLO_HOST" "$@" "http://$EDGE_VIP/" 2>>"$LOG"; }
+hostname_in() { sed -n 's|.*<h3>My hostname is \(.*\)</h3>.*|\1|p'; }
+variant_in() { sed -n 's|.*<p>variant: \(.*\)</p>.*|\1|p'; }
+
+nodes_ready() { k wait --for=condition=Ready node --all --timeout=180s; }
+node_names() { k get nodes -o jsonpath='{range .items[*]}{.metadata.name} {end}' 2>>"$LOG"; }
+# labels_and_taints: lab-w1 is storage=ssd, the edge nodes carry the edge role label and its NoSchedule taint, the
+# workers no taint.
+labels_and_taints() {
+  local n
+  [[ $(k get node lab-w1 -o jsonpath='{.metadata.labels.storage}') == ssd ]] || return 1
+  for n in "${EDGES[@]}"; do
+    [[ $(k get node "$n" -o jsonpath='{.metadata.labels.node-role\.kubernetes\.io/edge}{"|"}{.spec.taints[*].key}={.spec.taints[*].effect}') == "|node-role.kubernetes.io/edge=NoSchedule" ]] || return 1
+  done
+  for n in lab-w1 lab-w2; do [[ -z $(k get node "$n" -o jsonpath='{.spec.taints}') ]] || return 1; done
+}
+# every DaemonSet has all its pods ready, and at least one.
+daemonsets_ready() {
+  k get daemonsets -A -o jsonpath='{range .items[*]}{.metadata.name} {.status.numberReady} {.status.desiredNumberScheduled}{"\n"}{end}' >"$WORK/ds" &&
+    [[ -s $WORK/ds ]] && awk '$2 != $3 || $3 == 0 { bad = 1 } END { exit bad }' "$WORK/ds"
+}
+# real_containers: every running container the API reports is a running task in its node's containerd.
+real_containers() {
+  local node id count=0
+  k get pods -A --field-selector status.phase=Running -o jsonpath='{range .items[*]}{.spec.nodeName}{range .status.containerStatuses[*]} {.containerID}{end}{"\n"}{end}' >"$WORK/containers" || return 1
+  while read -r node ids; do
+    on "$node" ctr -n k8s.io task ls >"$WORK/tasks.$node" || return 1
+    for id in $ids; do
+      id=${id#containerd://}
+      grep -qE "^$id +[0-9]+ +RUNNING$" "$WORK/tasks.$node" || { echo "$node: container $id is not a running task"; return 1; }
+      count=$((count + 1))
+    done
+  done <"$WORK/containers"
+  echo "$count containers checked"
+  ((count > 0))
+}
+pods_on() { k get pods -A --field-selector "spec.nodeName=$1" -o jsonpath='{range .items[*]}{.metadata.namespace}{"\n"}{end}' 2>>"$LOG"; }
+only_traefik_and_flannel_on_edges() {
+  local n
+  for n in "${EDGES[@]}"; do [[ -z $(pods_on "$n" | grep -vx -e traefik -e kube-flannel) ]] || return 1; done
+}
+# hello_spread: 20 requests through the edge VIP are all answered by the stable pods, by more than one of them.
+hello_spread() {
+  local i page
+  : >"$WORK/hello-hosts"
+  for ((i = 0; i < 20; i++)); do
+    page=$(hello) || return 1
+    [[ $(variant_in <<<"$page") == stable ]] || return 1
+    hostname_in <<<"$page" >>"$WORK/hello-hosts"
+  done
+  (($(sort -u "$WORK/hello-hosts" | wc -l) > 1))
+}
+canary_on_header() {
+  local i
+  for ((i = 0; i < 5; i++)); do [[ $(hello -H 'X-Canary: true' | variant_in) == canary ]] || return 1; done
+}
+# node_port_everywhere: NodePort 31000 answers with the hello-world page on every node's address.
+node_port_everywhere() {
+  local n
+  for n in "${NODES[@]}"; do
+    curl -fsS --max-time 3 "http://$(node_address "$n"):31000/" 2>>"$LOG" | grep -q "Hello world!" || { echo "no answer on $n:31000"; return 1; }
+  done
+}
+# visits_count_up: two requests through nginx's NodePort; flaskapp behind it counts in redis, one more each time.
+visit_count() { curl -fsS --max-time 5 "http://$(node_address lab-w2):$1/" 2>>"$LOG" | sed -n 's/.*该页面已被访问 \([0-9]*\) 次。.*/\1/p'; }
+visits_count_up() {
+  local port first second
+  port=$(k -n docker2istio get service nginx -o jsonpath='{.spec.ports[0].nodePort}') || return 1
+  first=$(visit_count "$port") && second=$(visit_count "$port") || return 1
+  echo "visits: $first, then $second"
+  [[ -n $first && $second == $((first + 1)) ]]
+}
+# go2cloud_config: the stand-in read config.yaml from the Secret's items mount and has both passwords.
+go2cloud_config() {
+  curl -fsS --max-time 5 "http://$(node_address lab-w1):30020/config" >"$WORK/go2cloud-config" 2>>"$LOG" || return 1
+  cat "$WORK/go2cloud-config"
+  grep -q 'DB_NAME.*go2cloud' "$WORK/go2cloud-config" && grep -q 'HTTP_LISTEN_PORT.*8088' "$WORK/go2cloud-config" &&
+    grep -Eq 'DB_PASSWORD"?[:=] *"?set' "$WORK/go2cloud-config" && grep -Eq 'REDIS_PASSWORD"?[:=] *"?set' "$WORK/go2cloud-config"
+}
+# py POD CODE: runs Python in flaskapp's pod (its image has python3; the others have no shell tools).
+py() { k -n docker2istio exec deploy/flaskapp -- python3 -c "$1"; }
+dns_resolves() {
+  local want
+  want=$(k -n docker2istio get service redis -o jsonpath='{.spec.clusterIP}') || return 1
+  [[ -n $want && $(py "import socket; print(socket.gethostbyname('redis.docker2istio.svc.cluster.local'))") == "$want" &&
+    $(py "import socket; print(socket.gethostbyname('redis'))") == "$want" ]]
+}
+# across_flannel: from flaskapp's pod, each Traefik pod's own address (on the edge nodes, other nodes than the
+# workers flaskapp runs on) answers on its web port.
+across_flannel() {
+  local from ip
+  from=$(k -n docker2istio get pods -l app=flaskapp -o jsonpath='{.items[0].spec.nodeName}') || return 1
+  for ip in $(k -n traefik get pods -o jsonpath='{.items[*].status.podIP}'); do
+    py "import urllib.request, urllib.error
+try:
+    urllib.request.urlopen('http://$ip:8000/', timeout=3)
+except urllib.error.HTTPError as e:
+    print('$ip answered', e.code)" | grep -q "answered 404" || { echo "flaskapp on $from cannot reach Traefik at $ip"; return 1; }
+  done
+}
