@@ -271,3 +271,5 @@ export const appUrls = workloads?.appUrls;
 /** `ADDRESS:PORT` of the site's registry, and the CA its certificate is signed by; null without one. */
 export const registryEndpoint = imageRegistry?.endpoint ?? null;
 export const registryCaCert = imageRegistry?.caCert ?? null;
+/** Seed 000's outside route: each real node's pod subnet and the node address to route it through; [] without real nodes. */
+export const podRoutes = nodeBootstrap?.podRoutes ?? [];

@@ -69,11 +69,25 @@ export interface NodeBootstrapArgs {
   readonly network: Pick<NetworkPlan, "podCidr" | "clusterDnsIp" | "clusterDomain">;
 }
 
+/** A route to one node's pods for a host outside the cluster. */
+export interface PodRoute {
+  readonly node: string;
+  /** The node's pod subnet (its Node's spec.podCIDR). */
+  readonly subnet: string;
+  /** The node's address. */
+  readonly via: string;
+}
+
 export class NodeBootstrap extends pulumi.ComponentResource {
   /** Each node's step, by name: it finishes once the kubelet is healthy and has registered its Node. */
   readonly steps: Record<string, command.remote.Command>;
   /** Each node's labels and taints, set through the API after its kubelet registered, by name. */
   readonly nodes: Record<string, k8s.core.v1.NodePatch>;
+  /**
+   * Seed 000's outside route: each node's pod subnet and the node address a host outside the cluster routes it
+   * through (`ip route add SUBNET via VIA`), in the nodes' order.
+   */
+  readonly podRoutes: pulumi.Output<PodRoute[]>;
 
   constructor(name: string, args: NodeBootstrapArgs, opts?: pulumi.ComponentResourceOptions) {
     super("onprem-k8s:index:NodeBootstrap", name, {}, opts);
@@ -145,6 +159,8 @@ export class NodeBootstrap extends pulumi.ComponentResource {
         { parent: this, provider, dependsOn: [step] },
       );
     });
-    this.registerOutputs({});
+    // The controller-manager gives each Node its subnet when it registers; the node's step waits for it.
+    this.podRoutes = pulumi.all(nodes.map((host) => this.nodes[host.name].spec.apply((spec) => ({ node: host.name, subnet: spec?.podCIDR ?? "", via: host.address }))));
+    this.registerOutputs({ podRoutes: this.podRoutes });
   }
 }

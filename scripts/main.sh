@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the embedded default: boot the local lab (real hosts on this machine), then a real
-# `pulumi up --stack lab` that builds etcd, the load balancers, the HA control plane, the simulated nodes and the
-# apps, and print how to reach them.
+# `pulumi up --stack lab` that builds etcd, the load balancers, the HA control plane, the real worker and edge nodes,
+# the addons and the apps, and print how to reach them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -42,9 +42,11 @@ pulumi stack output registryCaCert --stack lab >"$LAB_DIR/registry-ca.crt"
 registry=$(pulumi stack output registryEndpoint --stack lab)
 cat <<EOM
 
-The lab is up: etcd and the Kubernetes control plane on $LAB_HOSTS, etcd behind the VIP $vip, the API at $(pulumi stack output apiServerUrl --stack lab), the image registry at $registry with the bundle, the addons and the seed apps; worker and edge nodes are simulated by kwok.
-  $kube_bin/kubectl --kubeconfig $LAB_DIR/admin.kubeconfig get nodes,deployments,daemonsets,ingresses,pvc -A
-  pulumi stack output appUrls --stack lab   # where each app would answer on real nodes
+The lab is up: etcd and the Kubernetes control plane on $LAB_HOSTS, etcd behind the VIP $vip, the API at $(pulumi stack output apiServerUrl --stack lab), the image registry at $registry with the bundle, the worker and edge nodes $LAB_NODES, the addons and the seed apps.
+  $kube_bin/kubectl --kubeconfig $LAB_DIR/admin.kubeconfig get nodes,deployments,daemonsets,ingresses,pvc -A -o wide
+  pulumi stack output appUrls --stack lab   # where each app answers
+  curl -H 'Host: tutum-hello-world.local' http://$(pulumi stack output vips --stack lab --json | node -p 'JSON.parse(require("fs").readFileSync(0, "utf8")).edge')/   # seed 000 through Traefik on the edge nodes
+  pulumi stack output podRoutes --stack lab  # routes to the pod subnets for hosts outside the cluster
   $client/etcdctl --endpoints=https://$vip:2379 --cacert=$client/ca.crt --cert=$client/client.crt --key=$client/client.key endpoint health --cluster
   curl --cacert $LAB_DIR/registry-ca.crt -u onprem-pull:"\$(pulumi config get registryPullPassword --stack lab)" https://$registry/v2/_catalog
   bash scripts/lab/ssh.sh lab1          # a shell on a lab host

@@ -97,7 +97,7 @@ export interface NodeSettings {
   /** The site's registries that containerd reaches over HTTP or with a private CA. */
   readonly registries: readonly SiteRegistry[];
   /** kube-proxy's conntrack.maxPerCore; 0 leaves the host's table size alone. @default kube-proxy's own */
-  readonly kubeProxyConntrackMaxPerCore?: number;  /** The kubelet's evictionHard thresholds by signal; they replace its defaults. @default the kubelet's own */
+  readonly kubeProxyConntrackMaxPerCore?: number; /** The kubelet's evictionHard thresholds by signal; they replace its defaults. @default the kubelet's own */
   readonly kubeletEvictionHard?: Readonly<Record<string, string>>;
 }
 
@@ -151,7 +151,12 @@ export function renderNodeSecrets(a: { host: NodeHost; settings: Pick<NodeSettin
  * come from onprem-k8s, not from rotation or TLS bootstrap, so a change of them is a change of this node's step.
  */
 export function renderKubeletConfig(s: Pick<NodeSettings, "clusterDnsIp" | "clusterDomain" | "kubeletEvictionHard">): string {
-  const eviction = s.kubeletEvictionHard === undefined ? "" : `evictionHard:\n${Object.entries(s.kubeletEvictionHard).map(([signal, value]) => `  ${signal}: "${value}"\n`).join("")}`;
+  const eviction =
+    s.kubeletEvictionHard === undefined
+      ? ""
+      : `evictionHard:\n${Object.entries(s.kubeletEvictionHard)
+          .map(([signal, value]) => `  ${signal}: "${value}"\n`)
+          .join("")}`;
   return `# Rendered by onprem-k8s; changes here are overwritten.
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
@@ -408,9 +413,14 @@ retry 30 2 containerd_up || give_up "containerd does not answer on ${CONTAINERD_
 kubelet=$(apply kubelet "$kubelet_changed")
 kubelet_healthy() { curl -fsS --max-time 5 http://127.0.0.1:${KUBELET_HEALTHZ_PORT}/healthz >/dev/null 2>&1; }
 retry 60 2 kubelet_healthy || give_up "the kubelet is not healthy on 127.0.0.1:${KUBELET_HEALTHZ_PORT} after it $kubelet: $(journal kubelet)"
-# The Node must exist before its labels and taints are set through the API; the node authorizer lets it read itself.
-registered() { curl -fsS --max-time 5 --cacert ${KUBELET_PKI}/ca.crt --cert ${KUBELET_PKI}/kubelet-client.crt --key ${KUBELET_PKI}/kubelet-client.key ${nodeUrl} >/dev/null 2>&1; }
-retry 60 2 registered || give_up "the kubelet has not registered node ${host.name} at ${s.server}: $(journal kubelet)"
+# The Node must exist, Ready and with its pod subnet, before its labels and taints are set through the API and the next
+# batch starts; the node authorizer lets the kubelet read its own Node (JSON that curl gets pretty-printed: no blanks).
+node_ready() {
+  local node
+  node=$(curl -fsS --max-time 5 --cacert ${KUBELET_PKI}/ca.crt --cert ${KUBELET_PKI}/kubelet-client.crt --key ${KUBELET_PKI}/kubelet-client.key ${nodeUrl} 2>/dev/null | tr -d ' \\n') &&
+    [[ $node == *'"podCIDR":"'* && $node == *'"type":"Ready","status":"True"'* ]]
+}
+retry 60 2 node_ready || give_up "node ${host.name} is not Ready with a pod subnet at ${s.server}: $(journal kubelet)"
 restarts=$(systemctl show -p NRestarts --value kube-proxy)
 kube_proxy=$(apply kube-proxy "$kube_proxy_changed")
 if [[ $kube_proxy != unchanged ]]; then
@@ -419,7 +429,7 @@ if [[ $kube_proxy != unchanged ]]; then
     give_up "kube-proxy does not stay up after it $kube_proxy: $(journal kube-proxy)"
   fi
 fi
-echo "node ${host.name}: containerd $containerd, kubelet $kubelet, kube-proxy $kube_proxy; registered"`,
+echo "node ${host.name}: containerd $containerd, kubelet $kubelet, kube-proxy $kube_proxy; Ready"`,
   );
 }
 

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # The phases of a `pulumi up` of the lab stack, read from its output with every line stamped by `stamp`: when etcd
-# was healthy, the API ready through its VIP, kwok running, the image bundle pushed, the addons and the apps applied. Sourced by the lab test
+# was healthy, the API ready through its VIP, the image bundle pushed, every real node joined, the addons and the apps applied. Sourced by the lab test
 # and the lab benchmark.
 
 # stamp: prefixes every line with the time it was read.
@@ -18,8 +18,8 @@ phase_seconds() {
 phase_report() {
   echo "etcd healthy at $(phase_seconds "$1" "$2" "Command etcd-health")s," \
     "control plane ready through the VIP at $(phase_seconds "$1" "$2" "Command control-plane-ready")s," \
-    "kwok running at $(phase_seconds "$1" "$2" "Command nodes-[a-z0-9]+-kwok ")s," \
     "image bundle pushed to every registry host at $(phase_seconds "$1" "$2" "Command image-registry-push-" "" last)s," \
+    "every node joined (Ready) at $(phase_seconds "$1" "$2" "Command node-bootstrap-[a-z0-9-]+-kubelet " "" last)s," \
     "addons applied at $(phase_seconds "$1" "$2" "(coredns|flannel|cluster-traefik|cluster-ceph)" "" last)s," \
     "every app Deployment Available at $(phase_seconds "$1" "$2" "apps/v1:Deployment" "coredns" last)s"
 }

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # End-to-end test of the whole lab stack on freshly booted lab hosts, through the real pulumi CLI: one
-# `pulumi up --stack lab` from bare hosts to an HA control plane behind the API VIP, kwok-simulated nodes, the
-# addons (CoreDNS, flannel, Traefik behind the edge VIP, the Ceph RBD class) and the seed apps; then the API and its
-# leases, Secrets encrypted in etcd, a no-op up, a preview that the apiserver rejects (a misspelt field), a Helm chart archive, one app's
-# image change in the preview, a rolling apiserver flag change under a /readyz poller, a stopped apiserver, a stopped
-# MASTER load balancer and its recovery, an up that a failover interrupts, and destroy. Prints timings per phase.
+# `pulumi up --stack lab` from bare hosts to an HA control plane behind the API VIP, real worker and edge nodes, the
+# addons (CoreDNS, flannel, Traefik behind the edge VIP, the Ceph RBD class) and the seed apps answering; then the API
+# and its leases, the nodes and workloads (workload-checks.sh), Secrets encrypted in etcd, a no-op up, a preview that
+# the apiserver rejects (a misspelt field), a Helm chart archive, one app's image change in the preview, an edge VIP
+# failover, a kubelet restart and a drain under a client, a rolling apiserver flag change under a /readyz poller, a
+# stopped apiserver, a stopped MASTER load balancer and its recovery, an up that a failover interrupts, and destroy.
+# Prints timings per phase.
 # Run as root; it resets the lab in LAB_DIR and the lab stack's state. Ends with "N passed, M failed"; non-zero on failure.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -64,6 +66,8 @@ traefik_routes() {
   [[ $(k get ingressclass traefik -o jsonpath='{.metadata.annotations.ingressclass\.kubernetes\.io/is-default-class}' 2>>"$LOG") == true &&
     $(k -n cloud get ingressroutes.traefik.io tutum-hello-world -o jsonpath='{.spec.routes[0].match}' 2>>"$LOG") == *'Header(`X-Canary`, `true`)'* ]]
 }
+# shellcheck source=workload-checks.sh
+. "$ROOT/test/lab/workload-checks.sh"
 # The lab host that holds a VIP, or nothing.
 vip_holder() { for h in "${HOSTS[@]}"; do on "$h" ip -o -4 addr show | grep -q " $1/" && echo "$h" && return 0; done; }
 # vip_moved_from VIP HOST: prints the host that holds VIP when that is not HOST.
@@ -84,8 +88,6 @@ stable_vip_holder() {
 vrrp_state() { [[ $(on "$1" "journalctl -u keepalived -o cat --no-pager | grep -o '($2) Entering [A-Z]* STATE' | tail -n 1") == "($2) Entering $3 STATE" ]]; }
 edge_vip_held() { [[ -n $(vip_holder "$EDGE_VIP") ]]; }
 pvc_bound() { [[ $(k get pvc go2cloud-api-pvc -o jsonpath='{.status.phase}/{.spec.volumeName}' 2>>"$LOG") == Bound/go2cloud-shared ]]; }
-# Namespaces of the pods on the tainted edge node other than Traefik's and flannel's.
-others_on_edge() { k get pods -A --field-selector spec.nodeName=lab-e1 -o jsonpath='{range .items[*]}{.metadata.namespace}{"\n"}{end}' 2>>"$LOG" | grep -vx -e traefik -e kube-flannel; }
 
 [[ $(id -u) -eq 0 ]] || { bad "must run as root"; exit 1; }
 info "log: $LOG"
@@ -122,22 +124,33 @@ for lease in kube-controller-manager kube-scheduler; do
   holder=$(k -n kube-system get lease "$lease" -o jsonpath='{.spec.holderIdentity}' 2>>"$LOG" || true)
   verdict "the $lease lease names one holder (${holder%%_*})" bash -c "[[ '$holder' =~ ^(${LAB_HOSTS// /|})_[0-9a-f-]+$ ]]"
 done
-check "the 3 kwok nodes are Ready" k wait --for=condition=Ready node -l type=kwok --timeout=60s
-verdict "the nodes are the simulated hosts of the config" test "$(k get nodes -o name 2>>"$LOG" | sort | tr '\n' ' ')" = "node/lab-e1 node/lab-w1 node/lab-w2 "
+check "every node is Ready" nodes_ready
+verdict "the nodes are the config's worker and edge hosts" test "$(node_names)" = "lab-e1 lab-e2 lab-w1 lab-w2 "
+check "lab-w1 is storage=ssd; the edge nodes carry the edge role and its NoSchedule taint; the workers no taint" labels_and_taints
 deployments="cloud/tutum-hello-world cloud/tutum-hello-world-canary default/go2cloud-platform docker2istio/flaskapp docker2istio/nginx docker2istio/redis kube-system/coredns"
 verdict "the Deployments are CoreDNS and the seed apps" test "$(k get deployments -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name} {end}' 2>>"$LOG")" = "$deployments "
-check "every Deployment is Available" k wait --for=condition=Available deployment --all -A --timeout=120s
+check "every Deployment is Available" k wait --for=condition=Available deployment --all -A --timeout=180s
+check "every DaemonSet has all its pods ready" retry 30 2 daemonsets_ready
+check "every running container the API reports is a running task in its node's containerd" real_containers
 verdict "CoreDNS serves on network.clusterDnsIp" test "$(k -n kube-system get service kube-dns -o jsonpath='{.spec.clusterIP}' 2>>"$LOG")" = 10.96.0.10
-check "flannel runs on every node (3 of 3 ready)" retry 30 2 ds_ready kube-flannel kube-flannel-ds 3
+check "flannel runs on every node (4 of 4 ready)" retry 30 2 ds_ready kube-flannel kube-flannel-ds 4
 verdict "flannel's net-conf is derived from the pod network and the node subnet length" net_conf_derived
-check "Traefik runs on the edge node (1 of 1 ready)" retry 30 2 ds_ready traefik traefik 1
-verdict "Traefik's pod is on lab-e1" test "$(k -n traefik get pods -l app=traefik -o jsonpath='{.items[*].spec.nodeName}' 2>>"$LOG")" = lab-e1
+check "Traefik runs on the edge nodes (2 of 2 ready)" retry 30 2 ds_ready traefik traefik 2
+verdict "Traefik's pods are on lab-e1 and lab-e2" test "$(k -n traefik get pods -l app=traefik -o jsonpath='{range .items[*]}{.spec.nodeName} {end}' 2>>"$LOG" | tr ' ' '\n' | sort | xargs)" = "lab-e1 lab-e2"
 verdict "the traefik IngressClass is the default; tutum-hello-world's canary is routed by a Traefik IngressRoute on a header" traefik_routes
 check "the edge VIP $EDGE_VIP is held by one load balancer" retry 10 1 edge_vip_held
 verdict "the ceph-rdb StorageClass is ceph-csi's RBD class" test "$(k get storageclass ceph-rdb -o jsonpath='{.provisioner}' 2>>"$LOG")" = rbd.csi.ceph.com
 check "go2cloud-platform's claim is bound to the static Ceph volume" retry 30 2 pvc_bound
 verdict "redis runs on the storage=ssd node" test "$(k -n docker2istio get pods -l app=redis -o jsonpath='{.items[*].spec.nodeName}' 2>>"$LOG")" = lab-w1
-verdict "only Traefik and flannel run on the tainted edge node" test -z "$(others_on_edge)"
+verdict "only Traefik and flannel run on the tainted edge nodes" only_traefik_and_flannel_on_edges
+check "hello-world through Traefik behind the edge VIP: 20 requests, all stable, from more than one pod" hello_spread
+check "with the X-Canary header, the canary answers" canary_on_header
+check "NodePort 31000 answers on every node" node_port_everywhere
+check "seed 002: a request through nginx reaches flaskapp, whose visit count in redis goes up by one" visits_count_up
+check "seed 003: go2cloud-platform read config.yaml through the Secret's items, with both passwords set" go2cloud_config
+check "a pod resolves service names through CoreDNS" dns_resolves
+check "pods reach pods on other nodes across flannel" across_flannel
+check "lab3, outside the cluster, reaches a pod through the stack's podRoutes" outside_route lab3
 check "a Secret can be written through the VIP" k create secret generic control-plane-test --from-literal=password=hunter2
 stored=$(ectl get /registry/secrets/default/control-plane-test --print-value-only 2>>"$LOG" | head -c 40 | tr -d '\0' || true)
 verdict "read straight from etcd through its VIP, the Secret starts with k8s:enc: (${stored:0:32}...)" bash -c "[[ '${stored//\'/}' == k8s:enc:secretbox:v1:key-* ]]"
@@ -180,12 +193,36 @@ check "a preview of an IngressRoute with a misspelt field fails with the lab api
 helm_chart() {
   tar -czf "$WORK/greeting-0.1.0.tgz" -C "$ROOT/test/fixtures/helm" greeting &&
     typo_pulumi config set case helm && typo_pulumi config set chart "$WORK/greeting-0.1.0.tgz" && typo_pulumi up --yes --skip-preview || return 1
-  # Upstream awaited the Deployment: its pod is Ready on a kwok node.
+  # Upstream awaited the Deployment: its pod is Ready on a real node.
   [[ $(k -n default get configmap greeting-greeting -o jsonpath='{.data.greeting}') == hallo &&
     $(k -n default get deployment greeting-greeting -o jsonpath='{.status.readyReplicas}') == 1 ]] || return 1
   typo_pulumi destroy --yes --skip-preview && absent default deployment greeting-greeting
 }
 check "helm.v4.Chart renders a chart archive (no repository), applies and awaits it on the lab; destroy removes it" helm_chart
+
+# --- 2c. the edge VIP fails over, a kubelet restarts, a worker drains: the apps keep answering -----------------
+holder=$(stable_vip_holder "$EDGE_VIP")
+start_hello_poller
+check "keepalived stops on the edge VIP's holder ${holder:-none}" on "$holder" systemctl stop keepalived
+moved_to=$(retry 20 0.5 vip_moved_from "$EDGE_VIP" "$holder" || true)
+sleep 3
+stop_hello_poller
+verdict "the edge VIP moved to ${moved_to:-no host}" test -n "$moved_to"
+verdict "a client polling hello-world through the edge VIP every 200 ms kept its answers ($(hello_counts))" test ! -s "$WORK/hello-failures"
+check "keepalived starts again on $holder" on "$holder" systemctl start keepalived
+stable_vip_holder "$EDGE_VIP" >/dev/null
+before=$(running_tasks lab-w1) restarted_at=$(kubelet_started lab-w1)
+check "the kubelet restarts on lab-w1" on lab-w1 systemctl restart kubelet
+check "lab-w1 is Ready again" retry 30 2 k wait --for=condition=Ready node lab-w1 --timeout=5s
+verdict "the kubelet restarted ($restarted_at, then $(kubelet_started lab-w1)) and lab-w1's $(wc -l <<<"$before") containers ran on untouched" test "$(running_tasks lab-w1)" = "$before" -a "$(kubelet_started lab-w1)" != "$restarted_at"
+start_hello_poller
+check "lab-w2 drains: its pods move" k drain lab-w2 --ignore-daemonsets --delete-emptydir-data --timeout=180s
+stop_hello_poller
+verdict "no pod but flannel's is left on lab-w2" only_namespaces lab-w2 kube-flannel
+check "every Deployment is Available on the other nodes" k wait --for=condition=Available deployment --all -A --timeout=120s
+verdict "hello-world kept answering through the edge VIP during the drain ($(hello_counts))" test ! -s "$WORK/hello-failures"
+check "lab-w2 is uncordoned" k uncordon lab-w2
+check "an up after the drills reports no changes" up --expect-no-changes
 
 # --- 3. one app's new image changes exactly its Deployment --------------------------------------------
 pulumi config set --path 'apps[0].image' flaskapp:0.0.3 --stack "$STACK" >>"$LOG"
@@ -285,4 +322,7 @@ check "pulumi destroy" pulumi destroy --yes --skip-preview --stack "$STACK" --no
 info "destroy took $(since "$t0")s"
 for h in "${HOSTS[@]}"; do
   verdict "$h: no control plane daemon, file or binary left" on "$h" "! systemctl is-active --quiet kube-apiserver && ! systemctl is-active --quiet kwok && test ! -e /etc/kubernetes -a ! -e /usr/local/bin/kube-apiserver -a ! -e /etc/systemd/system/kube-apiserver.service -a ! -e /etc/kwok"
+done
+for h in "${NODES[@]}"; do
+  verdict "$h: no kubelet, kube-proxy or containerd running, no node file or binary left" on "$h" "! systemctl is-active --quiet kubelet && ! systemctl is-active --quiet kube-proxy && ! systemctl is-active --quiet containerd && test ! -e /var/lib/kubelet/config.yaml -a ! -e /usr/local/bin/kubelet -a ! -e /etc/systemd/system/kubelet.service -a ! -e /etc/containerd/config.toml"
 done

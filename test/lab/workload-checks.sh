@@ -48,10 +48,17 @@ real_containers() {
   echo "$count containers checked"
   ((count > 0))
 }
-pods_on() { k get pods -A --field-selector "spec.nodeName=$1" -o jsonpath='{range .items[*]}{.metadata.namespace}{"\n"}{end}' 2>>"$LOG"; }
+# only_namespaces NODE NAMESPACE...: every pod on NODE is in one of the namespaces.
+only_namespaces() {
+  local node=$1 ns
+  shift
+  k get pods -A --field-selector "spec.nodeName=$node" -o jsonpath='{range .items[*]}{.metadata.namespace}{"\n"}{end}' >"$WORK/pods.$node" || return 1
+  for ns in "$@"; do sed -i "/^$ns\$/d" "$WORK/pods.$node"; done
+  [[ ! -s $WORK/pods.$node ]]
+}
 only_traefik_and_flannel_on_edges() {
   local n
-  for n in "${EDGES[@]}"; do [[ -z $(pods_on "$n" | grep -vx -e traefik -e kube-flannel) ]] || return 1; done
+  for n in "${EDGES[@]}"; do only_namespaces "$n" traefik kube-flannel || return 1; done
 }
 # hello_spread: 20 requests through the edge VIP are all answered by the stable pods, by more than one of them.
 hello_spread() {
@@ -112,3 +119,35 @@ except urllib.error.HTTPError as e:
     print('$ip answered', e.code)" | grep -q "answered 404" || { echo "flaskapp on $from cannot reach Traefik at $ip"; return 1; }
   done
 }
+# outside_route HOST: HOST, a lab host that is no node, routes each node's pod subnet through that node as the stack's
+# podRoutes output says, reaches a hello-world pod's own address, and drops the routes again.
+outside_route() {
+  local host=$1 routes pod rc=0
+  routes=$(pulumi stack output podRoutes --json --stack "$STACK" | node -e '
+    const routes = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    for (const r of routes) console.log(r.subnet, r.via);') || return 1
+  [[ $(wc -l <<<"$routes") == "${#NODES[@]}" ]] || { echo "podRoutes: $routes"; return 1; }
+  pod=$(k -n cloud get pods -l app=tutum-hello-world -o jsonpath='{.items[0].status.podIP}') || return 1
+  echo "$routes" | while read -r subnet via; do on "$host" ip route replace "$subnet" via "$via"; done
+  on "$host" curl -fsS --max-time 5 "http://$pod/" | grep -q "Hello world!" || rc=1
+  echo "$routes" | while read -r subnet via; do on "$host" ip route del "$subnet" via "$via"; done
+  return "$rc"
+}
+
+# Polls hello-world through the edge VIP every 200 ms until stopped (at most 3000 times); one line per failure.
+start_hello_poller() {
+  : >"$WORK/hello-failures"
+  echo 0 >"$WORK/hello-polls"
+  (for ((i = 1; i <= 3000; i++)); do
+    hello -o /dev/null >/dev/null 2>&1 || echo "poll $i at $(date +%T.%N)" >>"$WORK/hello-failures"
+    echo "$i" >"$WORK/hello-polls"
+    sleep 0.2
+  done) &
+  hello_poller=$!
+}
+stop_hello_poller() { kill "$hello_poller" 2>/dev/null; wait "$hello_poller" 2>/dev/null || true; }
+hello_counts() { echo "$(cat "$WORK/hello-polls") polls, $(wc -l <"$WORK/hello-failures") failed"; }
+
+# running_tasks NODE: the node's running containers, sorted.
+running_tasks() { on "$1" ctr -n k8s.io task ls | awk '$3 == "RUNNING" { print $1 }' | sort; }
+kubelet_started() { on "$1" systemctl show -p ActiveEnterTimestampMonotonic --value kubelet; }

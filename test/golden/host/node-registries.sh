@@ -283,9 +283,14 @@ retry 30 2 containerd_up || give_up "containerd does not answer on /run/containe
 kubelet=$(apply kubelet "$kubelet_changed")
 kubelet_healthy() { curl -fsS --max-time 5 http://127.0.0.1:10248/healthz >/dev/null 2>&1; }
 retry 60 2 kubelet_healthy || give_up "the kubelet is not healthy on 127.0.0.1:10248 after it $kubelet: $(journal kubelet)"
-# The Node must exist before its labels and taints are set through the API; the node authorizer lets it read itself.
-registered() { curl -fsS --max-time 5 --cacert /var/lib/kubelet/pki/ca.crt --cert /var/lib/kubelet/pki/kubelet-client.crt --key /var/lib/kubelet/pki/kubelet-client.key https://172.31.250.101:6443/api/v1/nodes/lab-w1 >/dev/null 2>&1; }
-retry 60 2 registered || give_up "the kubelet has not registered node lab-w1 at https://172.31.250.101:6443: $(journal kubelet)"
+# The Node must exist, Ready and with its pod subnet, before its labels and taints are set through the API and the next
+# batch starts; the node authorizer lets the kubelet read its own Node (JSON that curl gets pretty-printed: no blanks).
+node_ready() {
+  local node
+  node=$(curl -fsS --max-time 5 --cacert /var/lib/kubelet/pki/ca.crt --cert /var/lib/kubelet/pki/kubelet-client.crt --key /var/lib/kubelet/pki/kubelet-client.key https://172.31.250.101:6443/api/v1/nodes/lab-w1 2>/dev/null | tr -d ' \n') &&
+    [[ $node == *'"podCIDR":"'* && $node == *'"type":"Ready","status":"True"'* ]]
+}
+retry 60 2 node_ready || give_up "node lab-w1 is not Ready with a pod subnet at https://172.31.250.101:6443: $(journal kubelet)"
 restarts=$(systemctl show -p NRestarts --value kube-proxy)
 kube_proxy=$(apply kube-proxy "$kube_proxy_changed")
 if [[ $kube_proxy != unchanged ]]; then
@@ -294,4 +299,4 @@ if [[ $kube_proxy != unchanged ]]; then
     give_up "kube-proxy does not stay up after it $kube_proxy: $(journal kube-proxy)"
   fi
 fi
-echo "node lab-w1: containerd $containerd, kubelet $kubelet, kube-proxy $kube_proxy; registered"
+echo "node lab-w1: containerd $containerd, kubelet $kubelet, kube-proxy $kube_proxy; Ready"

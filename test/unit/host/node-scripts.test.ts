@@ -148,13 +148,16 @@ mode: iptables
     expect(node()).toContain(`put_file /etc/cni/net.d/10-flannel.conflist 0644 <<'ONPREM_K8S_EOF'\n${flannelConfig.data["cni-conf.json"]}ONPREM_K8S_EOF`);
   });
 
-  test("gates on the kubelet's /healthz and its registration; a failure restores the files and is one line", () => {
+  test("gates on the kubelet's /healthz and its Node Ready with a pod subnet; a failure restores the files and is one line", () => {
     const text = node();
     expect(text).toContain("STEP='node lab-w1'");
     expect(text).toContain("curl -fsS --max-time 5 http://127.0.0.1:10248/healthz");
     expect(text).toContain("https://172.31.250.101:6443/api/v1/nodes/lab-w1");
     expect(text).toMatch(/give_up\(\) \{\n {2}restore_files\n[\s\S]*fail "\$1; the previous files are restored"/);
     expect(text).toContain('give_up "the kubelet is not healthy on 127.0.0.1:10248 after it $kubelet: $(journal kubelet)"');
+    // The next batch starts only once this Node is Ready with its pod subnet (the stack's podRoutes read it).
+    expect(text).toContain(`[[ $node == *'"podCIDR":"'* && $node == *'"type":"Ready","status":"True"'* ]]`);
+    expect(text).toContain('give_up "node lab-w1 is not Ready with a pod subnet at https://172.31.250.101:6443: $(journal kubelet)"');
   });
 
   test("containerd comes from Debian's packages (the site's apt source alone when given) or from its release; either way it is configured and started first", () => {
