@@ -201,33 +201,31 @@ const nodePool =
 // ClusterPki makes the kube-proxy certificate when there is a real node.
 const nodeBootstrap =
   controlPlane && kubePki?.kubeProxy && provider && kubeletHosts.length > 0
-    ? new NodeBootstrap(
-        "node-bootstrap",
-        {
-          provider,
-          nodes: kubeletHosts,
-          batchSize: nodeBatchSize(spec.kubernetes.nodeBatchSize, kubeletHosts.length),
-          sshPrivateKey: spec.sshPrivateKey,
-          artifact: spec.artifacts.kubernetesNode,
-          containerdArtifact: spec.artifacts.containerd,
-          cniPluginsArtifact: spec.artifacts.cniPlugins,
-          aptSource: spec.aptSource,
-          kubeProxyConntrackMaxPerCore: spec.kubernetes.kubeProxyConntrackMaxPerCore,
-          kubeletEvictionHard: spec.kubernetes.kubeletEvictionHard,
-          registries: spec.registries,
-          apiServerUrl: controlPlane.apiServerUrl,
-          clusterName: spec.clusterName,
-          caCert: controlPlane.caCert,
-          nodeCerts: kubePki.nodes,
-          kubeProxyCert: kubePki.kubeProxy,
-          network: spec.network,
-        },
-        { dependsOn: [controlPlane.ready, ...Object.values(mirrors?.steps ?? {})] },
-      )
+    ? new NodeBootstrap("node-bootstrap", {
+        provider,
+        kubeletsWaitFor: [controlPlane.ready, ...Object.values(mirrors?.steps ?? {})],
+        nodes: kubeletHosts,
+        batchSize: nodeBatchSize(spec.kubernetes.nodeBatchSize, kubeletHosts.length),
+        sshPrivateKey: spec.sshPrivateKey,
+        artifact: spec.artifacts.kubernetesNode,
+        containerdArtifact: spec.artifacts.containerd,
+        cniPluginsArtifact: spec.artifacts.cniPlugins,
+        aptSource: spec.aptSource,
+        kubeProxyConntrackMaxPerCore: spec.kubernetes.kubeProxyConntrackMaxPerCore,
+        kubeletEvictionHard: spec.kubernetes.kubeletEvictionHard,
+        registries: spec.registries,
+        apiServerUrl: controlPlane.apiServerUrl,
+        clusterName: spec.clusterName,
+        caCert: controlPlane.caCert,
+        nodeCerts: kubePki.nodes,
+        kubeProxyCert: kubePki.kubeProxy,
+        network: spec.network,
+      })
     : undefined;
 /** The real worker and edge nodes that run a kubelet. */
 export const realNodes = nodeBootstrap ? Object.keys(nodeBootstrap.nodes) : [];
-const joinedNodes: pulumi.Resource[] = [...Object.values(nodeBootstrap?.nodes ?? {}), ...Object.values(nodePool?.nodes ?? {})];
+// Pods can be scheduled once the first batch of real nodes (or the simulated ones) are there; the rest join meanwhile.
+const joinedNodes: pulumi.Resource[] = [...(nodeBootstrap?.firstBatch ?? []), ...Object.values(nodePool?.nodes ?? {})];
 
 // The cluster DNS and the pod network come with the stack's own control plane.
 if (controlPlane && provider) {
@@ -235,7 +233,7 @@ if (controlPlane && provider) {
   new Flannel("flannel", { provider, podCidr: spec.network.podCidr, nodeSubnetLength: spec.network.nodeSubnetLength, version: spec.versions.flannel });
 }
 
-// Workloads wait for the nodes, with their labels and taints, that their pods are scheduled to.
+// Workloads wait for the first nodes, with their labels and taints, that their pods are scheduled to.
 const workloads =
   provider && hasWorkloads(spec)
     ? new ClusterWorkloads(

@@ -1,14 +1,25 @@
 #!/usr/bin/env bash
 # Benchmarks the lab: lab setup (cold and warm), `pulumi up` from bare hosts to the whole lab stack (etcd, VIPs,
-# control plane, kwok nodes, addons, seed apps) with the second each phase was done, a no-op up and a preview.
-# Prints the median wall time and peak RSS of each over RUNS runs.
-# Usage: bash bench/lab.sh [RUNS (3)] [COLD_RUNS (1)]. It runs on a lab of its own (its own directory, bridge,
-# network and stack `bench`, derived from the lab stack), so it never disturbs the lab or the lab stack.
+# control plane, real nodes, addons, seed apps) with the second each phase was done, the second every seed app
+# answered through the edge VIP, a no-op up and a preview, and each real node's memory after the up. Prints the median
+# wall time and peak RSS of each over RUNS runs.
+# Usage: bash bench/lab.sh [RUNS (3)] [COLD_RUNS (1)] [NODES (4)]. NODES real nodes, a worker and an edge node in turn
+# (the lab stack's four, then more of each), with the stack's nodeBatchSize. It runs on a lab of its own (its own
+# directory, bridge, network and stack `bench`, derived from the lab stack), so it never disturbs the lab or the lab stack.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 LABS=$ROOT/scripts/lab
 # Host names differ from the lab's too: nspawn names its network interfaces after them.
+RUNS=${1:-3}
+COLD_RUNS=${2:-1}
+NODES=${3:-4}
+nodes=()
+for ((i = 1; i <= (NODES + 1) / 2; i++)); do
+  nodes+=("bench-w$i")
+  ((${#nodes[@]} < NODES)) && nodes+=("bench-e$i")
+done
 export LAB_DIR=/var/lib/onprem-k8s-bench LAB_BRIDGE=br-bench LAB_BRIDGE_ADDR=172.31.251.1/24 LAB_HOSTS="bench1 bench2 bench3" LAB_STACK=bench
+export LAB_NODES="${nodes[*]}"
 # shellcheck source=scripts/lab/lib.sh
 . "$LABS/lib.sh"
 # shellcheck source=scripts/env.sh
@@ -16,10 +27,21 @@ export LAB_DIR=/var/lib/onprem-k8s-bench LAB_BRIDGE=br-bench LAB_BRIDGE_ADDR=172
 # shellcheck source=scripts/lab/phases.sh
 . "$LABS/phases.sh"
 cd "$ROOT"
-RUNS=${1:-3}
-COLD_RUNS=${2:-1}
 STACK=bench
-sed 's/172\.31\.250\./172.31.251./g; s/clusterName: lab/clusterName: bench/' Pulumi.lab.yaml | grep -v -e '^encryptionsalt:' >Pulumi.bench.yaml
+EDGE_VIP=172.31.251.102
+sed 's/172\.31\.250\./172.31.251./g; s/clusterName: lab/clusterName: bench/; s/lab-\([we][0-9]\)/bench-\1/g' Pulumi.lab.yaml | grep -v -e '^encryptionsalt:' >Pulumi.bench.yaml
+# NODES real nodes: the lab's four hosts' lines, repeated or cut, named and addressed after LAB_NODES.
+node_line() { # NAME
+  local kind=${1:6:1} n=${1:7} template
+  template=$(grep -m1 "name: bench-${kind}1," Pulumi.bench.yaml)
+  sed "s/bench-${kind}1/$1/; s/172\.31\.251\.[23]1/$(host_addr "$1")/" <<<"$template"
+}
+{
+  sed '/name: bench-[we][0-9]/,$d' Pulumi.bench.yaml
+  for n in "${nodes[@]}"; do node_line "$n"; done
+  sed -n '/name: bench-[we][0-9]/,$p' Pulumi.bench.yaml | grep -v "name: bench-[we][0-9]"
+} >Pulumi.bench.yaml.new
+mv Pulumi.bench.yaml.new Pulumi.bench.yaml
 # The lab's secrets are encrypted for the lab stack: the bench stack gets its own.
 sed -i '/^  onprem-k8s:[A-Za-z0-9]*:$/{N;/secure:/d}' Pulumi.bench.yaml
 cleanup() {
@@ -29,7 +51,23 @@ cleanup() {
 }
 trap cleanup EXIT
 declare -A times rss
-phases=()
+phases=() memory=()
+# retry_answer: hello-world (seed 000) answers through Traefik behind the edge VIP, and seed 002's nginx on its NodePort.
+retry_answer() {
+  local i
+  for ((i = 0; i < 300; i++)); do
+    curl -fsS --max-time 2 -H 'Host: tutum-hello-world.local' "http://$EDGE_VIP/" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  return 1
+}
+# node_memory: each node host's memory (its cgroup's RSS and cache on this machine: containerd, kubelet, kube-proxy, pods).
+node_memory() {
+  local n
+  for n in "${nodes[@]}"; do
+    printf '%s %s MiB; ' "$n" "$(awk '$1 == "total_rss" || $1 == "total_cache" { s += $2 } END { printf "%.0f", s / 1048576 }' "/sys/fs/cgroup/memory/$LAB_CGROUP/$n/memory.stat")"
+  done
+}
 
 # measure NAME CMD...: one run; wall seconds and peak RSS (KiB, the largest process of the tree) appended
 measure() {
@@ -66,7 +104,9 @@ for ((i = 0; i < RUNS; i++)); do
   start=$(date +%s.%N)
   # shellcheck disable=SC2016 # expanded by the inner shell
   measure "pulumi up, bare hosts to the whole lab stack" bash -c '. "$0"; set -o pipefail; pulumi up --yes --skip-preview --stack bench --non-interactive 2>&1 | stamp >"$1"' "$LABS/phases.sh" "$LAB_DIR/up.log"
-  phases+=("$(phase_report "$LAB_DIR/up.log" "$start")")
+  answered=$(retry_answer && awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')
+  phases+=("$(phase_report "$LAB_DIR/up.log" "$start"), every seed app answering through the edge VIP at ${answered}s")
+  memory+=("$(node_memory)")
   measure "pulumi up, no changes" pulumi up --yes --skip-preview --stack "$STACK" --non-interactive --expect-no-changes
   measure "pulumi preview, no changes" pulumi preview --stack "$STACK" --non-interactive --expect-no-changes
 done
@@ -75,5 +115,7 @@ for name in "lab setup, cold (debootstrap + mirror + boot)" "lab setup, warm (ho
   [[ -n ${times[$name]:-} ]] || continue
   printf '%-52s %8s %14s %s\n' "$name" "$(median <<<"${times[$name]}")" "$(median <<<"${rss[$name]}" | awk '{printf "%.0f", $1 / 1024}')" "${times[$name]}"
 done
-echo "phases of each up from bare hosts:"
+echo "phases of each up from bare hosts ($NODES real nodes, batches of $(sed -n 's/^ *nodeBatchSize: //p' Pulumi.bench.yaml)):"
 printf '  %s\n' "${phases[@]}"
+echo "memory of each real node after each up:"
+printf '  %s\n' "${memory[@]}"

@@ -11,6 +11,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { ArtifactSpec, HostSpec, NetworkPlan, SiteRegistry } from "../spec/cluster";
 import { CertKeyPair, NodeCerts } from "./cluster-pki";
 import { HostArtifact } from "./host-artifact";
+import { hostStep } from "./host/connection";
 import { rollingHostBatches } from "./host/rolling";
 import {
   CNI_BIN_DIR,
@@ -21,6 +22,7 @@ import {
   NodeKeys,
   NodeSettings,
   renderNode,
+  renderNodePackages,
   renderNodeRemove,
   renderNodeSecrets,
 } from "./host/node-scripts";
@@ -29,6 +31,12 @@ import { nodeConfigLabels, nodeTaints } from "./node-pool";
 export interface NodeBootstrapArgs {
   /** Provider of the cluster; it sets the nodes' labels and taints. */
   readonly provider: k8s.Provider;
+  /**
+   * What the first batch's kubelet steps wait for: the control plane's gate and the registry mirrors. Not the
+   * component's `dependsOn`, which would hold back every child: the nodes' packages and binaries install while the
+   * control plane comes up.
+   */
+  readonly kubeletsWaitFor: readonly pulumi.Resource[];
   /** The real worker and edge hosts, in a fixed order (changes roll in this order). */
   readonly nodes: readonly HostSpec[];
   /**
@@ -83,6 +91,8 @@ export class NodeBootstrap extends pulumi.ComponentResource {
   readonly steps: Record<string, command.remote.Command>;
   /** Each node's labels and taints, set through the API after its kubelet registered, by name. */
   readonly nodes: Record<string, k8s.core.v1.NodePatch>;
+  /** The first batch's Nodes, with their labels and taints: workloads can be scheduled once they are there. */
+  readonly firstBatch: k8s.core.v1.NodePatch[];
   /**
    * Seed 000's outside route: each node's pod subnet and the node address a host outside the cluster routes it
    * through (`ip route add SUBNET via VIA`), in the nodes' order.
@@ -108,15 +118,16 @@ export class NodeBootstrap extends pulumi.ComponentResource {
       registries: args.registries ?? [],
     }));
 
-    // In batches, the first after the component's own dependsOn (the control plane's gate): a change restarts the
-    // daemons of one batch of nodes at a time, and stops at the first batch where a node fails.
-    const steps = rollingHostBatches(nodes, args.batchSize, sshPrivateKey, opts, (host) => {
+    // In batches, the first after kubeletsWaitFor (the control plane's gate): a change restarts the daemons of one batch
+    // of nodes at a time, and stops at the first batch where a node fails.
+    const steps = rollingHostBatches(nodes, args.batchSize, sshPrivateKey, { dependsOn: [...args.kubeletsWaitFor] }, (host) => {
       const install = (id: string, artifactName: string, artifact: ArtifactSpec, binaries: readonly string[], binDir?: string) =>
         new HostArtifact(`${name}-${host.name}-${id}`, { host, sshPrivateKey, name: artifactName, artifact, binaries, binDir }, { parent: this }).installed;
       const installed = [
         install("kubernetes-node", "kubernetesNode", args.artifact, ["kubelet", "kube-proxy"]),
         ...(args.containerdArtifact ? [install("containerd", "containerd", args.containerdArtifact, CONTAINERD_BINARIES)] : []),
         ...(args.cniPluginsArtifact ? [install("cni-plugins", "cniPlugins", args.cniPluginsArtifact, CNI_PLUGINS, CNI_BIN_DIR)] : []),
+        ...(containerd.kind === "packages" ? [hostStep(`${name}-${host.name}-packages`, host, sshPrivateKey, renderNodePackages(host.name, containerd.aptSource), { parent: this })] : []),
       ];
       const certs = args.nodeCerts[host.name];
       const node = { name: host.name, address: host.address };
@@ -161,6 +172,7 @@ export class NodeBootstrap extends pulumi.ComponentResource {
     });
     // The controller-manager gives each Node its subnet when it registers; the node's step waits for it.
     this.podRoutes = pulumi.all(nodes.map((host) => this.nodes[host.name].spec.apply((spec) => ({ node: host.name, subnet: spec?.podCIDR ?? "", via: host.address }))));
+    this.firstBatch = nodes.slice(0, args.batchSize).map((host) => this.nodes[host.name]);
     this.registerOutputs({ podRoutes: this.podRoutes });
   }
 }

@@ -308,25 +308,32 @@ const MODULES = "overlay\nbr_netfilter\n";
 const SYSCTLS = "net.ipv4.ip_forward = 1\nnet.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\n";
 
 /**
- * Debian's node packages when containerd comes from them, and their CNI plugins linked where containerd looks; with
- * the release, the plugins must be in CNI_BIN_DIR already (the `cniPlugins` release).
+ * Debian's node packages (containerd, runc, the CNI plugins, iptables, conntrack), installed when one is missing, and
+ * the CNI plugins linked where containerd looks. Its own step, so that it runs on every node while the control plane
+ * comes up; an installed package is never upgraded here, so it restarts nothing.
  */
-function runtimeSection(source: ContainerdSource): string {
-  const plugins = CNI_PLUGINS.join(" ");
-  if (source.kind === "release") {
-    return `for binary in ${CONTAINERD_BINARIES.join(" ")} iptables; do
-  command -v "$binary" >/dev/null || fail "$binary is not installed"
-done
-for plugin in ${plugins}; do
-  [[ -x ${CNI_BIN_DIR}/$plugin ]] || fail "the CNI plugin $plugin is not in ${CNI_BIN_DIR}: give artifacts.cniPlugins"
-done`;
-  }
-  return `if ! dpkg -s ${NODE_PACKAGES.join(" ")} >/dev/null 2>&1; then
-${aptInstall(source.aptSource, NODE_PACKAGES)}
+export function renderNodePackages(host: string, aptSource: string | undefined): string {
+  return script(
+    `node packages ${host}`,
+    `if ! dpkg -s ${NODE_PACKAGES.join(" ")} >/dev/null 2>&1; then
+${aptInstall(aptSource, NODE_PACKAGES)}
 fi
 mkdir -p ${CNI_BIN_DIR}
-for plugin in ${plugins}; do
+for plugin in ${CNI_PLUGINS.join(" ")}; do
   [[ -L ${CNI_BIN_DIR}/$plugin ]] || ln -sfn ${DEBIAN_CNI_DIR}/$plugin ${CNI_BIN_DIR}/$plugin
+done
+echo "node packages ${host}: containerd $(dpkg-query -W -f='\${Version}' containerd), runc $(dpkg-query -W -f='\${Version}' runc)"`,
+  );
+}
+
+/** The runtime's binaries and the CNI plugins, from Debian's packages (their step) or from the releases. */
+function runtimeCheck(source: ContainerdSource): string {
+  const fix = source.kind === "release" ? ": give artifacts.cniPlugins" : "";
+  return `for binary in ${CONTAINERD_BINARIES.join(" ")} iptables; do
+  command -v "$binary" >/dev/null || fail "$binary is not installed"
+done
+for plugin in ${CNI_PLUGINS.join(" ")}; do
+  [[ -x ${CNI_BIN_DIR}/$plugin ]] || fail "the CNI plugin $plugin is not in ${CNI_BIN_DIR}${fix}"
 done`;
 }
 
@@ -367,7 +374,7 @@ export function renderNode(a: NodeScriptArgs): string {
   return script(
     `node ${host.name}`,
     READ_SECRETS,
-    `${runtimeSection(s.containerd)}
+    `${runtimeCheck(s.containerd)}
 for binary in kubelet kube-proxy curl; do
   command -v "$binary" >/dev/null || fail "$binary is not installed"
 done

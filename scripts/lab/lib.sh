@@ -99,24 +99,21 @@ all_hosts() {
 
 ssh_ok() { ssh "${LAB_SSH_OPTS[@]}" "root@$1" true </dev/null >/dev/null 2>&1; }
 
-# cgroup dirs for a host: name=systemd and unified (hybrid v1 without a host
-# systemd, as measured), or the root of a pure cgroup2 mount. A node host gets
-# one in every v1 hierarchy: its container runtime manages cgroups of its own,
-# which must not collide with another host's.
+# cgroup dirs for a host: the root of a pure cgroup2 mount, or (hybrid v1 without a host systemd, as measured)
+# name=systemd and unified. A node host gets one in every v1 hierarchy: its container runtime manages cgroups of its
+# own, which must not collide with another host's. Any other one the host has (it was a node host before) is listed too,
+# so that down.sh removes it.
 host_cgroups() {
   local d
-  if is_node "$1"; then
-    for d in /sys/fs/cgroup/*/; do
-      [[ -f $d/cgroup.procs ]] && echo "${d%/}/$LAB_CGROUP/$1"
-    done
+  if [[ -f /sys/fs/cgroup/cgroup.controllers ]]; then
+    echo "/sys/fs/cgroup/$LAB_CGROUP/$1"
     return 0
   fi
-  for d in /sys/fs/cgroup/systemd /sys/fs/cgroup/unified; do
-    [[ -f $d/cgroup.procs ]] && echo "$d/$LAB_CGROUP/$1"
+  for d in /sys/fs/cgroup/*/; do
+    d=${d%/}
+    [[ -f $d/cgroup.procs ]] || continue
+    if [[ $d == */systemd || $d == */unified || -d $d/$LAB_CGROUP/$1 ]] || is_node "$1"; then echo "$d/$LAB_CGROUP/$1"; fi
   done
-  if [[ -f /sys/fs/cgroup/cgroup.controllers && ! -d /sys/fs/cgroup/unified ]]; then
-    echo "/sys/fs/cgroup/$LAB_CGROUP/$1"
-  fi
 }
 
 mirror_running() {

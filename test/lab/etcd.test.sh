@@ -6,6 +6,8 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LABS=$ROOT/scripts/lab
+# Its worker and edge nodes are kwok's (simulate_nodes): no node hosts.
+export LAB_NODES=
 # shellcheck source=../../scripts/lab/lib.sh
 . "$LABS/lib.sh"
 # shellcheck source=../../scripts/env.sh
@@ -45,6 +47,7 @@ info "log: $LOG"
 "$LABS/up.sh" >>"$LOG" 2>&1
 pulumi stack rm --yes --force --preserve-config "$STACK" >>"$LOG" 2>&1 || true
 "$LABS/stack-config.sh" >>"$LOG" 2>&1
+simulate_nodes
 tar -xzf "$LAB_DIR"/mirror/artifacts/etcd-*.tar.gz -C "$WORK" --strip-components=1 --wildcards '*/etcdctl'
 
 # --- 1. first up ---------------------------------------------------------------------------------------
@@ -57,6 +60,12 @@ pulumi stack output etcdClientCert --stack "$STACK" >"$WORK/client.crt"
 check "etcd answers healthy over TLS through the VIP" ectl endpoint health
 verdict "the cluster has 3 members" test "$(ectl member list | wc -l)" -eq 3
 check "every member is healthy" ectl endpoint health --cluster
+# The nodes here are kwok's: the simulated path of NodePool, on the lab's real control plane.
+KUBE_BIN=$(bash "$ROOT/scripts/build-kubernetes.sh" 2>>"$LOG")
+(umask 077 && pulumi stack output kubeconfig --show-secrets --stack "$STACK" >"$WORK/admin.conf")
+kwok_nodes() { "$KUBE_BIN/kubectl" --kubeconfig "$WORK/admin.conf" get nodes -l type=kwok -o jsonpath='{range .items[*]}{.metadata.name} {end}'; }
+check "kwok keeps the simulated nodes Ready" "$KUBE_BIN/kubectl" --kubeconfig "$WORK/admin.conf" wait --for=condition=Ready node -l type=kwok --timeout=60s
+verdict "they are the lab stack's worker and edge hosts ($(kwok_nodes))" test "$(kwok_nodes 2>>"$LOG")" = "lab-e1 lab-e2 lab-w1 lab-w2 "
 # The same put with the client certificate succeeds, so the refusal is the certificate's and not a VIP that is down.
 refused_without_cert() {
   ectl put k v || return 1

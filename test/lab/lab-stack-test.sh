@@ -26,3 +26,13 @@ preview_changes() { pulumi preview --json --stack "$STACK" | node -e '
   const steps = JSON.parse(require("fs").readFileSync(0, "utf8")).steps.filter((s) => s.op !== "same");
   const line = (s) => { const [type, name] = s.urn.split("::").slice(-2); return [s.op, type.split("$").pop(), name].join(" "); };
   console.log(steps.map(line).sort().join("\n"));'; }
+# simulate_nodes: the lab stack's worker and edge hosts become kwok's (simulated: true), for the tests of what runs on
+# the masters: they run with LAB_NODES= (no node hosts booted), and kwok's NodePool is exercised on the lab.
+simulate_nodes() {
+  local i
+  for i in $(pulumi config get hosts --json --stack "$STACK" | node -e '
+    const hosts = JSON.parse(require("fs").readFileSync(0, "utf8")).objectValue;
+    hosts.forEach((h, i) => { if (h.roles.every((r) => r === "worker" || r === "edge")) console.log(i); });'); do
+    pulumi config set --path "hosts[$i].simulated" true --stack "$STACK" >>"$LOG" || return 1
+  done
+}

@@ -7,6 +7,8 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LABS=$ROOT/scripts/lab
+# Its worker and edge nodes are kwok's (simulate_nodes): no node hosts.
+export LAB_NODES=
 # shellcheck source=../../scripts/lab/lib.sh
 . "$LABS/lib.sh"
 # shellcheck source=../../scripts/env.sh
@@ -90,6 +92,7 @@ info "log: $LOG"
 "$LABS/up.sh" >>"$LOG" 2>&1
 pulumi stack rm --yes --force --preserve-config "$STACK" >>"$LOG" 2>&1 || true
 "$LABS/stack-config.sh" >>"$LOG" 2>&1
+simulate_nodes
 info "bundle: $(jq '.images | length' "$BUNDLE/bundle.json") images, $(du -sh "$BUNDLE" | cut -f1)"
 
 # --- 1. first up: the registry on both hosts, the bundle on each ---------------------------------------

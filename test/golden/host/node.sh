@@ -46,13 +46,11 @@ while IFS= read -r line || [[ -n $line ]]; do
   fi
 done
 
-if ! dpkg -s containerd runc containernetworking-plugins iptables conntrack >/dev/null 2>&1; then
-apt-get update -qq || fail "apt-get update failed"
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq containerd runc containernetworking-plugins iptables conntrack >/dev/null || fail "cannot install containerd, runc, containernetworking-plugins, iptables and conntrack"
-fi
-mkdir -p /opt/cni/bin
+for binary in containerd containerd-shim-runc-v2 ctr runc iptables; do
+  command -v "$binary" >/dev/null || fail "$binary is not installed"
+done
 for plugin in bridge host-local loopback portmap; do
-  [[ -L /opt/cni/bin/$plugin ]] || ln -sfn /usr/lib/cni/$plugin /opt/cni/bin/$plugin
+  [[ -x /opt/cni/bin/$plugin ]] || fail "the CNI plugin $plugin is not in /opt/cni/bin"
 done
 for binary in kubelet kube-proxy curl; do
   command -v "$binary" >/dev/null || fail "$binary is not installed"

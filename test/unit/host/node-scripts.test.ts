@@ -11,6 +11,7 @@ import {
   renderKubeProxyConfig,
   renderKubeProxyUnit,
   renderNode,
+  renderNodePackages,
   renderNodeRemove,
   renderNodeSecrets,
   renderContainerdConfig,
@@ -47,7 +48,8 @@ const scripts: Record<string, string> = {
   "node.sh": node(),
   "node-containerd.sh": node({ ...settings, containerd: { kind: "release" } }),
   "node-registries.sh": node({ ...settings, registries }),
-  "node-apt-source.sh": node({ ...settings, containerd: { kind: "packages", aptSource: "deb [trusted=yes] http://172.31.250.1:8080/apt ./" } }),
+  "node-packages.sh": renderNodePackages("lab-w1", undefined),
+  "node-packages-apt-source.sh": renderNodePackages("lab-w1", "deb [trusted=yes] http://172.31.250.1:8080/apt ./"),
   "node-containerd-registries.sh": node({ ...settings, containerd: { kind: "release" }, registries }),
   "node-remove.sh": renderNodeRemove("lab-w1", { kind: "packages" }),
   "node-remove-containerd.sh": renderNodeRemove("lab-w1", { kind: "release" }),
@@ -160,21 +162,23 @@ mode: iptables
     expect(text).toContain('give_up "node lab-w1 is not Ready with a pod subnet at https://172.31.250.101:6443: $(journal kubelet)"');
   });
 
-  test("containerd comes from Debian's packages (the site's apt source alone when given) or from its release; either way it is configured and started first", () => {
-    const packages = node();
+  test("containerd comes from Debian's packages, in a step of their own (the site's apt source alone when given), or from its release; either way it is configured and started first", () => {
+    const packages = scripts["node-packages.sh"];
     expect(packages).toContain("if ! dpkg -s containerd runc containernetworking-plugins iptables conntrack >/dev/null 2>&1; then\napt-get update -qq");
     expect(packages).toContain(
       'install -y -qq containerd runc containernetworking-plugins iptables conntrack >/dev/null || fail "cannot install containerd, runc, containernetworking-plugins, iptables and conntrack"',
     );
     expect(packages).toContain("[[ -L /opt/cni/bin/$plugin ]] || ln -sfn /usr/lib/cni/$plugin /opt/cni/bin/$plugin");
-    // Debian's unit runs Debian's containerd: onprem-k8s writes its config only.
-    expect(packages).not.toContain("containerd.service 0644");
-    expect(scripts["node-apt-source.sh"]).toContain('apt-get "${only_ours[@]}" update -qq || fail "cannot read the apt source deb [trusted=yes] http://172.31.250.1:8080/apt ./"');
+    expect(scripts["node-packages-apt-source.sh"]).toContain('apt-get "${only_ours[@]}" update -qq || fail "cannot read the apt source deb [trusted=yes] http://172.31.250.1:8080/apt ./"');
+    // Debian's unit runs Debian's containerd: the node's step writes its config only, and installs nothing.
+    const fromPackages = node();
+    expect(fromPackages).not.toContain("containerd.service 0644");
+    expect(fromPackages).not.toContain("apt-get");
+    expect(fromPackages).toContain('fail "the CNI plugin $plugin is not in /opt/cni/bin"');
     const release = scripts["node-containerd.sh"];
     expect(release).toContain("put_file /etc/systemd/system/containerd.service 0644");
-    expect(release).not.toContain("dpkg -s");
     expect(release).toContain('fail "the CNI plugin $plugin is not in /opt/cni/bin: give artifacts.cniPlugins"');
-    for (const text of [packages, release]) {
+    for (const text of [fromPackages, release]) {
       expect(text).toContain("put_file /etc/containerd/config.toml 0644");
       expect(text).toContain("SystemdCgroup = true");
       expect(text).toContain("systemctl enable --quiet containerd kubelet kube-proxy");

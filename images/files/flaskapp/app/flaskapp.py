@@ -8,7 +8,8 @@ from flask import Flask, request
 from redis import Redis
 
 app = Flask(__name__)
-redis = Redis(host=os.environ.get("REDIS_HOST", "redis"), port=int(os.environ.get("REDIS_PORT", "6379")))
+# Port 6379 always: Kubernetes sets REDIS_PORT=tcp://ADDRESS:6379 in every pod of a namespace with a redis Service.
+redis = Redis(host=os.environ.get("REDIS_HOST", "redis"), port=6379)
 
 
 @app.route("/")
