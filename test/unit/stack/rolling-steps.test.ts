@@ -8,25 +8,20 @@ import { testHostKey } from "../hosts";
 jest.setTimeout(60_000);
 
 const MASTERS = ["lab1", "lab2", "lab3"];
-// The lab's workers and edge nodes, whichever of them the lab simulates.
+// The lab's workers and edge nodes, all real, in the hosts' order.
 const NODES: string[] = labConfig()
   .raw.hosts.filter((h: any) => h.roles.includes("worker") || h.roles.includes("edge"))
   .map((h: any) => h.name);
 const NODE_BOOTSTRAP = "onprem-k8s:index:NodeBootstrap::node-bootstrap";
 
 /**
- * The lab stack with its releases, and its workers and edge nodes real, so that NodeBootstrap has steps too; they roll
- * one node at a time, a chain like the others (the batches have tests of their own).
+ * The lab stack with its releases, so that the control plane and NodeBootstrap have steps too; its real nodes roll one
+ * node at a time here, a chain like the others (the batches have tests of their own).
  */
 function config(): { raw: Record<string, any>; secretKeys: string[] } {
   const { raw, secretKeys } = labConfig();
-  raw.artifacts = {
-    ...raw.artifacts,
-    kubernetes: { url: "http://172.31.250.1:8080/artifacts/kubernetes-server.tar.gz", sha256: "e".repeat(64) },
-    kubernetesNode: { url: "http://172.31.250.1:8080/artifacts/kubernetes-node.tar.gz", sha256: "a".repeat(64) },
-  };
+  raw.artifacts = { ...raw.artifacts, kubernetes: { url: "http://172.31.250.1:8080/artifacts/kubernetes-server.tar.gz", sha256: "e".repeat(64) } };
   raw.secretsEncryptionKey = Buffer.alloc(32, 3).toString("base64");
-  raw.hosts = raw.hosts.map((h: any) => (NODES.includes(h.name) ? { ...h, simulated: false, sshHostKey: testHostKey(h.name) } : h));
   raw.kubernetes = { ...raw.kubernetes, nodeBatchSize: 1 };
   return { raw, secretKeys: [...secretKeys, "secretsEncryptionKey"] };
 }

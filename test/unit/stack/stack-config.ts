@@ -27,8 +27,8 @@ export function stackConfig(stack: string): RawStackConfig {
 }
 
 /**
- * The lab stack as a lab machine completes it (scripts/lab/stack-config.sh): its SSH key, its hosts' keys, the etcd
- * and registry releases, and a two-image bundle (test/fixtures/bundle) in place of the lab's.
+ * The lab stack as a lab machine completes it (scripts/lab/stack-config.sh): its SSH key, its hosts' keys, the etcd,
+ * kubernetes-node and registry releases, and a two-image bundle (test/fixtures/bundle) in place of the lab's.
  */
 export function labConfig(): RawStackConfig {
   const { raw, secretKeys } = stackConfig("lab");
@@ -40,6 +40,7 @@ export function labConfig(): RawStackConfig {
       sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nlab\n-----END OPENSSH PRIVATE KEY-----",
       artifacts: {
         etcd: { url: "http://172.31.250.1:8080/artifacts/etcd.tar.gz", sha256: "c".repeat(64) },
+        kubernetesNode: { url: "http://172.31.250.1:8080/artifacts/kubernetes-node.tar.gz", sha256: "a".repeat(64) },
         registry: { url: "http://172.31.250.1:8080/artifacts/registry.tar.gz", sha256: "d".repeat(64) },
       },
       imageRegistry: { ...(raw.imageRegistry as object), bundle: path.resolve(__dirname, "../../fixtures/bundle") },

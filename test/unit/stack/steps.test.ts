@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { installMocks, RecordedResource, runStack } from "./stack-harness";
-import { labConfig as etcdLabConfig } from "./stack-config";
+import { labConfig as sharedLabConfig } from "./stack-config";
 import { testHostKey } from "../hosts";
 
 jest.setTimeout(60_000);
@@ -12,10 +12,13 @@ type Resources = Map<string, RecordedResource>;
 const step = (resources: Resources, name: string) => resources.get(`command:remote:Command::${name}`)!;
 const HOSTS = ["lab1", "lab2", "lab3"];
 const each = (pattern: string) => HOSTS.map((h) => pattern.replace("HOST", h));
+/** The lab's real workers and edge nodes, in the hosts' order. */
+const NODES = ["lab-w1", "lab-e1", "lab-w2", "lab-e2"];
+const eachNode = (pattern: string) => NODES.map((h) => pattern.replace("HOST", h));
 
 /** The lab stack as scripts/lab/stack-config.sh completes it, with the kubernetes-server and kwok releases too. */
 function labConfig(): { raw: Record<string, any>; secretKeys: string[] } {
-  const { raw, secretKeys } = etcdLabConfig();
+  const { raw, secretKeys } = sharedLabConfig();
   raw.artifacts = {
     ...raw.artifacts,
     kubernetes: { url: "http://172.31.250.1:8080/artifacts/kubernetes-server.tar.gz", sha256: "e".repeat(64) },
@@ -23,6 +26,13 @@ function labConfig(): { raw: Record<string, any>; secretKeys: string[] } {
   };
   raw.secretsEncryptionKey = Buffer.alloc(32, 3).toString("base64");
   raw.imageRegistry = { ...raw.imageRegistry, bundle: BUNDLE };
+  return { raw, secretKeys };
+}
+
+/** The lab with its workers and edge nodes simulated by kwok instead (NodePool's path): no SSH, so no host key. */
+function simulatedLabConfig(): { raw: Record<string, any>; secretKeys: string[] } {
+  const { raw, secretKeys } = labConfig();
+  raw.hosts = raw.hosts.map(({ sshHostKey, ...h }: any) => (NODES.includes(h.name) ? { ...h, simulated: true } : { ...h, sshHostKey }));
   return { raw, secretKeys };
 }
 const resource = (resources: Resources, type: string, name: string) => resources.get(`${type}::${name}`)!;
@@ -56,11 +66,14 @@ function rerunSteps(before: Resources, after: Resources): string[] {
 }
 
 let baseline: Resources;
+let simulatedBaseline: Resources;
 
 beforeAll(async () => {
   await installMocks();
   const { raw, secretKeys } = labConfig();
   baseline = await runStack(raw, secretKeys);
+  const simulated = simulatedLabConfig();
+  simulatedBaseline = await runStack(simulated.raw, simulated.secretKeys);
 });
 
 describe("lab stack step order", () => {
@@ -85,8 +98,9 @@ describe("lab stack step order", () => {
         ...each("control-plane-HOST-kubernetes-install"),
         ...each("control-plane-HOST-master"),
         "control-plane-ready",
-        "nodes-lab1-kwok-install",
-        "nodes-lab1-kwok",
+        ...eachNode("registry-mirrors-HOST"),
+        ...eachNode("node-bootstrap-HOST-kubernetes-node-install"),
+        ...eachNode("node-bootstrap-HOST-kubelet"),
         ...each("registry-HOST-packages"),
         ...each("registry-HOST-config"),
         ...REGISTRY_HOSTS,
@@ -147,38 +161,73 @@ describe("lab stack step order", () => {
     expect([String(provider.inputs.enableConfigMapMutable), String(provider.inputs.enableSecretMutable)]).toEqual(["true", "true"]);
   });
 
-  test("Traefik publishes the edge VIP in its Ingresses' status; with the edge node simulated, an Ingress is not awaited", async () => {
+  test("Traefik publishes the edge VIP in its Ingresses' status; an Ingress is awaited only when real edge nodes run Traefik", async () => {
     const traefik = [...baseline.values()].find((r) => r.type === "kubernetes:apps/v1:DaemonSet" && r.inputs.metadata.name === "traefik")!;
     expect(traefik.inputs.spec.template.spec.containers[0].args).toContain("--providers.kubernetesingress.ingressEndpoint.ip=172.31.250.102");
-    const { raw, secretKeys } = labConfig();
-    raw.apps = [{ name: "hello", image: "hello:1", ports: [{ containerPort: 80 }], ingress: { host: "hello.local" } }];
+    const hello = [{ name: "hello", image: "hello:1", ports: [{ containerPort: 80 }], ingress: { host: "hello.local" } }];
     const ingressOf = (resources: Resources) => [...resources.values()].find((r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress")!.inputs.metadata.annotations;
-    expect(ingressOf(await runStack(raw, secretKeys))).toEqual({ "pulumi.com/skipAwait": "true" });
-    raw.hosts = raw.hosts.map((h: any) => (h.roles.includes("edge") ? { ...h, simulated: false, sshHostKey: testHostKey(h.name) } : h));
-    raw.artifacts.kubernetesNode = { url: "http://172.31.250.1:8080/artifacts/kubernetes-node.tar.gz", sha256: "a".repeat(64) };
-    expect(ingressOf(await runStack(raw, secretKeys))).toBeUndefined();
+    const real = labConfig();
+    real.raw.apps = hello;
+    expect(ingressOf(await runStack(real.raw, real.secretKeys))).toBeUndefined();
+    // A simulated edge node runs no Traefik, so nothing would ever fill the Ingress's status.
+    const simulated = simulatedLabConfig();
+    simulated.raw.apps = hello;
+    expect(ingressOf(await runStack(simulated.raw, simulated.secretKeys))).toEqual({ "pulumi.com/skipAwait": "true" });
+  });
+
+  test("the real nodes roll two at a time in the hosts' order, a worker and an edge node: lab-w1 and lab-e1, then lab-w2 and lab-e2", () => {
+    const kubelet = (host: string) => `node-bootstrap-${host}-kubelet`;
+    const install = (host: string) => `node-bootstrap-${host}-kubernetes-node-install`;
+    // The first batch waits for the control plane and for every node's registry mirrors, as the component does.
+    const gate = ["control-plane-ready", ...eachNode("registry-mirrors-HOST")];
+    expect(resource(baseline, "onprem-k8s:index:NodeBootstrap", "node-bootstrap").dependsOn).toEqual(gate);
+    for (const host of ["lab-w1", "lab-e1"]) expect(step(baseline, kubelet(host)).dependsOn).toEqual([install(host), ...gate]);
+    for (const host of ["lab-w2", "lab-e2"]) expect(step(baseline, kubelet(host)).dependsOn).toEqual([install(host), kubelet("lab-w1"), kubelet("lab-e1")]);
+  });
+
+  test("each real node gets its labels and taints through a NodePatch once its kubelet has registered; kwok is not installed", () => {
+    NODES.forEach((n) => expect(resource(baseline, "kubernetes:core/v1:NodePatch", `node-bootstrap-${n}`).dependsOn).toEqual([`node-bootstrap-${n}-kubelet`]));
+    expect(resource(baseline, "kubernetes:core/v1:NodePatch", "node-bootstrap-lab-e2").inputs.spec).toEqual({ taints: [{ key: "node-role.kubernetes.io/edge", effect: "NoSchedule" }] });
+    expect(resource(baseline, "kubernetes:core/v1:NodePatch", "node-bootstrap-lab-w1").inputs.metadata.labels).toEqual({ "node-role.kubernetes.io/worker": "", storage: "ssd" });
+    expect([...baseline.values()].filter((r) => r.type === "onprem-k8s:index:NodePool" || r.type === "kubernetes:core/v1:Node")).toEqual([]);
+  });
+
+  test("CoreDNS's Deployment, the addons and the apps wait for every node's NodePatch: their pods need the nodes, with their labels and taints", () => {
+    const patches = eachNode("node-bootstrap-HOST");
+    patches.forEach((p) => expect(baseline.get(`kubernetes:core/v1:NodePatch::${p}`)).toBeDefined());
+    expect(resource(baseline, "kubernetes:apps/v1:Deployment", "coredns/kube-system/coredns").dependsOn).toEqual(expect.arrayContaining(patches));
+    const workloads = [...baseline.values()].filter((r) => r.type === "kubernetes:apps/v1:Deployment" || r.type === "kubernetes:apps/v1:DaemonSet");
+    const apps = workloads.filter((r) => r.inputs.metadata.namespace !== "kube-system" && r.inputs.metadata.namespace !== "kube-flannel");
+    expect(apps.map((r) => r.inputs.metadata.name).sort()).toEqual(["flaskapp", "go2cloud-platform", "nginx", "redis", "traefik", "tutum-hello-world", "tutum-hello-world-canary"].sort());
+    apps.forEach((r) => expect([r.name, r.dependsOn]).toEqual([r.name, expect.arrayContaining(patches)]));
   });
 
   test("kwok runs on lab1 once its RBAC binding exists; the simulated nodes wait for it and get their labels and taints", () => {
+    expect(resource(simulatedBaseline, "onprem-k8s:index:NodePool", "nodes")).toBeDefined();
     // kwok's ClusterRole and its binding share their name.
-    expect(step(baseline, "nodes-lab1-kwok").dependsOn).toEqual(["nodes-lab1-kwok-install", "nodes/onprem-k8s:kwok", "nodes/onprem-k8s:kwok"]);
-    const nodes = [...baseline.values()].filter((r) => r.type === "kubernetes:core/v1:Node");
-    expect(nodes.map((n) => n.name).sort()).toEqual(["nodes/lab-e1", "nodes/lab-w1", "nodes/lab-w2"]);
+    expect(step(simulatedBaseline, "nodes-lab1-kwok").dependsOn).toEqual(["nodes-lab1-kwok-install", "nodes/onprem-k8s:kwok", "nodes/onprem-k8s:kwok"]);
+    const nodes = [...simulatedBaseline.values()].filter((r) => r.type === "kubernetes:core/v1:Node");
+    expect(nodes.map((n) => n.name).sort()).toEqual(eachNode("nodes/HOST").sort());
     nodes.forEach((n) => expect(n.dependsOn).toEqual(["nodes-lab1-kwok"]));
     const edge = nodes.find((n) => n.name === "nodes/lab-e1")!.inputs;
     expect(edge.metadata.annotations["kwok.x-k8s.io/node"]).toBe("fake");
     expect(edge.spec.taints).toEqual([{ key: "node-role.kubernetes.io/edge", effect: "NoSchedule" }]);
     expect(nodes.find((n) => n.name === "nodes/lab-w1")!.inputs.metadata.labels).toMatchObject({ storage: "ssd", "node-role.kubernetes.io/worker": "" });
-    // No SSH step ever reaches a simulated host.
-    const simulated = ["172.31.250.21", "172.31.250.22", "172.31.250.31"];
-    [...baseline.values()].filter((r) => r.type.startsWith("command:remote")).forEach((r) => expect(simulated).not.toContain(r.inputs.connection.host));
+    // CoreDNS waits for the simulated nodes as it does for real ones.
+    expect(resource(simulatedBaseline, "kubernetes:apps/v1:Deployment", "coredns/kube-system/coredns").dependsOn).toEqual(expect.arrayContaining(eachNode("nodes/HOST")));
+    // No SSH step ever reaches a simulated host, and none of the real nodes' steps is there.
+    const remote = [...simulatedBaseline.values()].filter((r) => r.type.startsWith("command:remote"));
+    expect(remote.filter((r) => r.name.startsWith("node-bootstrap-") || r.name.startsWith("registry-mirrors-"))).toEqual([]);
+    const simulated = ["172.31.250.21", "172.31.250.22", "172.31.250.31", "172.31.250.32"];
+    remote.forEach((r) => expect(simulated).not.toContain(r.inputs.connection.host));
   });
 
-  test("every SSH step pins its own host's SSH key", () => {
-    const keyOf = new Map(["lab1", "lab2", "lab3"].map((name, i) => [`172.31.250.1${i + 1}`, testHostKey(name)]));
+  test("every SSH step pins its own host's SSH key, and every host, master or node, has steps", () => {
+    const keyOf = new Map(labConfig().raw.hosts.map((h: any) => [h.address, testHostKey(h.name)]));
+    expect(keyOf.size).toBe(HOSTS.length + NODES.length);
     const remote = [...baseline.values()].filter((r) => r.type.startsWith("command:remote"));
-    expect(remote.length).toBeGreaterThan(20);
     remote.forEach((r) => expect([r.name, r.inputs.connection.hostKey]).toEqual([r.name, keyOf.get(r.inputs.connection.host)]));
+    expect(new Set(remote.map((r) => r.inputs.connection.host))).toEqual(new Set(keyOf.keys()));
   });
 
   test("CoreDNS serves on network.clusterDnsIp; the API load balancer checks /readyz", () => {
@@ -223,47 +272,74 @@ describe("lab stack step order", () => {
         ...each("edge-HOST-config"),
         ...each("etcd-HOST-config"),
         ...each("etcd-HOST-member"),
-        "nodes-lab1-kwok",
+        ...eachNode("node-bootstrap-HOST-kubelet"),
+        ...eachNode("registry-mirrors-HOST"),
         ...each("registry-HOST-config"),
         ...REGISTRY_HOSTS,
       ].sort(),
     );
+    // kwok's client key travels the same way in the simulated lab.
+    expect(step(simulatedBaseline, "nodes-lab1-kwok").secretInputs).toEqual(expect.arrayContaining(["stdin"]));
   });
 });
 
+type RerunCase = [string, (c: Record<string, any>) => void, string[]];
+
 describe("changing X re-runs exactly these steps", () => {
-  const cases: [string, (c: Record<string, any>) => void, string[]][] = [
+  const cases: RerunCase[] = [
     ["nothing", () => undefined, []],
     ["an etcd tunable (snapshotCount)", (c) => (c.etcd = { ...c.etcd, snapshotCount: 20000 }), each("etcd-HOST-member")],
     ["the backup retention", (c) => (c.etcd = { ...c.etcd, backupRetention: 9 }), each("etcd-HOST-backup")],
     // A new release restarts the daemons, one host at a time.
     ["the etcd artifact", (c) => (c.artifacts.etcd.sha256 = "d".repeat(64)), [...each("etcd-HOST-etcd-install"), ...each("etcd-HOST-member")]],
-    ["the certificate validity", (c) => (c.pki = { validityDays: 90 }), [...each("etcd-HOST-member"), ...each("control-plane-HOST-master"), "nodes-lab1-kwok", ...REGISTRY_HOSTS]],
+    // New certificates everywhere: the nodes' own, and the registry's, which their mirrors trust.
+    [
+      "the certificate validity",
+      (c) => (c.pki = { validityDays: 90 }),
+      [...each("etcd-HOST-member"), ...each("control-plane-HOST-master"), ...eachNode("node-bootstrap-HOST-kubelet"), ...eachNode("registry-mirrors-HOST"), ...REGISTRY_HOSTS],
+    ],
     ["the load balancer ports", (c) => (c.loadBalancers[0].ports = [2379, 2380]), each("etcd-HOST-config")],
     ["the VRRP password", (c) => (c.loadBalancerAuthPassword = "newpass"), [...each("etcd-HOST-config"), ...each("api-HOST-config"), ...each("edge-HOST-config"), ...each("registry-HOST-config")]],
     [
       "the apt source",
       (c) => (c.aptSource = "deb [trusted=yes] http://172.31.250.1:8081/apt ./"),
-      [...each("etcd-HOST-packages"), ...each("api-HOST-packages"), ...each("edge-HOST-packages"), ...each("registry-HOST-packages")],
+      // The nodes install Debian's containerd from it too.
+      [...each("etcd-HOST-packages"), ...each("api-HOST-packages"), ...each("edge-HOST-packages"), ...each("registry-HOST-packages"), ...eachNode("node-bootstrap-HOST-kubelet")],
     ],
-    ["an apiserver flag", (c) => (c.kubernetes = { apiServerExtraArgs: { "event-ttl": "2h" } }), each("control-plane-HOST-master")],
-    ["a scheduler flag", (c) => (c.kubernetes = { schedulerExtraArgs: { v: 2 } }), each("control-plane-HOST-master")],
+    ["an apiserver flag", (c) => (c.kubernetes = { ...c.kubernetes, apiServerExtraArgs: { "event-ttl": "2h" } }), each("control-plane-HOST-master")],
+    ["a scheduler flag", (c) => (c.kubernetes = { ...c.kubernetes, schedulerExtraArgs: { v: 2 } }), each("control-plane-HOST-master")],
+    ["the kubelets' eviction thresholds", (c) => (c.kubernetes = { ...c.kubernetes, kubeletEvictionHard: { "memory.available": "200Mi" } }), eachNode("node-bootstrap-HOST-kubelet")],
+    ["kube-proxy's conntrack sizing", (c) => (c.kubernetes = { ...c.kubernetes, kubeProxyConntrackMaxPerCore: 32768 }), eachNode("node-bootstrap-HOST-kubelet")],
+    // The batch size only orders the nodes' steps.
+    ["the node batch size", (c) => (c.kubernetes = { ...c.kubernetes, nodeBatchSize: 1 }), []],
     ["the Secrets encryption key", (c) => (c.secretsEncryptionKey = Buffer.alloc(32, 4).toString("base64")), each("control-plane-HOST-master")],
     ["the kubernetes-server artifact", (c) => (c.artifacts.kubernetes.sha256 = "d".repeat(64)), [...each("control-plane-HOST-kubernetes-install"), ...each("control-plane-HOST-master")]],
-    ["the kwok artifact", (c) => (c.artifacts.kwok.sha256 = "d".repeat(64)), ["nodes-lab1-kwok-install", "nodes-lab1-kwok"]],
-    ["a simulated node's labels", (c) => (c.hosts[3].labels = { storage: "hdd" }), []],
+    [
+      "the kubernetes-node artifact",
+      (c) => (c.artifacts.kubernetesNode.sha256 = "b".repeat(64)),
+      [...eachNode("node-bootstrap-HOST-kubernetes-node-install"), ...eachNode("node-bootstrap-HOST-kubelet")],
+    ],
+    // No node is simulated, so nothing runs kwok.
+    ["the kwok artifact", (c) => (c.artifacts.kwok.sha256 = "d".repeat(64)), []],
+    // A node's labels are its NodePatch's, set through the API.
+    ["a node's labels", (c) => (c.hosts[3].labels = { storage: "hdd" }), []],
     ["the edge VIP", (c) => (c.loadBalancers[2].vip = "172.31.250.104"), each("edge-HOST-config")],
     ["one app's image", (c) => (c.apps[0].image = "flaskapp:0.0.3"), []],
     // The registry: its hosts roll one at a time; a push re-runs only for its own image.
     ["the registry's garbage collection schedule", (c) => (c.imageRegistry = { ...c.imageRegistry, garbageCollection: "daily" }), REGISTRY_HOSTS],
-    ["the registry's pull password", (c) => (c.registryPullPassword = "new-pull-password"), REGISTRY_HOSTS],
+    // The nodes pull with it.
+    ["the registry's pull password", (c) => (c.registryPullPassword = "new-pull-password"), [...REGISTRY_HOSTS, ...eachNode("registry-mirrors-HOST")]],
     ["the registry artifact", (c) => (c.artifacts.registry.sha256 = "e".repeat(64)), [...REGISTRY_HOSTS, "image-registry-lab1-registry-install", "image-registry-lab2-registry-install"]],
     [
       "one bundle image's digest",
       (c) => (c.imageRegistry = { ...c.imageRegistry, bundle: newDigest("docker.io/library/redis:4-alpine3.8") }),
       ["image-registry-push-docker.io-library-redis-4-alpine3.8"],
     ],
-    ["the API VIP", (c) => (c.loadBalancers[1].vip = "172.31.250.104"), [...each("api-HOST-config"), ...each("control-plane-HOST-master"), "control-plane-ready", "nodes-lab1-kwok"]],
+    [
+      "the API VIP",
+      (c) => (c.loadBalancers[1].vip = "172.31.250.104"),
+      [...each("api-HOST-config"), ...each("control-plane-HOST-master"), "control-plane-ready", ...eachNode("node-bootstrap-HOST-kubelet")],
+    ],
   ];
 
   test.each(cases)("%s", async (_name, change, expected) => {
@@ -271,5 +347,24 @@ describe("changing X re-runs exactly these steps", () => {
     change(raw);
     const after = await runStack(raw, secretKeys);
     expect(rerunSteps(baseline, after)).toEqual(expected.sort());
+  });
+});
+
+describe("with the lab's nodes simulated, changing X re-runs exactly these steps", () => {
+  const cases: RerunCase[] = [
+    ["nothing", () => undefined, []],
+    ["the kwok artifact", (c) => (c.artifacts.kwok.sha256 = "d".repeat(64)), ["nodes-lab1-kwok-install", "nodes-lab1-kwok"]],
+    // A simulated node's labels are its Node object's.
+    ["a simulated node's labels", (c) => (c.hosts[3].labels = { storage: "hdd" }), []],
+    // kwok's kubeconfig names the API VIP and holds a certificate of the cluster's CA.
+    ["the certificate validity", (c) => (c.pki = { validityDays: 90 }), [...each("etcd-HOST-member"), ...each("control-plane-HOST-master"), "nodes-lab1-kwok", ...REGISTRY_HOSTS]],
+    ["the API VIP", (c) => (c.loadBalancers[1].vip = "172.31.250.104"), [...each("api-HOST-config"), ...each("control-plane-HOST-master"), "control-plane-ready", "nodes-lab1-kwok"]],
+  ];
+
+  test.each(cases)("%s", async (_name, change, expected) => {
+    const { raw, secretKeys } = simulatedLabConfig();
+    change(raw);
+    const after = await runStack(raw, secretKeys);
+    expect(rerunSteps(simulatedBaseline, after)).toEqual(expected.sort());
   });
 });
