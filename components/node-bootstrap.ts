@@ -130,7 +130,7 @@ export class NodeBootstrap extends pulumi.ComponentResource {
         ...(containerd.kind === "packages" ? [hostStep(`${name}-${host.name}-packages`, host, sshPrivateKey, renderNodePackages(host.name, containerd.aptSource), { parent: this })] : []),
       ];
       const certs = args.nodeCerts[host.name];
-      const node = { name: host.name, address: host.address };
+      const node = { name: host.name, address: host.address, taints: nodeTaints(host) };
       const nodeCerts: pulumi.Output<NodeScriptCerts> = pulumi.output({
         caCert: args.caCert,
         kubeletClientCert: certs.client.cert,

@@ -139,11 +139,12 @@ apply() {
 `;
 
 /**
- * Installs Debian packages: from \`aptSource\` alone when given (a site's own repository, which the host's other
- * sources must not mix into), otherwise from the host's sources.
+ * Installs Debian packages: from `aptSource` alone when given (a site's own repository, which the host's other
+ * sources must not mix into), otherwise from the host's sources; without what they only recommend when `recommends`
+ * is false.
  */
-export function aptInstall(aptSource: string | undefined, packages: readonly string[]): string {
-  const names = packages.join(" ");
+export function aptInstall(aptSource: string | undefined, packages: readonly string[], recommends = true): string {
+  const names = `${recommends ? "" : "--no-install-recommends "}${packages.join(" ")}`;
   const what = packages.length === 2 ? packages.join(" and ") : `${packages.slice(0, -1).join(", ")} and ${packages[packages.length - 1]}`;
   return aptSource
     ? `${heredoc("put_file /etc/apt/sources.list.d/onprem-k8s.list 0644", aptSource)}

@@ -79,6 +79,8 @@ export interface NodeHost {
   /** The host name: the Node's name and the CN of its kubelet's certificates. */
   readonly name: string;
   readonly address: string;
+  /** The taints the Node registers with. @default none */
+  readonly taints?: readonly { readonly key: string; readonly value?: string; readonly effect: string }[];
 }
 
 /** Settings every node shares. */
@@ -186,13 +188,18 @@ tlsMinVersion: VersionTLS12
 `;
 }
 
-/** No --node-labels: NodeRestriction forbids a kubelet to set node-role labels; they come through the API instead. */
+/**
+ * No --node-labels: NodeRestriction forbids a kubelet to set node-role labels; they come through the API instead. The
+ * taints come with the registration, so no pod lands on a tainted node before the API patch would set them.
+ */
 export function kubeletFlags(host: NodeHost): [string, string][] {
+  const taints = (host.taints ?? []).map((t) => `${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}`);
   return [
     ["config", KUBELET_CONFIG],
     ["kubeconfig", KUBELET_KUBECONFIG],
     ["node-ip", host.address],
     ["hostname-override", host.name],
+    ...(taints.length > 0 ? [["register-with-taints", taints.join(",")] as [string, string]] : []),
   ];
 }
 
@@ -308,15 +315,15 @@ const MODULES = "overlay\nbr_netfilter\n";
 const SYSCTLS = "net.ipv4.ip_forward = 1\nnet.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\n";
 
 /**
- * Debian's node packages (containerd, runc, the CNI plugins, iptables, conntrack), installed when one is missing, and
- * the CNI plugins linked where containerd looks. Its own step, so that it runs on every node while the control plane
+ * Debian's node packages (containerd, runc, the CNI plugins, iptables, conntrack), installed when one is missing,
+ * without what they only recommend (criu and python3, nftables), and the CNI plugins linked where containerd looks. Its own step, so that it runs on every node while the control plane
  * comes up; an installed package is never upgraded here, so it restarts nothing.
  */
 export function renderNodePackages(host: string, aptSource: string | undefined): string {
   return script(
     `node packages ${host}`,
     `if ! dpkg -s ${NODE_PACKAGES.join(" ")} >/dev/null 2>&1; then
-${aptInstall(aptSource, NODE_PACKAGES)}
+${aptInstall(aptSource, NODE_PACKAGES, false)}
 fi
 mkdir -p ${CNI_BIN_DIR}
 for plugin in ${CNI_PLUGINS.join(" ")}; do

@@ -40,7 +40,7 @@ deb [trusted=yes] http://172.31.250.1:8080/apt ./
 ONPREM_K8S_EOF
 only_ours=(-o Dir::Etc::sourcelist=sources.list.d/onprem-k8s.list -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0)
 apt-get "${only_ours[@]}" update -qq || fail "cannot read the apt source deb [trusted=yes] http://172.31.250.1:8080/apt ./"
-DEBIAN_FRONTEND=noninteractive apt-get "${only_ours[@]}" install -y -qq containerd runc containernetworking-plugins iptables conntrack >/dev/null || fail "cannot install containerd, runc, containernetworking-plugins, iptables and conntrack"
+DEBIAN_FRONTEND=noninteractive apt-get "${only_ours[@]}" install -y -qq --no-install-recommends containerd runc containernetworking-plugins iptables conntrack >/dev/null || fail "cannot install containerd, runc, containernetworking-plugins, iptables and conntrack"
 fi
 mkdir -p /opt/cni/bin
 for plugin in bridge host-local loopback portmap; do

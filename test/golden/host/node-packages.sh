@@ -36,7 +36,7 @@ retry() {
 
 if ! dpkg -s containerd runc containernetworking-plugins iptables conntrack >/dev/null 2>&1; then
 apt-get update -qq || fail "apt-get update failed"
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq containerd runc containernetworking-plugins iptables conntrack >/dev/null || fail "cannot install containerd, runc, containernetworking-plugins, iptables and conntrack"
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends containerd runc containernetworking-plugins iptables conntrack >/dev/null || fail "cannot install containerd, runc, containernetworking-plugins, iptables and conntrack"
 fi
 mkdir -p /opt/cni/bin
 for plugin in bridge host-local loopback portmap; do

@@ -166,7 +166,7 @@ mode: iptables
     const packages = scripts["node-packages.sh"];
     expect(packages).toContain("if ! dpkg -s containerd runc containernetworking-plugins iptables conntrack >/dev/null 2>&1; then\napt-get update -qq");
     expect(packages).toContain(
-      'install -y -qq containerd runc containernetworking-plugins iptables conntrack >/dev/null || fail "cannot install containerd, runc, containernetworking-plugins, iptables and conntrack"',
+      'install -y -qq --no-install-recommends containerd runc containernetworking-plugins iptables conntrack >/dev/null || fail "cannot install containerd, runc, containernetworking-plugins, iptables and conntrack"',
     );
     expect(packages).toContain("[[ -L /opt/cni/bin/$plugin ]] || ln -sfn /usr/lib/cni/$plugin /opt/cni/bin/$plugin");
     expect(scripts["node-packages-apt-source.sh"]).toContain('apt-get "${only_ours[@]}" update -qq || fail "cannot read the apt source deb [trusted=yes] http://172.31.250.1:8080/apt ./"');
@@ -190,6 +190,19 @@ mode: iptables
     const next = node({ ...settings, releaseSha256: "e".repeat(64) });
     expect(next).not.toBe(node());
     expect(next.match(new RegExp(`# kubernetes-node release ${"e".repeat(64)}\n\\[Unit\\]`, "g"))).toHaveLength(2);
+  });
+
+  test("a tainted node registers with its taints, so no pod lands on it before the API patch", () => {
+    const edge = {
+      name: "lab-e1",
+      address: "172.31.250.31",
+      taints: [
+        { key: "node-role.kubernetes.io/edge", effect: "NoSchedule" },
+        { key: "dedicated", value: "edge", effect: "NoExecute" },
+      ],
+    };
+    expect(node(settings, edge)).toContain("--register-with-taints=node-role.kubernetes.io/edge:NoSchedule,dedicated=edge:NoExecute");
+    expect(node()).not.toContain("--register-with-taints");
   });
 
   test("a node's script depends only on its own inputs", () => {
