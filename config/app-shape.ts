@@ -67,6 +67,7 @@ export const APP_SHAPE: ObjectShape = object(
     livenessProbe: probe,
     readinessProbe: probe,
     startupProbe: probe,
+    shutdownDelaySeconds: "integer",
     configFiles: object({ configMapName: "string", files: map("string"), mounts: fileMounts }, ["files", "mounts"]),
     // `values` is config only: each `${NAME}` of the files to the secret config key holding its value (config/parse-apps.ts).
     secretFiles: object({ secretName: "string", files: map("string"), values: map("string"), mounts: fileMounts }, ["files", "values", "mounts"]),

@@ -132,6 +132,10 @@ function routingProblems(spec: WebAppSpec): (string | undefined)[] {
 
 function workloadProblems(spec: WebAppSpec): (string | undefined)[] {
   const problems: (string | undefined)[] = [checkCount("replicas", spec.replicas)];
+  const delay = spec.shutdownDelaySeconds;
+  if (delay !== undefined && !(Number.isInteger(delay) && delay >= 1 && delay <= 25)) {
+    problems.push(`shutdownDelaySeconds: ${delay} is not a whole number of seconds from 1 to 25; the pod's 30 s grace period must leave time to stop.`);
+  }
   if (spec.strategy === "Recreate" && spec.rollingUpdate) {
     problems.push('rollingUpdate: set, but strategy is "Recreate"; drop rollingUpdate or use strategy "RollingUpdate".');
   }

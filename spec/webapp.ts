@@ -200,6 +200,12 @@ export interface WebAppSpec {
   readonly readinessProbe?: ProbeSpec;
   /** Holds the other probes back until a slow start is over. @default none */
   readonly startupProbe?: ProbeSpec;
+  /**
+   * Seconds a stopping pod keeps serving before its container is signalled (a `preStop` sleep): Services and Traefik
+   * stop sending it requests meanwhile, so a drain or a rollout drops none. Within the pod's 30 s grace period.
+   * @default none (the container is signalled at once)
+   */
+  readonly shutdownDelaySeconds?: number;
   /** Config files from a ConfigMap. @default none */
   readonly configFiles?: ConfigFilesSpec;
   /** Config files with secret values, from a Secret. @default none */

@@ -251,5 +251,19 @@ export function webAppManifests(spec: WebAppSpec, secrets: WebAppSecretShapes = 
     addIngress(chart, spec, service);
   }
   addScalingPolicies(chart, spec);
-  return renderChart(chart);
+  return withShutdownDelay(renderChart(chart), spec.shutdownDelaySeconds);
+}
+
+/**
+ * The shutdown delay as Kubernetes' own `preStop` sleep action (1.30 and later), so the images need no shell or sleep
+ * binary. Set on the synthesized Deployments: cdk8s-plus-28's schema predates the sleep action and drops it.
+ */
+function withShutdownDelay(objects: ManifestObject[], seconds: number | undefined): ManifestObject[] {
+  if (!seconds) return objects;
+  return objects.map((o) => {
+    if (o.kind !== "Deployment") return o;
+    const deployment = o as ManifestObject & { spec: { template: { spec: { containers: Record<string, unknown>[] } } } };
+    const containers = deployment.spec.template.spec.containers.map((c) => ({ ...c, lifecycle: { preStop: { sleep: { seconds } } } }));
+    return { ...deployment, spec: { ...deployment.spec, template: { ...deployment.spec.template, spec: { ...deployment.spec.template.spec, containers } } } };
+  });
 }

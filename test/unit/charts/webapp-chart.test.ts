@@ -174,6 +174,16 @@ describe("seed apps", () => {
   });
 });
 
+describe("shutdown", () => {
+  test("a shutdown delay is a preStop sleep of the stable and canary containers; without it there is no lifecycle", () => {
+    const objects = webAppManifests({ ...helloWorldHeaderCanary, shutdownDelaySeconds: 5 });
+    for (const name of ["tutum-hello-world", "tutum-hello-world-canary"]) {
+      expect(podOf(objects, name).containers[0].lifecycle).toEqual({ preStop: { sleep: { seconds: 5 } } });
+    }
+    expect(podOf(webAppManifests(helloWorld)).containers[0].lifecycle).toBeUndefined();
+  });
+});
+
 describe("env sources and placement", () => {
   test("secret env can be exposed with envFrom, next to existing ConfigMaps and Secrets", () => {
     const spec: WebAppSpec = { ...redis, envFrom: [{ configMap: "common", prefix: "C_" }, { secret: "tokens" }] };

@@ -27,6 +27,10 @@ describe("WebApp rejects bad arguments before registering anything", () => {
     );
   });
 
+  test("a shutdown delay that leaves no time to stop in the grace period", () => {
+    expectRejected({ ...base(), shutdownDelaySeconds: 30 }, "shutdownDelaySeconds: 30 is not a whole number of seconds from 1 to 25; the pod's 30 s grace period must leave time to stop.");
+  });
+
   test("an invalid namespace", () => {
     expectRejected(
       { ...base(), namespace: "-cloud" },
