@@ -62,18 +62,22 @@ beforeAll(async () => {
 });
 
 describe("real worker and edge nodes", () => {
-  test("one kubelet step per real node, on its own address; none for masters or simulated nodes", () => {
+  test("one packages, one install and one kubelet step per real node, on its own address; none for masters or simulated nodes", () => {
     const steps = [...baseline.values()].filter((r) => r.type === "command:remote:Command" && r.name.startsWith("node-bootstrap-"));
-    expect(steps.map((s) => s.name).sort()).toEqual([...NODES.map((n) => `node-bootstrap-${n}-kubelet`), ...NODES.map((n) => `node-bootstrap-${n}-kubernetes-node-install`)].sort());
+    expect(steps.map((s) => s.name).sort()).toEqual(NODES.flatMap((n) => [`node-bootstrap-${n}-packages`, `node-bootstrap-${n}-kubernetes-node-install`, `node-bootstrap-${n}-kubelet`]).sort());
     expect(step(baseline, "node-bootstrap-lab-w2-kubelet").inputs.connection.host).toBe("172.31.250.22");
     expect(step(baseline, "node-bootstrap-lab-w1-kubernetes-node-install").inputs.create).toContain("for binary in kubelet kube-proxy; do");
+    // Without a containerd release, Debian's containerd.
+    expect(step(baseline, "node-bootstrap-lab-e1-packages").inputs.create).toMatch(/apt-get install .*containerd runc containernetworking-plugins/);
   });
 
   test("at the default nodeBatchSize, 25% of three nodes, the kubelet steps form batches of one node after the control plane's gate", () => {
-    expect(step(baseline, "node-bootstrap-lab-w1-kubelet").dependsOn).toEqual(["node-bootstrap-lab-w1-kubernetes-node-install", "control-plane-ready"]);
-    expect(step(baseline, "node-bootstrap-lab-w2-kubelet").dependsOn).toEqual(["node-bootstrap-lab-w2-kubernetes-node-install", "node-bootstrap-lab-w1-kubelet"]);
-    expect(step(baseline, "node-bootstrap-lab-e1-kubelet").dependsOn).toEqual(["node-bootstrap-lab-e1-kubernetes-node-install", "node-bootstrap-lab-w2-kubelet"]);
-    expect(baseline.get("onprem-k8s:index:NodeBootstrap::node-bootstrap")!.dependsOn).toEqual(["control-plane-ready"]);
+    const needs = (n: string) => [`node-bootstrap-${n}-kubernetes-node-install`, `node-bootstrap-${n}-packages`];
+    expect(step(baseline, "node-bootstrap-lab-w1-kubelet").dependsOn).toEqual([...needs("lab-w1"), "control-plane-ready"]);
+    expect(step(baseline, "node-bootstrap-lab-w2-kubelet").dependsOn).toEqual([...needs("lab-w2"), "node-bootstrap-lab-w1-kubelet"]);
+    expect(step(baseline, "node-bootstrap-lab-e1-kubelet").dependsOn).toEqual([...needs("lab-e1"), "node-bootstrap-lab-w2-kubelet"]);
+    // The packages and binaries do not wait for the control plane: they install while it comes up.
+    NODES.flatMap(needs).forEach((s) => expect([s, step(baseline, s).dependsOn]).toEqual([s, []]));
   });
 
   test("changing kubernetes.nodeBatchSize re-runs no host step: it only orders them", async () => {
@@ -81,7 +85,7 @@ describe("real worker and edge nodes", () => {
     raw.kubernetes = { nodeBatchSize: "100%" };
     const after = await runStack(raw, secretKeys);
     expect(changed(baseline, after, hostSteps)).toEqual([]);
-    NODES.forEach((n) => expect(step(after, `node-bootstrap-${n}-kubelet`).dependsOn).toEqual([`node-bootstrap-${n}-kubernetes-node-install`, "control-plane-ready"]));
+    NODES.forEach((n) => expect(step(after, `node-bootstrap-${n}-kubelet`).dependsOn).toEqual([`node-bootstrap-${n}-kubernetes-node-install`, `node-bootstrap-${n}-packages`, "control-plane-ready"]));
   });
 
   test("each kubelet step carries the node's own certificates, the VIP and a remove script", () => {
@@ -133,11 +137,12 @@ describe("real worker and edge nodes", () => {
     expect(patch(after, "lab-w1").inputs.metadata.labels.storage).toBe("hdd");
   });
 
-  test("changing a node's taints re-runs only that node's patch, no host step", async () => {
+  test("changing a node's taints re-runs only that node's patch and its kubelet step, which registers the Node with them", async () => {
     const { raw, secretKeys } = config();
     raw.hosts[4].taints = [{ key: "dedicated", value: "db", effect: "NoExecute" }];
     const after = await runStack(raw, secretKeys);
-    expect(changed(baseline, after, hostSteps)).toEqual([]);
+    expect(changed(baseline, after, hostSteps)).toEqual(["node-bootstrap-lab-w2-kubelet"]);
+    expect(step(after, "node-bootstrap-lab-w2-kubelet").inputs.create).toContain("--register-with-taints=dedicated=db:NoExecute");
     expect(changed(baseline, after, (t) => t === PATCH)).toEqual(["node-bootstrap-lab-w2"]);
     expect(patch(after, "lab-w2").inputs.spec).toEqual({ taints: [{ key: "dedicated", value: "db", effect: "NoExecute" }] });
   });

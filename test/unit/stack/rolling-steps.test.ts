@@ -1,6 +1,7 @@
 // Every rolling chain of host steps in the stack: the first host's step waits for its component's own dependsOn, which
 // Pulumi does not pass down to a component's children, and each next host's step for the previous one. The real nodes
-// roll in batches of kubernetes.nodeBatchSize: every step of a batch waits for every step of the previous batch.
+// roll in batches of kubernetes.nodeBatchSize: every step of a batch waits for every step of the previous batch, and
+// the first batch for a gate NodeBootstrap is given, so that the nodes' packages and binaries install meanwhile.
 import { installMocks, RecordedResource, runStack } from "./stack-harness";
 import { labConfig } from "./stack-config";
 import { testHostKey } from "../hosts";
@@ -31,6 +32,8 @@ interface Chain {
   readonly component: string;
   /** What the stack makes the component depend on. */
   readonly dependsOn: string[];
+  /** What the first host's step waits for besides its needs. @default dependsOn */
+  readonly gate?: string[];
   readonly hosts: string[];
   /** The host's step in the chain, and what it needs besides its turn. */
   readonly step: (host: string) => string;
@@ -88,11 +91,13 @@ const chains: [string, Chain][] = [
     "NodeBootstrap node-bootstrap",
     {
       component: NODE_BOOTSTRAP,
-      // The nodes pull their images once the mirrors are in place.
-      dependsOn: ["control-plane-ready", ...NODES.map((h) => `registry-mirrors-${h}`)],
+      // Nothing holds the component back: its packages and binaries install while the control plane comes up.
+      dependsOn: [],
+      // The kubelets start once the control plane is ready, and pull their images once the mirrors are in place.
+      gate: ["control-plane-ready", ...NODES.map((h) => `registry-mirrors-${h}`)],
       hosts: NODES,
       step: (h) => `node-bootstrap-${h}-kubelet`,
-      needs: (h) => [`node-bootstrap-${h}-kubernetes-node-install`],
+      needs: (h) => [`node-bootstrap-${h}-kubernetes-node-install`, `node-bootstrap-${h}-packages`],
     },
   ],
 ];
@@ -106,11 +111,11 @@ beforeAll(async () => {
 });
 
 describe("rolling host steps", () => {
-  test.each(chains)("%s: the first host's step waits for the component's dependsOn, each next one for the previous host's", (_name, chain) => {
+  test.each(chains)("%s: the first host's step waits for the component's dependsOn (or its gate), each next one for the previous host's", (_name, chain) => {
     expect(resources.get(chain.component)!.dependsOn).toEqual(chain.dependsOn);
     const dependsOn = (host: string) => resources.get(`command:remote:Command::${chain.step(host)}`)!.dependsOn;
     const [first, ...rest] = chain.hosts;
-    expect(dependsOn(first)).toEqual([...chain.needs(first), ...chain.dependsOn]);
+    expect(dependsOn(first)).toEqual([...chain.needs(first), ...(chain.gate ?? chain.dependsOn)]);
     rest.forEach((host, i) => expect(dependsOn(host)).toEqual([...chain.needs(host), chain.step(chain.hosts[i])]));
   });
 
@@ -135,7 +140,8 @@ describe("rolling host steps", () => {
 
 describe("rolling host batches", () => {
   const kubelet = (host: string) => `node-bootstrap-${host}-kubelet`;
-  const install = (host: string) => `node-bootstrap-${host}-kubernetes-node-install`;
+  /** What a node's kubelet step needs besides its turn: its binaries and Debian's containerd. */
+  const needs = (host: string) => [`node-bootstrap-${host}-kubernetes-node-install`, `node-bootstrap-${host}-packages`];
 
   // Four real nodes of the test's own, whatever the lab's nodes are: two workers, then two edge nodes.
   const REAL: [string, string, string][] = [
@@ -145,30 +151,32 @@ describe("rolling host batches", () => {
     ["lab-e2", "172.31.250.32", "edge"],
   ];
 
-  /** The lab's masters and the four real nodes, in batches of `nodeBatchSize`. */
-  async function nodeSteps(nodeBatchSize: number | string): Promise<{ gate: string[]; dependsOn: (host: string) => string[] }> {
+  /** What the first batch waits for: the control plane's gate and every node's registry mirrors. */
+  const gate = ["control-plane-ready", ...REAL.map(([name]) => `registry-mirrors-${name}`)];
+
+  /** The lab's masters and the four real nodes, in batches of `nodeBatchSize`: each kubelet step's dependsOn. */
+  async function nodeSteps(nodeBatchSize: number | string): Promise<(host: string) => string[]> {
     const { raw, secretKeys } = config();
     const masters = raw.hosts.filter((h: any) => h.roles.includes("master"));
     raw.hosts = [...masters, ...REAL.map(([name, address, role]) => ({ name, address, sshHostKey: testHostKey(name), roles: [role] }))];
     raw.kubernetes = { ...raw.kubernetes, nodeBatchSize };
     const after = await runStack(raw, secretKeys);
-    return { gate: after.get(NODE_BOOTSTRAP)!.dependsOn, dependsOn: (host) => after.get(`command:remote:Command::${kubelet(host)}`)!.dependsOn };
+    return (host) => after.get(`command:remote:Command::${kubelet(host)}`)!.dependsOn;
   }
 
   test.each([2, "50%"])("nodeBatchSize %p: the first two nodes wait for the control plane's gate, the next two for both of them", async (nodeBatchSize) => {
-    const { gate, dependsOn } = await nodeSteps(nodeBatchSize);
-    expect(gate).toContain("control-plane-ready");
-    for (const host of ["lab-w1", "lab-w2"]) expect(dependsOn(host)).toEqual([install(host), ...gate]);
-    for (const host of ["lab-e1", "lab-e2"]) expect(dependsOn(host)).toEqual([install(host), kubelet("lab-w1"), kubelet("lab-w2")]);
+    const dependsOn = await nodeSteps(nodeBatchSize);
+    for (const host of ["lab-w1", "lab-w2"]) expect(dependsOn(host)).toEqual([...needs(host), ...gate]);
+    for (const host of ["lab-e1", "lab-e2"]) expect(dependsOn(host)).toEqual([...needs(host), kubelet("lab-w1"), kubelet("lab-w2")]);
   });
 
   test("nodeBatchSize 100%: every node waits for the control plane's gate alone", async () => {
-    const { gate, dependsOn } = await nodeSteps("100%");
-    for (const [host] of REAL) expect(dependsOn(host)).toEqual([install(host), ...gate]);
+    const dependsOn = await nodeSteps("100%");
+    for (const [host] of REAL) expect(dependsOn(host)).toEqual([...needs(host), ...gate]);
   });
 
   test("nodeBatchSize 3: a last batch of the one node left waits for the three before it", async () => {
-    const { dependsOn } = await nodeSteps(3);
-    expect(dependsOn("lab-e2")).toEqual([install("lab-e2"), kubelet("lab-w1"), kubelet("lab-w2"), kubelet("lab-e1")]);
+    const dependsOn = await nodeSteps(3);
+    expect(dependsOn("lab-e2")).toEqual([...needs("lab-e2"), kubelet("lab-w1"), kubelet("lab-w2"), kubelet("lab-e1")]);
   });
 });

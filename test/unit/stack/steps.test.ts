@@ -99,6 +99,7 @@ describe("lab stack step order", () => {
         ...each("control-plane-HOST-master"),
         "control-plane-ready",
         ...eachNode("registry-mirrors-HOST"),
+        ...eachNode("node-bootstrap-HOST-packages"),
         ...eachNode("node-bootstrap-HOST-kubernetes-node-install"),
         ...eachNode("node-bootstrap-HOST-kubelet"),
         ...each("registry-HOST-packages"),
@@ -175,14 +176,15 @@ describe("lab stack step order", () => {
     expect(ingressOf(await runStack(simulated.raw, simulated.secretKeys))).toEqual({ "pulumi.com/skipAwait": "true" });
   });
 
-  test("the real nodes roll two at a time in the hosts' order, a worker and an edge node: lab-w1 and lab-e1, then lab-w2 and lab-e2", () => {
+  test("the real nodes' kubelets roll two at a time in the hosts' order, a worker and an edge node: lab-w1 and lab-e1, then lab-w2 and lab-e2", () => {
     const kubelet = (host: string) => `node-bootstrap-${host}-kubelet`;
-    const install = (host: string) => `node-bootstrap-${host}-kubernetes-node-install`;
-    // The first batch waits for the control plane and for every node's registry mirrors, as the component does.
+    const needs = (host: string) => [`node-bootstrap-${host}-kubernetes-node-install`, `node-bootstrap-${host}-packages`];
+    // The first batch waits for the control plane and for every node's registry mirrors.
     const gate = ["control-plane-ready", ...eachNode("registry-mirrors-HOST")];
-    expect(resource(baseline, "onprem-k8s:index:NodeBootstrap", "node-bootstrap").dependsOn).toEqual(gate);
-    for (const host of ["lab-w1", "lab-e1"]) expect(step(baseline, kubelet(host)).dependsOn).toEqual([install(host), ...gate]);
-    for (const host of ["lab-w2", "lab-e2"]) expect(step(baseline, kubelet(host)).dependsOn).toEqual([install(host), kubelet("lab-w1"), kubelet("lab-e1")]);
+    for (const host of ["lab-w1", "lab-e1"]) expect(step(baseline, kubelet(host)).dependsOn).toEqual([...needs(host), ...gate]);
+    for (const host of ["lab-w2", "lab-e2"]) expect(step(baseline, kubelet(host)).dependsOn).toEqual([...needs(host), kubelet("lab-w1"), kubelet("lab-e1")]);
+    // Every node's packages and binaries install at once, while the control plane comes up.
+    NODES.flatMap(needs).forEach((s) => expect([s, step(baseline, s).dependsOn]).toEqual([s, []]));
   });
 
   test("each real node gets its labels and taints through a NodePatch once its kubelet has registered; kwok is not installed", () => {
@@ -192,14 +194,18 @@ describe("lab stack step order", () => {
     expect([...baseline.values()].filter((r) => r.type === "onprem-k8s:index:NodePool" || r.type === "kubernetes:core/v1:Node")).toEqual([]);
   });
 
-  test("CoreDNS's Deployment, the addons and the apps wait for every node's NodePatch: their pods need the nodes, with their labels and taints", () => {
-    const patches = eachNode("node-bootstrap-HOST");
-    patches.forEach((p) => expect(baseline.get(`kubernetes:core/v1:NodePatch::${p}`)).toBeDefined());
-    expect(resource(baseline, "kubernetes:apps/v1:Deployment", "coredns/kube-system/coredns").dependsOn).toEqual(expect.arrayContaining(patches));
+  test("CoreDNS's Deployment, the addons and the apps wait for the first batch's NodePatches, a worker and an edge node with their labels and taints; the rest join meanwhile", () => {
+    const patches = ["node-bootstrap-lab-w1", "node-bootstrap-lab-e1"];
+    const later = ["node-bootstrap-lab-w2", "node-bootstrap-lab-e2"];
+    [...patches, ...later].forEach((p) => expect(baseline.get(`kubernetes:core/v1:NodePatch::${p}`)).toBeDefined());
+    const coreDns = resource(baseline, "kubernetes:apps/v1:Deployment", "coredns/kube-system/coredns").dependsOn;
+    expect(coreDns).toEqual(expect.arrayContaining(patches));
+    expect(coreDns.filter((d) => later.includes(d))).toEqual([]);
     const workloads = [...baseline.values()].filter((r) => r.type === "kubernetes:apps/v1:Deployment" || r.type === "kubernetes:apps/v1:DaemonSet");
     const apps = workloads.filter((r) => r.inputs.metadata.namespace !== "kube-system" && r.inputs.metadata.namespace !== "kube-flannel");
     expect(apps.map((r) => r.inputs.metadata.name).sort()).toEqual(["flaskapp", "go2cloud-platform", "nginx", "redis", "traefik", "tutum-hello-world", "tutum-hello-world-canary"].sort());
     apps.forEach((r) => expect([r.name, r.dependsOn]).toEqual([r.name, expect.arrayContaining(patches)]));
+    apps.forEach((r) => expect([r.name, r.dependsOn.filter((d) => later.includes(d))]).toEqual([r.name, []]));
   });
 
   test("kwok runs on lab1 once its RBAC binding exists; the simulated nodes wait for it and get their labels and taints", () => {
@@ -304,7 +310,7 @@ describe("changing X re-runs exactly these steps", () => {
       "the apt source",
       (c) => (c.aptSource = "deb [trusted=yes] http://172.31.250.1:8081/apt ./"),
       // The nodes install Debian's containerd from it too.
-      [...each("etcd-HOST-packages"), ...each("api-HOST-packages"), ...each("edge-HOST-packages"), ...each("registry-HOST-packages"), ...eachNode("node-bootstrap-HOST-kubelet")],
+      [...each("etcd-HOST-packages"), ...each("api-HOST-packages"), ...each("edge-HOST-packages"), ...each("registry-HOST-packages"), ...eachNode("node-bootstrap-HOST-packages")],
     ],
     ["an apiserver flag", (c) => (c.kubernetes = { ...c.kubernetes, apiServerExtraArgs: { "event-ttl": "2h" } }), each("control-plane-HOST-master")],
     ["a scheduler flag", (c) => (c.kubernetes = { ...c.kubernetes, schedulerExtraArgs: { v: 2 } }), each("control-plane-HOST-master")],
