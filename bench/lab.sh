@@ -31,10 +31,13 @@ STACK=bench
 EDGE_VIP=172.31.251.102
 sed 's/172\.31\.250\./172.31.251./g; s/clusterName: lab/clusterName: bench/; s/lab-\([we][0-9]\)/bench-\1/g' Pulumi.lab.yaml | grep -v -e '^encryptionsalt:' >Pulumi.bench.yaml
 # NODES real nodes: the lab's four hosts' lines, repeated or cut, named and addressed after LAB_NODES.
-node_line() { # NAME
-  local kind=${1:6:1} n=${1:7} template
-  template=$(grep -m1 "name: bench-${kind}1," Pulumi.bench.yaml)
-  sed "s/bench-${kind}1/$1/; s/172\.31\.251\.[23]1/$(host_addr "$1")/" <<<"$template"
+# node_line NAME: the config line of node NAME, from the lab's first worker (the storage=ssd one), its second worker or
+# its first edge node.
+node_line() {
+  local template=bench-e1
+  [[ $1 == bench-w1 ]] && template=bench-w1
+  [[ $1 == bench-w* && $1 != bench-w1 ]] && template=bench-w2
+  grep -m1 "name: $template," Pulumi.bench.yaml | sed "s/$template/$1/; s/172\.31\.251\.[23][0-9]/$(host_addr "$1")/"
 }
 {
   sed '/name: bench-[we][0-9]/,$d' Pulumi.bench.yaml
