@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: types, script lint, unit tests with mocks, the real pulumi CLI, the Go plugins' tests,
-# and the real lab (systemd-nspawn hosts, etcd, haproxy, keepalived). Needs root for the lab.
+# and the real lab (systemd-nspawn hosts: etcd, haproxy, keepalived, the control plane, real nodes, the registry). Needs root for the lab.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -29,9 +29,9 @@ echo "== unit tests with mocks, then the real pulumi CLI"
 npx jest --ci
 echo "== lab hosts"
 bash test/lab/lab.test.sh
-echo "== etcd and load balancers on the lab, through pulumi up"
+echo "== etcd and load balancers on the lab (its nodes simulated by kwok), through pulumi up"
 bash test/lab/etcd.test.sh
-echo "== the HA control plane, kwok nodes and apps on the lab, through pulumi up"
+echo "== the HA control plane, real worker and edge nodes and the seed apps on the lab, through pulumi up"
 bash test/lab/control-plane.test.sh
 echo "== the site's image registry, the bundle and a containerd pulling through the mirror, on the lab"
 bash test/lab/registry.test.sh
