@@ -210,12 +210,17 @@ DefaultTimeoutStopSec=5s"
 
 # A kubelet sets these kernel settings when they differ and fails when it cannot; inside a lab host /proc/sys is
 # read-only outside net, and they are not namespaced, so the lab sets them on this machine, for every host (the
-# kubelet's own values). The modules are the nodes' too: a lab host cannot load one.
+# kubelet's own values), and raises the inotify limits. The modules are the nodes' too: a lab host cannot load one.
 ensure_node_kernel() {
   [[ -n $LAB_NODES ]] || return 0
   local setting
   for setting in vm.overcommit_memory=1 kernel.panic=10 kernel.panic_on_oops=1; do
     [[ $(sysctl -n "${setting%%=*}") == "${setting#*=}" ]] || { log "machine: sysctl $setting for the lab's kubelets"; sysctl -q -w "$setting"; }
+  done
+  # Every host's kubelet, kube-proxy and containerd watch files through inotify, whose limits are the machine's, per user
+  # (root in every host): with six node hosts kube-proxy failed with "too many open files". Raised, never lowered.
+  for setting in fs.inotify.max_user_instances=1024 fs.inotify.max_user_watches=524288; do
+    (($(sysctl -n "${setting%%=*}") >= ${setting#*=})) || { log "machine: sysctl $setting for the lab's nodes"; sysctl -q -w "$setting"; }
   done
   grep -qw overlay /proc/filesystems || modprobe overlay || die "the nodes need overlayfs: load the overlay module"
   [[ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]] || modprobe br_netfilter || die "the nodes need br_netfilter: load it"
