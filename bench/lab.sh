@@ -64,11 +64,12 @@ retry_answer() {
   done
   return 1
 }
-# node_memory: each node host's memory (its cgroup's RSS and cache on this machine: containerd, kubelet, kube-proxy, pods).
+# node_memory: each node host's memory on this machine (its cgroup: containerd, kubelet, kube-proxy, the pods): the
+# processes' RSS, and the page cache charged to it (images, the host's files), which the kernel may reclaim.
 node_memory() {
   local n
   for n in "${nodes[@]}"; do
-    printf '%s %s MiB; ' "$n" "$(awk '$1 == "total_rss" || $1 == "total_cache" { s += $2 } END { printf "%.0f", s / 1048576 }' "/sys/fs/cgroup/memory/$LAB_CGROUP/$n/memory.stat")"
+    printf '%s %s; ' "$n" "$(awk '$1 == "total_rss" { r = $2 } $1 == "total_cache" { c = $2 } END { printf "RSS %.0f MiB, cache %.0f MiB", r / 1048576, c / 1048576 }' "/sys/fs/cgroup/memory/$LAB_CGROUP/$n/memory.stat")"
   done
 }
 
