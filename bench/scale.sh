@@ -18,15 +18,16 @@ export LAB_DIR=/var/lib/onprem-k8s-scale LAB_BRIDGE=br-scale LAB_BRIDGE_ADDR=172
 cd "$ROOT"
 STACK=scale
 # The lab stack with its worker and edge lines replaced by NODES simulated ones (a worker, then an edge node, in turn,
-# on addresses kwok never dials), and hello-world's replicas.
+# on host addresses .111 and up, which kwok never dials), and hello-world's replicas.
+((NODES >= 1 && NODES <= 140)) || { echo "scale: NODES must be 1 to 140 (the lab's host network)" >&2; exit 2; }
 {
   sed 's/172\.31\.250\./172.31.252./g; s/clusterName: lab/clusterName: scale/' Pulumi.lab.yaml | grep -v -e '^encryptionsalt:' |
     sed '/name: lab-[we][0-9]/,$d'
   for ((i = 1; i <= NODES; i++)); do
     if ((i % 2)); then
-      echo "    - {name: scale-w$i, address: 10.250.$((i / 250)).$((i % 250 + 1)), roles: [worker], labels: {storage: ssd}, simulated: true}"
+      echo "    - {name: scale-w$i, address: 172.31.252.$((110 + i)), roles: [worker], labels: {storage: ssd}, simulated: true}"
     else
-      echo "    - {name: scale-e$i, address: 10.250.$((i / 250)).$((i % 250 + 1)), roles: [edge], labels: {node-role.kubernetes.io/edge: \"\"}, taints: [{key: node-role.kubernetes.io/edge, effect: NoSchedule}], simulated: true}"
+      echo "    - {name: scale-e$i, address: 172.31.252.$((110 + i)), roles: [edge], labels: {node-role.kubernetes.io/edge: \"\"}, taints: [{key: node-role.kubernetes.io/edge, effect: NoSchedule}], simulated: true}"
     fi
   done
   sed 's/172\.31\.250\./172.31.252./g' Pulumi.lab.yaml | sed -n '/name: lab-[we][0-9]/,$p' | grep -v -e "name: lab-[we][0-9]" -e '^encryptionsalt:'
