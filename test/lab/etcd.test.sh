@@ -33,10 +33,6 @@ start_writer() {
   background_pid=$!
 }
 stop_writer() { kill "$background_pid" 2>/dev/null; wait "$background_pid" 2>/dev/null || true; background_pid=; }
-vip_holder() {
-  local h
-  for h in "${HOSTS[@]}"; do on "$h" ip -o -4 addr show | grep -q " $VIP/" && { echo "$h"; return; }; done
-}
 member_started_at() { on "$1" systemctl show -p ActiveEnterTimestampMonotonic --value etcd; }
 
 [[ $(id -u) -eq 0 ]] || { bad "must run as root"; exit 1; }
@@ -101,11 +97,11 @@ check "no changes after the roll" up --expect-no-changes
 
 # --- 4. failover ----------------------------------------------------------------------------------------
 start_writer
-holder=$(vip_holder)
+holder=$(vip_holder "$VIP")
 verdict "one host holds the VIP ($holder)" test -n "$holder"
 on "$holder" systemctl stop keepalived
 sleep 4
-moved=$(vip_holder)
+moved=$(vip_holder "$VIP")
 verdict "stopping keepalived on $holder moves the VIP (now ${moved:-nowhere})" test -n "$moved" -a "$moved" != "$holder"
 on "$holder" systemctl start keepalived
 on "${HOSTS[1]}" systemctl stop etcd

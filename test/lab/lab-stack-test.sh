@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Common set-up of the tests that drive the lab stack; sourced after harness.sh, with ROOT, LABS, LOG, WORK and
-# STACK set. The test changes the lab stack's config: the file goes back as it was found. On exit the background
+# STACK set (and HOSTS, for vip_holder). The test changes the lab stack's config: the file goes back as it was found. On exit the background
 # client (background_pid) stops, the lab goes down unless LAB_KEEP=1, and the counts are printed.
 background_pid=
 cp "$ROOT/Pulumi.lab.yaml" "$WORK/Pulumi.lab.yaml.orig"
@@ -19,6 +19,16 @@ finish() {
 trap finish EXIT
 
 on() { "$LABS/ssh.sh" "$@" </dev/null 2>>"$LOG"; }
+# vip_holder VIP: the host of HOSTS that holds VIP, or nothing. (The addresses are read whole first: grep -q closing
+# the pipe early would fail the ssh under pipefail.)
+vip_holder() {
+  local h addrs
+  for h in "${HOSTS[@]}"; do
+    addrs=$(on "$h" ip -o -4 addr show) || continue
+    [[ $addrs == *" $1/"* ]] && echo "$h" && return 0
+  done
+  return 0
+}
 # shellcheck disable=SC2120 # arguments come through check
 up() { pulumi up --yes --skip-preview --stack "$STACK" --non-interactive "$@" >>"$LOG" 2>&1; }
 # The preview's changed steps, one "OP TYPE NAME" a line, sorted.
