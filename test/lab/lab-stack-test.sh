@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Common set-up of the tests that drive the lab stack; sourced after harness.sh, with ROOT, LABS, LOG, WORK and
-# STACK set (and HOSTS, for vip_holder). The test changes the lab stack's config: the file goes back as it was found. On exit the background
-# client (background_pid) stops, the lab goes down unless LAB_KEEP=1, and the counts are printed.
+# STACK set (and HOSTS, for vip_holder). The test changes the lab stack's config: the file goes back as it was found.
+# On exit the background client (background_pid) stops, the lab goes down unless LAB_KEEP=1, and the counts are printed.
 background_pid=
 cp "$ROOT/Pulumi.lab.yaml" "$WORK/Pulumi.lab.yaml.orig"
 
