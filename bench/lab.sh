@@ -26,10 +26,12 @@ export LAB_NODES="${nodes[*]}"
 . "$ROOT/scripts/env.sh"
 # shellcheck source=scripts/lab/phases.sh
 . "$LABS/phases.sh"
+# shellcheck source=bench/derived-stack.sh
+. "$ROOT/bench/derived-stack.sh"
 cd "$ROOT"
 STACK=bench
 EDGE_VIP=172.31.251.102
-sed 's/172\.31\.250\./172.31.251./g; s/clusterName: lab/clusterName: bench/; s/lab-\([we][0-9]\)/bench-\1/g' Pulumi.lab.yaml | grep -v -e '^encryptionsalt:' >Pulumi.bench.yaml
+derived_lab_config 172.31.251 bench | sed 's/lab-\([we][0-9]\)/bench-\1/g' >Pulumi.bench.yaml
 # NODES real nodes: the lab's four hosts' lines, repeated or cut, named and addressed after LAB_NODES.
 # node_line NAME: the config line of node NAME, from the lab's first worker (the storage=ssd one), its second worker or
 # its first edge node.
@@ -39,14 +41,7 @@ node_line() {
   [[ $1 == bench-w* && $1 != bench-w1 ]] && template=bench-w2
   grep -m1 "name: $template," Pulumi.bench.yaml | sed "s/$template/$1/; s/172\.31\.251\.[23][0-9]/$(host_addr "$1")/"
 }
-{
-  sed '/name: bench-[we][0-9]/,$d' Pulumi.bench.yaml
-  for n in "${nodes[@]}"; do node_line "$n"; done
-  sed -n '/name: bench-[we][0-9]/,$p' Pulumi.bench.yaml | grep -v "name: bench-[we][0-9]"
-} >Pulumi.bench.yaml.new
-mv Pulumi.bench.yaml.new Pulumi.bench.yaml
-# The lab's secrets are encrypted for the lab stack: the bench stack gets its own.
-sed -i '/^  onprem-k8s:[A-Za-z0-9]*:$/{N;/secure:/d}' Pulumi.bench.yaml
+for n in "${nodes[@]}"; do node_line "$n"; done | with_nodes Pulumi.bench.yaml
 cleanup() {
   pulumi stack rm --yes --force "$STACK" >/dev/null 2>&1 || true
   rm -f Pulumi.bench.yaml
@@ -55,7 +50,7 @@ cleanup() {
 trap cleanup EXIT
 declare -A times rss
 phases=() memory=()
-# retry_answer: hello-world (seed 000) answers through Traefik behind the edge VIP, and seed 002's nginx on its NodePort.
+# retry_answer: hello-world (seed 000) answers through Traefik behind the edge VIP (the up awaited every Deployment).
 retry_answer() {
   local i
   for ((i = 0; i < 300; i++)); do
@@ -85,17 +80,6 @@ measure() {
   rss[$name]+="$m "
 }
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-# The VRRP password comes first: pulumi refuses to read the config of a stack that lacks a required key.
-fresh_stack() {
-  pulumi stack rm --yes --force --preserve-config "$STACK" >/dev/null 2>&1 || true
-  pulumi stack init "$STACK" >/dev/null 2>&1
-  head -c 6 /dev/urandom | base64 | head -c 8 | pulumi config set --secret loadBalancerAuthPassword --stack "$STACK" >/dev/null
-  # The apps' and Ceph's secrets: any value will do.
-  local key
-  grep -B1 '^    secure:' Pulumi.lab.yaml | sed -n 's/^  onprem-k8s:\([A-Za-z0-9]*\):$/\1/p' | grep -v -e loadBalancerAuthPassword -e secretsEncryptionKey |
-    while read -r key; do head -c 12 /dev/urandom | base64 | pulumi config set --secret "$key" --stack "$STACK" >/dev/null; done
-  "$LABS/stack-config.sh" >/dev/null 2>&1 || { echo "bench: scripts/lab/stack-config.sh failed" >&2; exit 1; }
-}
 
 for ((i = 0; i < COLD_RUNS; i++)); do
   "$LABS/down.sh" --purge-base >/dev/null 2>&1
@@ -109,7 +93,7 @@ for ((i = 0; i < RUNS; i++)); do
   # shellcheck disable=SC2016 # expanded by the inner shell
   measure "pulumi up, bare hosts to the whole lab stack" bash -c '. "$0"; set -o pipefail; pulumi up --yes --skip-preview --stack bench --non-interactive 2>&1 | stamp >"$1"' "$LABS/phases.sh" "$LAB_DIR/up.log"
   answered=$(retry_answer && awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')
-  phases+=("$(phase_report "$LAB_DIR/up.log" "$start"), every seed app answering through the edge VIP at ${answered}s")
+  phases+=("$(phase_report "$LAB_DIR/up.log" "$start"), hello-world answering through the edge VIP at ${answered}s")
   memory+=("$(node_memory)")
   measure "pulumi up, no changes" pulumi up --yes --skip-preview --stack "$STACK" --non-interactive --expect-no-changes
   measure "pulumi preview, no changes" pulumi preview --stack "$STACK" --non-interactive --expect-no-changes

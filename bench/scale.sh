@@ -15,31 +15,27 @@ export LAB_DIR=/var/lib/onprem-k8s-scale LAB_BRIDGE=br-scale LAB_BRIDGE_ADDR=172
 . "$LABS/lib.sh"
 # shellcheck source=scripts/env.sh
 . "$ROOT/scripts/env.sh"
+# shellcheck source=bench/derived-stack.sh
+. "$ROOT/bench/derived-stack.sh"
 cd "$ROOT"
 STACK=scale
 # The lab stack with its worker and edge lines replaced by NODES simulated ones (a worker, then an edge node, in turn,
 # on host addresses .111 and up, which kwok never dials), and hello-world's replicas.
 ((NODES >= 1 && NODES <= 140)) || { echo "scale: NODES must be 1 to 140 (the lab's host network)" >&2; exit 2; }
-{
-  sed 's/172\.31\.250\./172.31.252./g; s/clusterName: lab/clusterName: scale/' Pulumi.lab.yaml | grep -v -e '^encryptionsalt:' |
-    sed '/name: lab-[we][0-9]/,$d'
-  for ((i = 1; i <= NODES; i++)); do
-    if ((i % 2)); then
-      echo "    - {name: scale-w$i, address: 172.31.252.$((110 + i)), roles: [worker], labels: {storage: ssd}, simulated: true}"
-    else
-      echo "    - {name: scale-e$i, address: 172.31.252.$((110 + i)), roles: [edge], labels: {node-role.kubernetes.io/edge: \"\"}, taints: [{key: node-role.kubernetes.io/edge, effect: NoSchedule}], simulated: true}"
-    fi
-  done
-  sed 's/172\.31\.250\./172.31.252./g' Pulumi.lab.yaml | sed -n '/name: lab-[we][0-9]/,$p' | grep -v -e "name: lab-[we][0-9]" -e '^encryptionsalt:'
-} >Pulumi.scale.yaml
+derived_lab_config 172.31.252 scale >Pulumi.scale.yaml
+for ((i = 1; i <= NODES; i++)); do
+  if ((i % 2)); then
+    echo "    - {name: scale-w$i, address: 172.31.252.$((110 + i)), roles: [worker], labels: {storage: ssd}, simulated: true}"
+  else
+    echo "    - {name: scale-e$i, address: 172.31.252.$((110 + i)), roles: [edge], labels: {node-role.kubernetes.io/edge: \"\"}, taints: [{key: node-role.kubernetes.io/edge, effect: NoSchedule}], simulated: true}"
+  fi
+done | with_nodes Pulumi.scale.yaml
 python3 - "$REPLICAS" <<'PY'
 import re, sys
 text = open("Pulumi.scale.yaml").read()
 text = re.sub(r"(image: tutum/hello-world\n      ports: \[\{containerPort: 80, name: web\}\]\n      replicas: )\d+", r"\g<1>" + sys.argv[1], text)
 open("Pulumi.scale.yaml", "w").write(text)
 PY
-# The lab's secrets are encrypted for the lab stack: the scale stack gets its own.
-sed -i '/^  onprem-k8s:[A-Za-z0-9]*:$/{N;/secure:/d}' Pulumi.scale.yaml
 cleanup() {
   pulumi stack rm --yes --force "$STACK" >/dev/null 2>&1 || true
   rm -f Pulumi.scale.yaml
@@ -49,12 +45,7 @@ trap cleanup EXIT
 
 "$LABS/down.sh" --purge >/dev/null 2>&1
 "$LABS/up.sh" >/dev/null 2>&1
-pulumi stack rm --yes --force --preserve-config "$STACK" >/dev/null 2>&1 || true
-pulumi stack init "$STACK" >/dev/null 2>&1
-head -c 6 /dev/urandom | base64 | head -c 8 | pulumi config set --secret loadBalancerAuthPassword --stack "$STACK" >/dev/null
-grep -B1 '^    secure:' Pulumi.lab.yaml | sed -n 's/^  onprem-k8s:\([A-Za-z0-9]*\):$/\1/p' | grep -v -e loadBalancerAuthPassword -e secretsEncryptionKey |
-  while read -r key; do head -c 12 /dev/urandom | base64 | pulumi config set --secret "$key" --stack "$STACK" >/dev/null; done
-"$LABS/stack-config.sh" >/dev/null 2>&1 || { echo "scale: scripts/lab/stack-config.sh failed" >&2; exit 1; }
+fresh_stack
 
 /usr/bin/time -f "%e %M" -o "$LAB_DIR/up.time" pulumi up --yes --skip-preview --stack "$STACK" --non-interactive >"$LAB_DIR/up.log" 2>&1 ||
   { echo "scale: pulumi up failed, see $LAB_DIR/up.log" >&2; exit 1; }
