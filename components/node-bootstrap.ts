@@ -87,9 +87,9 @@ export interface PodRoute {
 }
 
 export class NodeBootstrap extends pulumi.ComponentResource {
-  /** Each node's step, by name: it finishes once the kubelet is healthy and has registered its Node. */
+  /** Each node's kubelet step, by name: it finishes once the kubelet is healthy and its Node Ready with a pod subnet. */
   readonly steps: Record<string, command.remote.Command>;
-  /** Each node's labels and taints, set through the API after its kubelet registered, by name. */
+  /** Each node's labels and taints, set through the API once its Node is Ready, by name. */
   readonly nodes: Record<string, k8s.core.v1.NodePatch>;
   /** The first batch's Nodes, with their labels and taints: workloads can be scheduled once they are there. */
   readonly firstBatch: k8s.core.v1.NodePatch[];

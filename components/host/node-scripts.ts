@@ -99,7 +99,8 @@ export interface NodeSettings {
   /** The site's registries that containerd reaches over HTTP or with a private CA. */
   readonly registries: readonly SiteRegistry[];
   /** kube-proxy's conntrack.maxPerCore; 0 leaves the host's table size alone. @default kube-proxy's own */
-  readonly kubeProxyConntrackMaxPerCore?: number; /** The kubelet's evictionHard thresholds by signal; they replace its defaults. @default the kubelet's own */
+  readonly kubeProxyConntrackMaxPerCore?: number;
+  /** The kubelet's evictionHard thresholds by signal; they replace its defaults. @default the kubelet's own */
   readonly kubeletEvictionHard?: Readonly<Record<string, string>>;
 }
 
@@ -316,8 +317,9 @@ const SYSCTLS = "net.ipv4.ip_forward = 1\nnet.bridge.bridge-nf-call-iptables = 1
 
 /**
  * Debian's node packages (containerd, runc, the CNI plugins, iptables, conntrack), installed when one is missing,
- * without what they only recommend (criu and python3, nftables), and the CNI plugins linked where containerd looks. Its own step, so that it runs on every node while the control plane
- * comes up; an installed package is never upgraded here, so it restarts nothing.
+ * without what they only recommend (criu and python3, nftables), and the CNI plugins linked where containerd looks.
+ * Its own step, so that it runs on every node while the control plane comes up; an installed package is never
+ * upgraded here, so it restarts nothing.
  */
 export function renderNodePackages(host: string, aptSource: string | undefined): string {
   return script(
@@ -347,7 +349,7 @@ done`;
 /**
  * Puts a node's files in place, then, daemon by daemon (containerd, kubelet, kube-proxy): a stopped one starts, a
  * running one whose files changed restarts, an unchanged one is left alone. The kubelet must answer /healthz and
- * register its Node, kube-proxy must stay up; otherwise every replaced file comes back, the changed daemons restart on
+ * its Node be Ready with a pod subnet, kube-proxy must stay up; otherwise every replaced file comes back, the changed daemons restart on
  * them and the step fails with one line.
  */
 export function renderNode(a: NodeScriptArgs): string {
