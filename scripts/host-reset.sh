@@ -362,8 +362,9 @@ retry() {
 exec 9>/run/onprem-k8s-lb.lock
 flock 9
 if [[ -d /etc/haproxy/conf.d || -d /etc/keepalived/conf.d ]]; then
-  systemctl disable --now keepalived haproxy 2>/dev/null || true
+  systemctl disable --now keepalived haproxy prometheus-node-exporter 2>/dev/null || true
   rm -rf /etc/keepalived/conf.d /etc/keepalived/keepalived.conf /etc/haproxy/conf.d /etc/default/haproxy /etc/sysctl.d/60-onprem-k8s-lb.conf /etc/apt/sources.list.d/onprem-k8s.list
+  rm -f /etc/keepalived/onprem-notify.sh /etc/keepalived/onprem-notify.sh.bak /var/lib/prometheus/node-exporter/keepalived-*.prom
 fi
 echo "every load balancer removed"
 ONPREM_K8S_EOF

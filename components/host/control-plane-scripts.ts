@@ -23,8 +23,9 @@ const API_SERVER_DRAIN_FILE = "/run/kube-apiserver.draining";
 const API_SERVER_DRAIN_SECONDS = 3;
 /** Open watches end after this long when an apiserver stops (their clients reconnect to another master). */
 const API_SERVER_STOP_TIMEOUT_SECONDS = 10;
-const CONTROLLER_MANAGER_PORT = 10257;
-const SCHEDULER_PORT = 10259;
+/** The controller-manager's and the scheduler's HTTPS ports (/healthz, and /metrics for a token with RBAC to read it). */
+export const CONTROLLER_MANAGER_PORT = 10257;
+export const SCHEDULER_PORT = 10259;
 /** The daemons of a master, in the order they start. */
 export const CONTROL_PLANE_UNITS = ["kube-apiserver", "kube-controller-manager", "kube-scheduler"] as const;
 
@@ -256,13 +257,17 @@ export function apiServerFlags(master: ControlPlaneHost, s: ControlPlaneSettings
   );
 }
 
-export function controllerManagerFlags(s: ControlPlaneSettings): [string, string][] {
+/**
+ * The controller-manager and the scheduler serve on the master's own address, not 127.0.0.1, so that a scraper in the
+ * pod network reaches their /metrics; they check its token and its RBAC through the apiserver (the *-kubeconfig flags).
+ */
+export function controllerManagerFlags(master: ControlPlaneHost, s: ControlPlaneSettings): [string, string][] {
   return flags(
     {
       kubeconfig: CONTROLLER_MANAGER_KUBECONFIG,
       "authentication-kubeconfig": CONTROLLER_MANAGER_KUBECONFIG,
       "authorization-kubeconfig": CONTROLLER_MANAGER_KUBECONFIG,
-      "bind-address": "127.0.0.1",
+      "bind-address": master.address,
       "secure-port": String(CONTROLLER_MANAGER_PORT),
       "leader-elect": "true",
       "cluster-name": s.clusterName,
@@ -282,13 +287,13 @@ export function controllerManagerFlags(s: ControlPlaneSettings): [string, string
   );
 }
 
-export function schedulerFlags(s: ControlPlaneSettings): [string, string][] {
+export function schedulerFlags(master: ControlPlaneHost, s: ControlPlaneSettings): [string, string][] {
   return flags(
     {
       kubeconfig: SCHEDULER_KUBECONFIG,
       "authentication-kubeconfig": SCHEDULER_KUBECONFIG,
       "authorization-kubeconfig": SCHEDULER_KUBECONFIG,
-      "bind-address": "127.0.0.1",
+      "bind-address": master.address,
       "secure-port": String(SCHEDULER_PORT),
       "leader-elect": "true",
       profiling: "false",
@@ -467,12 +472,12 @@ export function renderControlPlaneMaster(a: MasterScriptArgs): string {
     [
       `${UNIT_DIR}/kube-controller-manager.service`,
       "0644",
-      release + renderDaemonUnit("Kubernetes controller manager", "kube-controller-manager", controllerManagerFlags(s), "kube-apiserver.service"),
+      release + renderDaemonUnit("Kubernetes controller manager", "kube-controller-manager", controllerManagerFlags(master, s), "kube-apiserver.service"),
     ],
   ];
   const scheduler: FileSpec[] = [
     [SCHEDULER_KUBECONFIG, "0600", secretFile(S.schedulerKubeconfig)],
-    [`${UNIT_DIR}/kube-scheduler.service`, "0644", release + renderDaemonUnit("Kubernetes scheduler", "kube-scheduler", schedulerFlags(s), "kube-apiserver.service")],
+    [`${UNIT_DIR}/kube-scheduler.service`, "0644", release + renderDaemonUnit("Kubernetes scheduler", "kube-scheduler", schedulerFlags(master, s), "kube-apiserver.service")],
   ];
   const agentUnits = renderApiServerAgentUnits(master.address);
   const agent: FileSpec[] = [
@@ -517,7 +522,7 @@ give_up() {
   fail "$1; the previous files are restored"
 }
 api_ready() { ${kubectl(ownServer)} get --raw /readyz >/dev/null 2>&1; }
-healthz() { curl -fsSk --max-time 5 "https://127.0.0.1:$1/healthz" >/dev/null 2>&1; }
+healthz() { curl -fsSk --max-time 5 "https://${master.address}:$1/healthz" >/dev/null 2>&1; }
 apiserver=$(apply kube-apiserver "$apiserver_changed")
 if ! retry 90 2 api_ready; then
   give_up "kube-apiserver is not ready on ${ownServer} after it $apiserver: $(${kubectl(ownServer)} get --raw '/readyz?verbose' 2>&1 | grep -v ' ok$' | tail -n 3 | tr '\\n' ' ')"

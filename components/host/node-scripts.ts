@@ -210,7 +210,13 @@ export function renderKubeletUnit(host: NodeHost, releaseSha256: string): string
   return releaseLine(releaseSha256) + renderDaemonUnit("Kubernetes node agent", "kubelet", kubeletFlags(host), "network-online.target containerd.service");
 }
 
-/** kube-proxy in iptables mode; hostnameOverride finds its Node (and so its address) under the kubelet's name. */
+/** kube-proxy's /metrics (plain HTTP, no authentication: kube-proxy has none), on the node's own address. */
+export const KUBE_PROXY_METRICS_PORT = 10249;
+
+/**
+ * kube-proxy in iptables mode; hostnameOverride finds its Node (and so its address) under the kubelet's name. Its
+ * metrics listen on the node's address, not kube-proxy's default 127.0.0.1, so a scraper in the pod network reaches them.
+ */
 export function renderKubeProxyConfig(host: NodeHost, s: Pick<NodeSettings, "podCidr" | "kubeProxyConntrackMaxPerCore">): string {
   const conntrack = s.kubeProxyConntrackMaxPerCore === undefined ? "" : `conntrack:\n  maxPerCore: ${s.kubeProxyConntrackMaxPerCore}\n`;
   return `# Rendered by onprem-k8s; changes here are overwritten.
@@ -220,6 +226,7 @@ clientConnection:
   kubeconfig: ${KUBE_PROXY_KUBECONFIG}
 clusterCIDR: ${s.podCidr}
 ${conntrack}hostnameOverride: ${host.name}
+metricsBindAddress: ${host.address}:${KUBE_PROXY_METRICS_PORT}
 mode: iptables
 `;
 }

@@ -21,8 +21,8 @@ LAB_DEBIAN_MIRROR=${LAB_DEBIAN_MIRROR:-}
 # an apt source and run daemons as services. etcd/haproxy/keepalived are
 # deliberately absent: the project's components install them.
 LAB_BASE_PACKAGES=${LAB_BASE_PACKAGES:-systemd systemd-sysv dbus openssh-server iproute2 curl ca-certificates procps netbase iputils-ping}
-# Packages (plus their dependency closure) served by the lab apt mirror: the load balancers' and the nodes'.
-LAB_MIRROR_PACKAGES=${LAB_MIRROR_PACKAGES:-haproxy keepalived containerd runc containernetworking-plugins iptables conntrack}
+# Packages (plus their dependency closure) served by the lab apt mirror: the load balancers' (with node_exporter) and the nodes'.
+LAB_MIRROR_PACKAGES=${LAB_MIRROR_PACKAGES:-haproxy keepalived prometheus-node-exporter containerd runc containernetworking-plugins iptables conntrack}
 LAB_BOOT_TIMEOUT=${LAB_BOOT_TIMEOUT:-90}
 LAB_STOP_TIMEOUT=${LAB_STOP_TIMEOUT:-30}
 # One cgroup per lab directory, so two labs on one machine never share one.

@@ -205,7 +205,7 @@ ExecStart=/usr/local/bin/kube-controller-manager \
   --kubeconfig=/etc/kubernetes/controller-manager.conf \
   --authentication-kubeconfig=/etc/kubernetes/controller-manager.conf \
   --authorization-kubeconfig=/etc/kubernetes/controller-manager.conf \
-  --bind-address=127.0.0.1 \
+  --bind-address=172.31.250.11 \
   --secure-port=10257 \
   --leader-elect=true \
   --cluster-name=lab \
@@ -242,7 +242,7 @@ ExecStart=/usr/local/bin/kube-scheduler \
   --kubeconfig=/etc/kubernetes/scheduler.conf \
   --authentication-kubeconfig=/etc/kubernetes/scheduler.conf \
   --authorization-kubeconfig=/etc/kubernetes/scheduler.conf \
-  --bind-address=127.0.0.1 \
+  --bind-address=172.31.250.11 \
   --secure-port=10259 \
   --leader-elect=true \
   --profiling=false
@@ -326,7 +326,7 @@ give_up() {
   fail "$1; the previous files are restored"
 }
 api_ready() { kubectl --kubeconfig /etc/kubernetes/admin.conf --server https://172.31.250.11:6443 --request-timeout=5s get --raw /readyz >/dev/null 2>&1; }
-healthz() { curl -fsSk --max-time 5 "https://127.0.0.1:$1/healthz" >/dev/null 2>&1; }
+healthz() { curl -fsSk --max-time 5 "https://172.31.250.11:$1/healthz" >/dev/null 2>&1; }
 apiserver=$(apply kube-apiserver "$apiserver_changed")
 if ! retry 90 2 api_ready; then
   give_up "kube-apiserver is not ready on https://172.31.250.11:6443 after it $apiserver: $(kubectl --kubeconfig /etc/kubernetes/admin.conf --server https://172.31.250.11:6443 --request-timeout=5s get --raw '/readyz?verbose' 2>&1 | grep -v ' ok$' | tail -n 3 | tr '\n' ' ')"

@@ -91,6 +91,7 @@ vrrp_instance etcd {
     track_script {
         chk_haproxy
     }
+    notify /etc/keepalived/onprem-notify.sh
 }
 ONPREM_K8S_EOF
 )
@@ -99,7 +100,7 @@ put_file /etc/keepalived/conf.d/etcd.conf 0600 <<<"${keepalived_conf//@AUTH_PASS
 keepalived_changed=$CHANGED
 if ! haproxy -c -q -f /etc/haproxy/conf.d; then restore_files; fail "haproxy rejected the new config; the previous one is restored"; fi
 if ! keepalived -t -f /etc/keepalived/keepalived.conf 2>/dev/null; then restore_files; fail "keepalived rejected the new config; the previous one is restored"; fi
-systemctl enable --quiet haproxy keepalived
+systemctl enable --quiet haproxy keepalived prometheus-node-exporter
 # A reload keeps the command line, so an haproxy started before conf.d existed (by apt) needs a restart.
 if ! tr '\0' ' ' <"/proc/$(systemctl show -p MainPID --value haproxy)/cmdline" 2>/dev/null | grep -q -- "-f /etc/haproxy/conf.d "; then
   systemctl restart haproxy
@@ -109,4 +110,9 @@ fi
 if [[ $keepalived_changed == 1 ]]; then systemctl reload-or-restart keepalived; else systemctl start keepalived; fi
 systemctl is-active --quiet haproxy || fail "haproxy is not running"
 systemctl is-active --quiet keepalived || fail "keepalived is not running"
+# node_exporter only reports: the VIP does not wait for it.
+systemctl start prometheus-node-exporter || echo "onprem-k8s: $STEP on $(hostname): prometheus-node-exporter did not start" >&2
+# keepalived calls its notify script only at a change of state: an instance that ran before it had one has no file yet.
+if [[ $(ip -o -4 addr show dev "$iface") == *" 172.31.250.100/"* ]]; then vrrp_state=MASTER; else vrrp_state=BACKUP; fi
+ONPREM_IF_ABSENT=1 /etc/keepalived/onprem-notify.sh INSTANCE etcd "$vrrp_state"
 echo "load balancer etcd on $iface: haproxy and keepalived running"

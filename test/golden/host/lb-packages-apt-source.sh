@@ -36,13 +36,13 @@ retry() {
 
 exec 9>/run/onprem-k8s-lb.lock
 flock 9
-if ! dpkg -s haproxy keepalived >/dev/null 2>&1; then
+if ! dpkg -s haproxy keepalived prometheus-node-exporter >/dev/null 2>&1; then
 put_file /etc/apt/sources.list.d/onprem-k8s.list 0644 <<'ONPREM_K8S_EOF'
 deb [trusted=yes] http://172.31.250.1:8080/apt ./
 ONPREM_K8S_EOF
 only_ours=(-o Dir::Etc::sourcelist=sources.list.d/onprem-k8s.list -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0)
 apt-get "${only_ours[@]}" update -qq || fail "cannot read the apt source deb [trusted=yes] http://172.31.250.1:8080/apt ./"
-DEBIAN_FRONTEND=noninteractive apt-get "${only_ours[@]}" install -y -qq haproxy keepalived >/dev/null || fail "cannot install haproxy and keepalived"
+DEBIAN_FRONTEND=noninteractive apt-get "${only_ours[@]}" install -y -qq --no-install-recommends haproxy keepalived prometheus-node-exporter >/dev/null || fail "cannot install haproxy, keepalived and prometheus-node-exporter"
 fi
 # haproxy binds the VIP on the backup too, before keepalived moves it there.
 put_file /etc/sysctl.d/60-onprem-k8s-lb.conf 0644 <<'ONPREM_K8S_EOF'
@@ -69,6 +69,17 @@ defaults
     timeout connect 5s
     timeout client 10m
     timeout server 10m
+
+# HAProxy's own metrics for a scraper, on every address; anything but /metrics is a 404, and there is no stats page.
+frontend metrics
+    mode http
+    bind :8405
+    # Scrapes are not logged, failed requests are.
+    option httplog
+    option dontlog-normal
+    timeout http-request 10s
+    http-request use-service prometheus-exporter if { path /metrics }
+    http-request deny deny_status 404
 ONPREM_K8S_EOF
 put_file /etc/keepalived/keepalived.conf 0644 <<'ONPREM_K8S_EOF'
 # Rendered by onprem-k8s; changes here are overwritten.
@@ -87,6 +98,36 @@ vrrp_script chk_haproxy {
 
 include /etc/keepalived/conf.d/*.conf
 ONPREM_K8S_EOF
+put_file /etc/keepalived/onprem-notify.sh 0755 <<'ONPREM_K8S_EOF'
+#!/bin/bash
+# Rendered by onprem-k8s; changes here are overwritten.
+set -euo pipefail
+PATH=/usr/sbin:/usr/bin:/sbin:/bin
+type=${1:-} name=${2:-} state=${3:-}
+[[ $type == INSTANCE && $name =~ ^[a-z0-9][a-z0-9-]*$ ]] || exit 0
+# An instance whose load balancer is removed (keepalived reports it FAULT on the reload) leaves no file behind.
+if [[ ! -f /etc/keepalived/conf.d/$name.conf ]]; then
+  rm -f "/var/lib/prometheus/node-exporter/keepalived-$name.prom"
+  exit 0
+fi
+value=0
+if [[ $state == MASTER ]]; then value=1; fi
+mkdir -p /var/lib/prometheus/node-exporter
+# node_exporter reads only *.prom: it sees the new file whole, by its rename, or not at all.
+tmp=$(mktemp "/var/lib/prometheus/node-exporter/.keepalived-$name.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+cat >"$tmp" <<METRIC
+# HELP onprem_keepalived_vrrp_master 1 when this host holds the VRRP instance's VIP.
+# TYPE onprem_keepalived_vrrp_master gauge
+onprem_keepalived_vrrp_master{vrrp_instance="$name"} $value
+METRIC
+chmod 0644 "$tmp"
+if [[ ${ONPREM_IF_ABSENT:-} == 1 ]]; then
+  ln "$tmp" "/var/lib/prometheus/node-exporter/keepalived-$name.prom" 2>/dev/null || true
+else
+  mv -f "$tmp" "/var/lib/prometheus/node-exporter/keepalived-$name.prom"
+fi
+ONPREM_K8S_EOF
 mkdir -p /etc/keepalived/conf.d
 rm -f /etc/haproxy/haproxy.cfg
-echo "haproxy $(haproxy -v | head -n 1 | cut -d' ' -f3), keepalived installed"
+echo "haproxy $(haproxy -v | head -n 1 | cut -d' ' -f3), keepalived and prometheus-node-exporter installed"

@@ -36,11 +36,12 @@ retry() {
 
 exec 9>/run/onprem-k8s-lb.lock
 flock 9
-rm -f /etc/haproxy/conf.d/50-etcd.cfg /etc/haproxy/conf.d/50-etcd.cfg.bak /etc/keepalived/conf.d/etcd.conf /etc/keepalived/conf.d/etcd.conf.bak
+rm -f /etc/haproxy/conf.d/50-etcd.cfg /etc/haproxy/conf.d/50-etcd.cfg.bak /etc/keepalived/conf.d/etcd.conf /etc/keepalived/conf.d/etcd.conf.bak /var/lib/prometheus/node-exporter/keepalived-etcd.prom
 if compgen -G "/etc/keepalived/conf.d/*.conf" >/dev/null; then
   systemctl reload-or-restart haproxy keepalived
 else
-  systemctl disable --now keepalived haproxy 2>/dev/null || true
+  systemctl disable --now keepalived haproxy prometheus-node-exporter 2>/dev/null || true
   rm -rf /etc/keepalived/conf.d /etc/keepalived/keepalived.conf /etc/haproxy/conf.d /etc/default/haproxy /etc/sysctl.d/60-onprem-k8s-lb.conf /etc/apt/sources.list.d/onprem-k8s.list
+  rm -f /etc/keepalived/onprem-notify.sh /etc/keepalived/onprem-notify.sh.bak /var/lib/prometheus/node-exporter/keepalived-*.prom
 fi
 echo "load balancer etcd removed"

@@ -204,6 +204,7 @@ clientConnection:
   kubeconfig: /var/lib/kube-proxy/kubeconfig
 clusterCIDR: 10.244.0.0/16
 hostnameOverride: lab-w1
+metricsBindAddress: 172.31.250.21:10249
 mode: iptables
 ONPREM_K8S_EOF
 put_file /etc/systemd/system/kube-proxy.service 0644 <<'ONPREM_K8S_EOF'

@@ -1,10 +1,13 @@
 // The control plane's and kwok's host scripts as text: a golden file each, shellcheck over all of them, and the
 // properties the rolling chain relies on.
 import {
+  CONTROLLER_MANAGER_PORT,
   ControlPlaneSettings,
   MASTER_SECRETS,
   MasterPki,
+  SCHEDULER_PORT,
   apiServerFlags,
+  controllerManagerFlags,
   encryptionKeyName,
   renderControlPlaneMaster,
   renderControlPlaneMasterSecrets,
@@ -13,6 +16,7 @@ import {
   renderDaemonUnit,
   renderEncryptionConfig,
   renderKubeconfig,
+  schedulerFlags,
   systemdArg,
 } from "../../../components/host/control-plane-scripts";
 import { renderKwok, renderKwokRemove } from "../../../components/host/kwok-scripts";
@@ -133,6 +137,28 @@ describe("control plane host scripts", () => {
     expect(text).toContain("--allocate-node-cidrs=true");
     expect(text).toContain("--node-cidr-mask-size=24");
     expect(text.match(/--leader-elect=true/g)).toHaveLength(2);
+  });
+
+  test("the controller-manager and the scheduler serve on the master's address, so a scraper in the pod network reaches /metrics", () => {
+    expect([CONTROLLER_MANAGER_PORT, SCHEDULER_PORT]).toEqual([10257, 10259]);
+    for (const [flags, port] of [
+      [controllerManagerFlags(masters[1], settings), CONTROLLER_MANAGER_PORT],
+      [schedulerFlags(masters[1], settings), SCHEDULER_PORT],
+    ] as const) {
+      const byName = Object.fromEntries(flags);
+      expect(byName).toMatchObject({ "bind-address": "172.31.250.12", "secure-port": String(port) });
+      // Delegated to the apiserver: a ServiceAccount token with RBAC for /metrics gets in.
+      expect(byName["authentication-kubeconfig"]).toBe(byName.kubeconfig);
+      expect(byName["authorization-kubeconfig"]).toBe(byName.kubeconfig);
+      // Their defaults (/healthz, /readyz, /livez without authorization) stay.
+      expect(byName).not.toHaveProperty("authorization-always-allow-paths");
+    }
+    // The master's gate asks them where they listen.
+    const text = master(settings, masters[1]);
+    expect(text).toContain('healthz() { curl -fsSk --max-time 5 "https://172.31.250.12:$1/healthz" >/dev/null 2>&1; }');
+    expect(text).toContain("retry 60 2 healthz 10257 ");
+    expect(text).toContain("retry 60 2 healthz 10259 ");
+    expect(text).not.toContain("127.0.0.1");
   });
 
   test("extra flags override the defaults; only the script of every master changes with them", () => {

@@ -1,6 +1,7 @@
 // A real node's host files and scripts as text: a golden file each, shellcheck over the scripts, and the properties
 // the kubelet, kube-proxy and the API rely on.
 import {
+  KUBE_PROXY_METRICS_PORT,
   NODE_SECRETS,
   NodeCerts,
   NodeSettings,
@@ -122,7 +123,7 @@ describe("node host files and scripts", () => {
     expect(text.match(/server: https:\/\/172\.31\.250\.101:6443/g)).toHaveLength(2);
   });
 
-  test("kube-proxy: iptables mode, the pod network as cluster CIDR, its kubeconfig, the node's name", () => {
+  test("kube-proxy: iptables mode, the pod network as cluster CIDR, its kubeconfig, the node's name, metrics on the node's address", () => {
     expect(files["node-kube-proxy-config.yaml"]).toBe(`# Rendered by onprem-k8s; changes here are overwritten.
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
@@ -130,8 +131,10 @@ clientConnection:
   kubeconfig: /var/lib/kube-proxy/kubeconfig
 clusterCIDR: 10.244.0.0/16
 hostnameOverride: lab-w1
+metricsBindAddress: 172.31.250.21:10249
 mode: iptables
 `);
+    expect(KUBE_PROXY_METRICS_PORT).toBe(10249);
     expect(files["node-kube-proxy.service"]).toContain("ExecStart=/usr/local/bin/kube-proxy \\\n  --config=/var/lib/kube-proxy/config.yaml\n");
   });
 

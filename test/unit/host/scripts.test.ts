@@ -1,7 +1,27 @@
 // Every host script as text: a golden file each, and shellcheck over all of them.
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { renderArtifactInstall, renderArtifactRemove } from "../../../components/host/artifact-script";
 import { renderEtcdBackup, renderEtcdClusterHealth, renderEtcdMember } from "../../../components/host/etcd-scripts";
-import { renderHaproxyConfig, renderKeepalivedBase, renderKeepalivedConfig, renderLbConfig, renderLbPackages, renderLbRemove } from "../../../components/host/load-balancer-scripts";
+import {
+  HAPROXY_METRICS_PORT,
+  KEEPALIVED_MASTER_METRIC,
+  KEEPALIVED_DIR,
+  KEEPALIVED_NOTIFY_SCRIPT,
+  NODE_EXPORTER_PORT,
+  NODE_EXPORTER_TEXTFILE_DIR,
+  renderHaproxyBase,
+  renderHaproxyConfig,
+  renderKeepalivedBase,
+  renderKeepalivedConfig,
+  renderKeepalivedNotify,
+  renderLbConfig,
+  renderLbPackages,
+  renderLbRemove,
+  renderLbRemoveAll,
+} from "../../../components/host/load-balancer-scripts";
 import { heredoc, shellQuote } from "../../../components/host/bash";
 import { expectGolden } from "./golden";
 import { shellcheckFailures } from "./shellcheck";
@@ -35,6 +55,7 @@ const scripts: Record<string, string> = {
   "lb-packages-host-sources.sh": renderLbPackages(undefined, "lab1"),
   "lb-config.sh": renderLbConfig({ name: "etcd", haproxy, keepalived, address: "172.31.250.11" }),
   "lb-remove.sh": renderLbRemove("etcd"),
+  "lb-keepalived-notify.sh": renderKeepalivedNotify(),
 };
 
 describe("host scripts", () => {
@@ -75,6 +96,98 @@ describe("host scripts", () => {
     expect(renderKeepalivedBase("lab1")).toContain('script "/usr/bin/systemctl is-active --quiet haproxy"');
     expect(keepalived).toContain("chk_haproxy");
     expect(renderKeepalivedBase("lab1") + keepalived).not.toContain("pidof");
+  });
+
+  test("HAProxy serves its Prometheus exporter on every address, /metrics only, and no stats page", () => {
+    const base = renderHaproxyBase();
+    expect(HAPROXY_METRICS_PORT).toBe(8405);
+    expect(base).toContain("frontend metrics\n    mode http\n    bind :8405\n");
+    expect(base).toContain("    http-request use-service prometheus-exporter if { path /metrics }\n    http-request deny deny_status 404\n");
+    expect(base).not.toMatch(/^\s*stats /m);
+    expect(scripts["lb-packages-host-sources.sh"]).toContain(base);
+  });
+
+  test("every VRRP instance runs the notify script, as root under keepalived's script security", () => {
+    expect(keepalived).toContain("    notify /etc/keepalived/onprem-notify.sh\n}\n");
+    expect(renderKeepalivedBase("lab1")).toContain("    enable_script_security\n    script_user root\n");
+    // keepalived refuses a script that anyone but root could change.
+    expect(scripts["lb-packages-host-sources.sh"]).toContain(`put_file ${KEEPALIVED_NOTIFY_SCRIPT} 0755 <<'ONPREM_K8S_EOF'\n${renderKeepalivedNotify()}ONPREM_K8S_EOF`);
+  });
+
+  test("the load balancers' hosts get Debian's node-exporter, without what it only recommends, started by the config step", () => {
+    expect(NODE_EXPORTER_PORT).toBe(9100);
+    for (const name of ["lb-packages-host-sources.sh", "lb-packages-apt-source.sh"]) {
+      expect(scripts[name]).toContain("if ! dpkg -s haproxy keepalived prometheus-node-exporter >/dev/null 2>&1; then");
+      expect(scripts[name]).toContain("install -y -qq --no-install-recommends haproxy keepalived prometheus-node-exporter >/dev/null");
+    }
+    const config = scripts["lb-config.sh"];
+    expect(config).toContain("systemctl enable --quiet haproxy keepalived prometheus-node-exporter\n");
+    expect(config).toContain("systemctl start prometheus-node-exporter || echo");
+    // keepalived reports no state at a reload: the first reading comes from whether the host holds the VIP.
+    expect(config).toContain(`== *" 172.31.250.100/"* ]]; then vrrp_state=MASTER; else vrrp_state=BACKUP; fi\nONPREM_IF_ABSENT=1 ${KEEPALIVED_NOTIFY_SCRIPT} INSTANCE etcd "$vrrp_state"\n`);
+  });
+
+  test("removal takes the instance's metrics file; the last load balancer takes node-exporter and the notify script along", () => {
+    expect(scripts["lb-remove.sh"]).toContain(`${NODE_EXPORTER_TEXTFILE_DIR}/keepalived-etcd.prom\n`);
+    for (const text of [scripts["lb-remove.sh"], renderLbRemoveAll()]) {
+      expect(text).toContain("systemctl disable --now keepalived haproxy prometheus-node-exporter 2>/dev/null || true");
+      expect(text).toContain(`rm -f ${KEEPALIVED_NOTIFY_SCRIPT} ${KEEPALIVED_NOTIFY_SCRIPT}.bak ${NODE_EXPORTER_TEXTFILE_DIR}/keepalived-*.prom\n`);
+    }
+  });
+
+  describe("the notify script, run for real in a scratch directory", () => {
+    let dir: string;
+    let conf: string;
+    let metrics: string;
+    const notify = (args: string[], env: Record<string, string> = {}) => {
+      const text = renderKeepalivedNotify().replaceAll(KEEPALIVED_DIR, conf).replaceAll(NODE_EXPORTER_TEXTFILE_DIR, metrics);
+      const result = spawnSync("bash", ["-s", ...args], { input: text, encoding: "utf8", env: { ...process.env, ...env } });
+      expect(result.stderr).toBe("");
+      expect(result.status).toBe(0);
+    };
+    const prom = (instance: string) => path.join(metrics, `keepalived-${instance}.prom`);
+    const expected = (value: number) => `# HELP ${KEEPALIVED_MASTER_METRIC} 1 when this host holds the VRRP instance's VIP.
+# TYPE ${KEEPALIVED_MASTER_METRIC} gauge
+${KEEPALIVED_MASTER_METRIC}{vrrp_instance="etcd"} ${value}
+`;
+    beforeEach(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), "onprem-notify-"));
+      conf = path.join(dir, "conf.d");
+      metrics = path.join(dir, "textfile");
+      fs.mkdirSync(conf);
+      fs.writeFileSync(path.join(conf, "etcd.conf"), "vrrp_instance etcd {}\n");
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    test("1 for MASTER, 0 for BACKUP, FAULT and STOP, world-readable, no temporary file left", () => {
+      notify(["INSTANCE", "etcd", "MASTER", "150"]);
+      expect(fs.readFileSync(prom("etcd"), "utf8")).toBe(expected(1));
+      expect(fs.statSync(prom("etcd")).mode & 0o777).toBe(0o644);
+      for (const state of ["BACKUP", "FAULT", "STOP"]) {
+        notify(["INSTANCE", "etcd", state, "150"]);
+        expect(fs.readFileSync(prom("etcd"), "utf8")).toBe(expected(0));
+      }
+      expect(fs.readdirSync(metrics)).toEqual(["keepalived-etcd.prom"]);
+    });
+
+    test("the config step's first reading never overwrites what keepalived reported", () => {
+      notify(["INSTANCE", "etcd", "BACKUP"], { ONPREM_IF_ABSENT: "1" });
+      expect(fs.readFileSync(prom("etcd"), "utf8")).toBe(expected(0));
+      notify(["INSTANCE", "etcd", "MASTER", "150"]);
+      notify(["INSTANCE", "etcd", "BACKUP"], { ONPREM_IF_ABSENT: "1" });
+      expect(fs.readFileSync(prom("etcd"), "utf8")).toBe(expected(1));
+      expect(fs.readdirSync(metrics)).toEqual(["keepalived-etcd.prom"]);
+    });
+
+    test("a removed instance loses its file; groups and odd names are left alone", () => {
+      notify(["INSTANCE", "etcd", "MASTER", "150"]);
+      notify(["GROUP", "etcd", "BACKUP", "0"]);
+      notify(["INSTANCE", "../etcd", "BACKUP", "0"]);
+      expect(fs.readFileSync(prom("etcd"), "utf8")).toBe(expected(1));
+      fs.rmSync(path.join(conf, "etcd.conf"));
+      notify(["INSTANCE", "etcd", "FAULT", "150"]);
+      expect(fs.readdirSync(metrics)).toEqual([]);
+    });
   });
 
   test("heredoc refuses content that would end it early", () => {
