@@ -9,7 +9,16 @@ import type { AddonParseContext, AddonParser } from "./config";
 import { parseTraefik } from "./config/parse-traefik";
 import { TRAEFIK_DEFAULT_IMAGE } from "./spec/traefik";
 import { CEPH_SECRET_KEYS, parseCeph } from "./config/parse-ceph";
-import { AddonInstance, CephStorageClass, TraefikIngress } from "./components";
+import { MONITORING_SECRET_KEYS, parseMonitoring } from "./config/parse-monitoring";
+import { parseLogging } from "./config/parse-logging";
+import { LOGGING_IMAGES } from "./spec/logging";
+import { parseDashboard } from "./config/parse-dashboard";
+import { DASHBOARD_IMAGE } from "./spec/dashboard";
+import { GRAFANA_SECRET_KEYS, parseGrafana } from "./config/parse-grafana";
+import { GRAFANA_IMAGE } from "./spec/grafana";
+import { monitoringDefaults } from "./components/charts/monitoring-chart";
+import { MONITORING_IMAGES, ScrapeHosts, IssuedCertificate } from "./spec/monitoring";
+import { AddonInstance, CephStorageClass, CertKeyPair, Grafana, KubernetesDashboard, Logging, Monitoring, TraefikIngress } from "./components";
 
 /** What an addon is installed with. */
 export interface AddonCluster {
@@ -18,6 +27,17 @@ export interface AddonCluster {
   readonly secretValue: (key: string) => pulumi.Output<string>;
   /** The VIP in front of the edge nodes, when a load balancer has backendRole edge. */
   readonly edgeVip?: string;
+  /** Whether the stack's config sets the traefik addon. */
+  readonly traefik: boolean;
+  /** The hosts that run daemons outside the pods: etcd members, the stack's masters, load balancers. */
+  readonly hosts: ScrapeHosts;
+  /** The etcd CA and the monitoring client certificate, when the stack issued one. */
+  readonly etcdMonitoringClient?: { readonly caCert: pulumi.Output<string>; readonly cert: CertKeyPair };
+  /** The monitoring addon's namespace, when it sets one. */
+  readonly monitoringNamespace?: string;
+  /** Every certificate the stack issued, and pki.expiryWarningDays. */
+  readonly certificates: pulumi.Output<IssuedCertificate[]>;
+  readonly expiryWarningDays: number;
 }
 
 /** One addon: what config needs to parse it, and how its parsed spec becomes a component. */
@@ -31,6 +51,10 @@ function addon<T>(entry: {
   secretKeys?: readonly string[];
   parse: (raw: unknown, context: AddonParseContext) => T | undefined;
   images?: (spec: T) => readonly string[];
+  /** Whether the apps wait for it (an ingress class, a storage class). @default true */
+  appsNeedIt?: boolean;
+  /** The keys of the addons it is installed after, when they are configured. @default none */
+  after?: readonly string[];
   install: (name: string, spec: T, cluster: AddonCluster, opts: pulumi.ComponentResourceOptions) => pulumi.Resource;
 }): Addon {
   return {
@@ -39,7 +63,7 @@ function addon<T>(entry: {
     parse: entry.parse,
     images: (spec) => entry.images?.(spec as T) ?? [],
     // The spec came from this entry's parse, so it has this entry's type.
-    instance: (spec, cluster) => ({ name: entry.key, install: (name, opts) => entry.install(name, spec as T, cluster, opts) }),
+    instance: (spec, cluster) => ({ name: entry.key, appsNeedIt: entry.appsNeedIt ?? true, after: entry.after ?? [], install: (name, opts) => entry.install(name, spec as T, cluster, opts) }),
   };
 }
 
@@ -57,6 +81,64 @@ export const ADDONS: readonly Addon[] = [
     parse: parseCeph,
     install: (name, spec, cluster, opts) =>
       new CephStorageClass(name, { ...spec, provider: cluster.provider, adminKey: cluster.secretValue("cephAdminKey"), userKey: cluster.secretValue("cephUserKey") }, opts),
+  }),
+  addon({
+    key: "monitoring",
+    secretKeys: MONITORING_SECRET_KEYS,
+    parse: parseMonitoring,
+    images: () => Object.values(MONITORING_IMAGES),
+    // It serves the operators, not the apps; it comes after the addons the apps need (Traefik's CRDs, the StorageClass).
+    appsNeedIt: false,
+    install: (name, spec, cluster, opts) =>
+      new Monitoring(
+        name,
+        {
+          ...spec,
+          provider: cluster.provider,
+          hosts: cluster.hosts,
+          etcdClient: cluster.etcdMonitoringClient,
+          alertWebhookUrl: cluster.secretValue("alertWebhookUrl"),
+          certificates: cluster.certificates,
+          expiryWarningDays: cluster.expiryWarningDays,
+          traefik: cluster.traefik,
+        },
+        opts,
+      ),
+  }),
+  addon({
+    key: "logging",
+    parse: parseLogging,
+    images: () => Object.values(LOGGING_IMAGES),
+    appsNeedIt: false,
+    install: (name, spec, cluster, opts) => new Logging(name, { ...spec, provider: cluster.provider, traefik: cluster.traefik }, opts),
+  }),
+  addon({
+    key: "dashboard",
+    parse: parseDashboard,
+    images: () => [DASHBOARD_IMAGE],
+    appsNeedIt: false,
+    install: (name, spec, cluster, opts) => new KubernetesDashboard(name, { ...spec, provider: cluster.provider, traefik: cluster.traefik }, opts),
+  }),
+  addon({
+    key: "grafana",
+    secretKeys: GRAFANA_SECRET_KEYS,
+    parse: parseGrafana,
+    images: () => [GRAFANA_IMAGE],
+    appsNeedIt: false,
+    // Its data source, and by default its namespace, are the monitoring addon's; parse requires monitoring.
+    after: ["monitoring"],
+    install: (name, spec, cluster, opts) =>
+      new Grafana(
+        name,
+        {
+          ...spec,
+          provider: cluster.provider,
+          metricsUrl: `http://victoria-metrics.${cluster.monitoringNamespace ?? monitoringDefaults.namespace}.svc:8428`,
+          adminPassword: cluster.secretValue("grafanaAdminPassword"),
+          traefik: cluster.traefik,
+        },
+        opts,
+      ),
   }),
 ];
 

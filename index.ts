@@ -14,6 +14,7 @@ import {
   Flannel,
   HaControlPlane,
   ImageRegistry,
+  KubernetesDashboard,
   KWOK_USER,
   LoadBalancerPair,
   NodeBootstrap,
@@ -21,6 +22,7 @@ import {
   RegistryMirrors,
 } from "./components";
 import { REGISTRY_PASSWORD_KEYS } from "./config/parse-image-registry";
+import type { MonitoringSpec } from "./spec/monitoring";
 import { API_SERVER_AGENT_PORT } from "./components/host/control-plane-scripts";
 
 const spec = loadClusterSpec(ADDONS);
@@ -53,6 +55,7 @@ const pki = new ClusterPki("pki", {
       }
     : undefined,
   registry: registrySpec ? { hosts: registryHosts, extraIps: [registrySpec.address] } : undefined,
+  etcdMonitoringClient: spec.addons.monitoring !== undefined,
 });
 
 // Before any member or daemon is touched: a host that holds another cluster stops the update with one line.
@@ -240,7 +243,21 @@ const workloads =
         "cluster",
         {
           provider,
-          addons: configuredAddons(spec.addons, { provider, secretValue: spec.secretValue, edgeVip: edgeLoadBalancer(spec.loadBalancers)?.vip }),
+          addons: configuredAddons(spec.addons, {
+            provider,
+            secretValue: spec.secretValue,
+            edgeVip: edgeLoadBalancer(spec.loadBalancers)?.vip,
+            traefik: spec.addons.traefik !== undefined,
+            hosts: {
+              etcd: etcdHosts,
+              masters: ownControlPlane ? masters : [],
+              loadBalancers: [...new Set(spec.loadBalancers.flatMap((lb) => hostsWithRole(spec, lb.hostRole).filter((h) => !h.simulated)))],
+            },
+            etcdMonitoringClient: pki.etcdMonitoring && { caCert: pki.etcdCaCert, cert: pki.etcdMonitoring },
+            monitoringNamespace: (spec.addons.monitoring as MonitoringSpec | undefined)?.namespace,
+            certificates: pki.certificates,
+            expiryWarningDays: spec.pki.expiryWarningDays,
+          }),
           apps: spec.apps,
           secretValue: spec.secretValue,
           edgeVip: edgeLoadBalancer(spec.loadBalancers)?.vip,
@@ -271,3 +288,7 @@ export const registryEndpoint = imageRegistry?.endpoint ?? null;
 export const registryCaCert = imageRegistry?.caCert ?? null;
 /** Seed 000's outside route: each real node's pod subnet and the node address to route it through; [] without real nodes. */
 export const podRoutes = nodeBootstrap?.podRoutes ?? [];
+const dashboard = workloads?.addonComponents.get("dashboard");
+/** The Kubernetes Dashboard's login tokens (secrets): `pulumi stack output dashboardAdminToken --show-secrets`; null without it. */
+export const dashboardAdminToken = dashboard instanceof KubernetesDashboard ? dashboard.adminToken : null;
+export const dashboardViewerToken = dashboard instanceof KubernetesDashboard ? dashboard.viewerToken : null;

@@ -1,4 +1,5 @@
 /** The cluster's certificate authorities and certificates, made with @pulumi/tls; private keys are secrets. */
+import type { IssuedCertificate } from "../spec/monitoring";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 
@@ -24,6 +25,8 @@ export interface ClusterPkiArgs {
   readonly kubernetes?: KubernetesPkiArgs;
   /** The site registry's CA and the serving certificate its hosts share. @default none */
   readonly registry?: RegistryPkiArgs;
+  /** Issue a client certificate for the monitoring addon's etcd scrape. @default false */
+  readonly etcdMonitoringClient?: boolean;
 }
 
 export interface RegistryPkiArgs {
@@ -108,8 +111,13 @@ export class ClusterPki extends pulumi.ComponentResource {
   readonly kubernetes?: KubernetesPki;
   /** The registry's CA certificate and serving certificate, when `registry` was given. */
   readonly registry?: { readonly caCert: pulumi.Output<string>; readonly server: CertKeyPair };
+  /** The monitoring addon's etcd client certificate, when `etcdMonitoringClient` was set. */
+  readonly etcdMonitoring?: CertKeyPair;
+  /** Every certificate issued here (the CAs too) and when it expires, for the monitoring addon's expiry alert. */
+  readonly certificates: pulumi.Output<IssuedCertificate[]>;
 
   private readonly args: ClusterPkiArgs;
+  private readonly expiries: pulumi.Output<IssuedCertificate>[] = [];
 
   constructor(name: string, args: ClusterPkiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("onprem-k8s:index:ClusterPki", name, {}, opts);
@@ -126,6 +134,8 @@ export class ClusterPki extends pulumi.ComponentResource {
       ]),
     );
     this.etcdClient = this.signed(`${name}-etcd-client`, etcdCa, `${args.clusterName}-etcd-client`, ["client_auth"], [], []);
+    // etcd grants every client of its CA everything: this certificate is as sensitive as the etcdctl one.
+    if (args.etcdMonitoringClient) this.etcdMonitoring = this.signed(`${name}-etcd-monitoring`, etcdCa, `${args.clusterName}-etcd-monitoring`, ["client_auth"], [], []);
     if (args.kubernetes) this.kubernetes = this.kubernetesPki(name, args.kubernetes, etcdCa);
     if (args.registry) {
       // A CA of its own: a node that trusts the registry trusts nothing else of the cluster's.
@@ -135,6 +145,7 @@ export class ClusterPki extends pulumi.ComponentResource {
       const ips = [...new Set([...extraIps, ...hosts.map((h) => h.address), "127.0.0.1"])];
       this.registry = { caCert: ca.cert, server: this.signed(`${name}-registry-server`, ca, "onprem-registry", ["server_auth"], names, ips) };
     }
+    this.certificates = pulumi.all(this.expiries);
     this.registerOutputs({ etcdCaCert: this.etcdCaCert, kubernetesCaCert: this.kubernetes?.caCert, registryCaCert: this.registry?.caCert });
   }
 
@@ -222,6 +233,7 @@ export class ClusterPki extends pulumi.ComponentResource {
   }
 
   private warnOnExpiry(name: string, validityEndTime: pulumi.Output<string>): void {
+    this.expiries.push(validityEndTime.apply((notAfter) => ({ name, notAfter })));
     validityEndTime.apply((end) => {
       const daysLeft = (Date.parse(end) - Date.now()) / 86_400_000;
       if (end && daysLeft < this.warningDays) {

@@ -9,6 +9,10 @@ import { dependsOnList } from "./k8s-objects";
 export interface AddonInstance {
   /** The addon's config key; its component is named `<workloads name>-<name>`. */
   readonly name: string;
+  /** Whether the apps wait for it (an ingress class, a storage class); the others are installed after those. */
+  readonly appsNeedIt: boolean;
+  /** The names of the addons it is installed after, when they are installed. */
+  readonly after: readonly string[];
   /** Creates the addon's component with the given name and options (its parent is the workloads component). */
   install(resourceName: string, opts: pulumi.ComponentResourceOptions): pulumi.Resource;
 }
@@ -16,7 +20,7 @@ export interface AddonInstance {
 export interface ClusterWorkloadsArgs {
   /** Provider of the cluster. */
   readonly provider: k8s.Provider;
-  /** The addons to install, in order; the apps wait for all of them (ingress class, storage class). */
+  /** The addons to install, in order; the apps wait for those they need (ingress class, storage class). */
   readonly addons: readonly AddonInstance[];
   /** The business apps. */
   readonly apps: readonly AppConfig[];
@@ -35,6 +39,8 @@ export interface ClusterWorkloadsArgs {
 export class ClusterWorkloads extends pulumi.ComponentResource {
   /** Every app's URLs, by app name. */
   readonly appUrls: pulumi.Output<Record<string, string[]>>;
+  /** Each installed addon's component, by addon name. */
+  readonly addonComponents: ReadonlyMap<string, pulumi.Resource>;
 
   constructor(name: string, args: ClusterWorkloadsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("onprem-k8s:index:ClusterWorkloads", name, {}, opts);
@@ -44,7 +50,17 @@ export class ClusterWorkloads extends pulumi.ComponentResource {
       Object.keys(keys).length === 0 ? undefined : Object.fromEntries(Object.entries(keys).map(([name, key]) => [name, args.secretValue(key)]));
     // Addons and apps wait for whatever the component waits for (the nodes), which Pulumi does not pass down to children.
     const waitFor = dependsOnList(opts);
-    const dependsOn = [...waitFor, ...args.addons.map((addon) => addon.install(`${name}-${addon.name}`, { parent: this, dependsOn: waitFor }))];
+    const installed = new Map<string, pulumi.Resource>();
+    const install = (addon: AddonInstance, after: pulumi.Resource[]) => {
+      const named = addon.after.flatMap((key) => installed.get(key) ?? []);
+      const resource = addon.install(`${name}-${addon.name}`, { parent: this, dependsOn: [...waitFor, ...after, ...named] });
+      installed.set(addon.name, resource);
+      return resource;
+    };
+    const needed = args.addons.filter((a) => a.appsNeedIt).map((addon) => install(addon, []));
+    // In the list's order, so an addon comes after those it names.
+    for (const addon of args.addons.filter((a) => !a.appsNeedIt)) install(addon, needed);
+    const dependsOn = [...waitFor, ...needed];
     // Apps wait for the addons (ingress class, storage class) and for the app that creates their namespace.
     const namespaceOwners = new Map<string, WebApp>();
     const appOf = (app: AppConfig, extra: pulumi.Resource[]) =>
@@ -73,6 +89,7 @@ export class ClusterWorkloads extends pulumi.ComponentResource {
       const owner = namespaceOwners.get(app.spec.namespace ?? "default");
       apps.set(app, appOf(app, owner ? [owner] : []));
     }
+    this.addonComponents = installed;
     this.appUrls = pulumi.output(Object.fromEntries(args.apps.map((app) => [app.spec.name, apps.get(app)!.urls])));
     this.registerOutputs({ appUrls: this.appUrls });
   }

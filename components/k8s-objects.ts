@@ -30,6 +30,8 @@ const factories: Record<string, ObjectFactory> = {
   "policy/v1/PodDisruptionBudget": typed(k8s.policy.v1.PodDisruptionBudget),
   "rbac.authorization.k8s.io/v1/ClusterRole": typed(k8s.rbac.v1.ClusterRole),
   "rbac.authorization.k8s.io/v1/ClusterRoleBinding": typed(k8s.rbac.v1.ClusterRoleBinding),
+  "rbac.authorization.k8s.io/v1/Role": typed(k8s.rbac.v1.Role),
+  "rbac.authorization.k8s.io/v1/RoleBinding": typed(k8s.rbac.v1.RoleBinding),
   "storage.k8s.io/v1/StorageClass": typed(k8s.storage.v1.StorageClass),
   "apiextensions.k8s.io/v1/CustomResourceDefinition": typed(k8s.apiextensions.v1.CustomResourceDefinition),
 };

@@ -14,6 +14,8 @@ export interface AddonParseContext {
   readonly versions: Readonly<Record<string, string>>;
   /** The parsed `loadBalancers`. */
   readonly loadBalancers: readonly LoadBalancerSpec[];
+  /** Whether the config sets another addon's key. */
+  readonly configured: (addonKey: string) => boolean;
   readonly problems: Problems;
 }
 

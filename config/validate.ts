@@ -9,6 +9,7 @@ import { parseEtcd } from "./parse-etcd";
 import { parseApps } from "./parse-apps";
 import { parseRegistries } from "./parse-registries";
 import { parseImageRegistry } from "./parse-image-registry";
+import { givenAddon } from "./addon";
 import { checkControlPlane, parseKubernetes } from "./parse-kubernetes";
 import { REQUIRED_SECRET_KEYS, checkPlainTextSecrets } from "./check-secrets";
 import { cidrContains, parseCidr, parseIpv4 } from "../spec/cidr";
@@ -85,7 +86,8 @@ export function validateClusterConfig(raw: Record<string, unknown>, secretKeys: 
   const imageRegistry = parseImageRegistry(raw.imageRegistry, { key: key("imageRegistry"), keyOf: key, hosts, loadBalancers, artifacts, registries, secretKeys, problems });
   const addonSpecs: Record<string, unknown> = {};
   for (const addon of addons) {
-    const spec = addon.parse(raw[addon.key], { key: key(addon.key), keyOf: key, secretKeys, versions, loadBalancers, problems });
+    const configured = (other: string) => givenAddon(raw[other]) !== undefined;
+    const spec = addon.parse(raw[addon.key], { key: key(addon.key), keyOf: key, secretKeys, versions, loadBalancers, configured, problems });
     if (spec !== undefined) addonSpecs[addon.key] = spec;
   }
   const spec: PlainClusterSpec = {

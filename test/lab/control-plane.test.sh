@@ -68,6 +68,8 @@ traefik_routes() {
 }
 # shellcheck source=workload-checks.sh
 . "$ROOT/test/lab/workload-checks.sh"
+# shellcheck source=observability-checks.sh
+. "$ROOT/test/lab/observability-checks.sh"
 # vip_moved_from VIP HOST: prints the host that holds VIP when that is not HOST.
 vip_moved_from() { local h; h=$(vip_holder "$1"); [[ -n $h && $h != "$2" ]] && echo "$h"; }
 # The host that has held VIP for 3 checks in a row, 1 s apart (at most 30 s), or nothing.
@@ -125,8 +127,8 @@ done
 check "every node is Ready" nodes_ready
 verdict "the nodes are the config's worker and edge hosts" test "$(node_names)" = "lab-e1 lab-e2 lab-w1 lab-w2 "
 check "lab-w1 is storage=ssd; the edge nodes carry the edge role and its NoSchedule taint; the workers no taint" labels_and_taints
-deployments="cloud/tutum-hello-world cloud/tutum-hello-world-canary default/go2cloud-platform docker2istio/flaskapp docker2istio/nginx docker2istio/redis kube-system/coredns"
-verdict "the Deployments are CoreDNS and the seed apps" test "$(k get deployments -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name} {end}' 2>>"$LOG")" = "$deployments "
+deployments="alert-receiver/alert-receiver cloud/tutum-hello-world cloud/tutum-hello-world-canary default/go2cloud-platform docker2istio/flaskapp docker2istio/nginx docker2istio/redis kube-system/coredns logging/victoria-logs monitoring/alertmanager monitoring/victoria-metrics monitoring/vmalert"
+verdict "the Deployments are CoreDNS, monitoring's and logging's, the seed apps and the alert receiver" test "$(k get deployments -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name} {end}' 2>>"$LOG")" = "$deployments "
 check "every Deployment is Available" k wait --for=condition=Available deployment --all -A --timeout=180s
 check "every DaemonSet has all its pods ready" retry 30 2 daemonsets_ready
 check "every running container the API reports is a running task in its node's containerd" real_containers
@@ -140,7 +142,7 @@ check "the edge VIP $EDGE_VIP is held by one load balancer" retry 10 1 edge_vip_
 verdict "the ceph-rdb StorageClass is ceph-csi's RBD class" test "$(k get storageclass ceph-rdb -o jsonpath='{.provisioner}' 2>>"$LOG")" = rbd.csi.ceph.com
 check "go2cloud-platform's claim is bound to the static Ceph volume" retry 30 2 pvc_bound
 verdict "redis runs on the storage=ssd node" test "$(k -n docker2istio get pods -l app=redis -o jsonpath='{.items[*].spec.nodeName}' 2>>"$LOG")" = lab-w1
-verdict "only Traefik and flannel run on the tainted edge nodes" only_traefik_and_flannel_on_edges
+verdict "only Traefik, flannel, node-exporter and vlagent run on the tainted edge nodes" only_edge_daemons_on_edges
 check "hello-world through Traefik behind the edge VIP: 20 requests, all stable, from more than one pod" hello_spread
 check "with the X-Canary header, the canary answers" canary_on_header
 check "NodePort 31000 answers on every node" node_port_everywhere
@@ -149,6 +151,36 @@ check "seed 003: go2cloud-platform read config.yaml through the Secret's items, 
 check "a pod resolves service names through CoreDNS" dns_resolves
 check "pods reach pods on other nodes across flannel" across_flannel
 check "lab3, outside the cluster, reaches a pod through the stack's podRoutes" outside_route lab3
+
+# --- 1b. monitoring and logging: targets, the UIs, two faults whose alerts reach the webhook and resolve, a log line --
+check "a pod annotated prometheus.io/scrape runs" opted_in_pod
+check "every expected scrape target is up: ${EXPECTED_TARGETS[*]}" retry 30 4 targets_up
+check "node and pod CPU and memory are in VictoriaMetrics (seed 000's monitoring)" retry 10 3 node_and_pod_usage
+check "vmui and its query API answer through Traefik's internal entry point" metrics_ui
+info "the monitoring pods use $(resource_usage)"
+check "vlagent runs on every node (4 of 4 ready)" retry 30 2 ds_ready logging vlagent 4
+check "VictoriaLogs' UI and LogsQL API answer through Traefik's internal entry point" logs_ui
+check "an app that crash-loops is deployed" crasher
+check "a pod writes a line to stdout" log_writer
+t0=$(now)
+check "the line is found in VictoriaLogs by the pod's name and namespace" retry 60 1 line_in_log_store
+info "the line was found $(since "$t0")s after its pod was Ready"
+t0=$(now)
+# Its etcd-ensure timer stopped first, or it starts etcd again within 30 s.
+check "etcd stops on lab3" on lab3 "systemctl stop etcd-ensure.timer && systemctl stop etcd"
+check "EtcdMemberDown reaches the webhook receiver" retry 90 2 alert_seen firing EtcdMemberDown
+info "EtcdMemberDown fired $(since "$t0")s after etcd stopped"
+check "PodCrashLooping reaches the webhook receiver" retry 90 2 alert_seen firing PodCrashLooping
+info "PodCrashLooping fired $(since "$t0")s after the app was deployed"
+t0=$(now)
+check "etcd starts again on lab3" on lab3 "systemctl start etcd etcd-ensure.timer"
+check "the crash-looping app is mended" mend_crasher
+check "EtcdMemberDown resolves" retry 90 2 alert_seen resolved EtcdMemberDown
+info "EtcdMemberDown resolved $(since "$t0")s after etcd started"
+check "PodCrashLooping resolves" retry 210 2 alert_seen resolved PodCrashLooping
+info "PodCrashLooping resolved $(since "$t0")s after the app was mended"
+check "the drill's namespace and pod are removed" k delete namespace monitoring-drill --wait=false
+check "the opted-in pod is removed" k -n monitoring delete pod opted-in --wait=false
 check "a Secret can be written through the VIP" k create secret generic control-plane-test --from-literal=password=hunter2
 stored=$(ectl get /registry/secrets/default/control-plane-test --print-value-only 2>>"$LOG" | head -c 40 | tr -d '\0' || true)
 verdict "read straight from etcd through its VIP, the Secret starts with k8s:enc: (${stored:0:32}...)" bash -c "[[ '${stored//\'/}' == k8s:enc:secretbox:v1:key-* ]]"
@@ -198,6 +230,17 @@ helm_chart() {
 }
 check "helm.v4.Chart renders a chart archive (no repository), applies and awaits it on the lab; destroy removes it" helm_chart
 
+# --- 2b'. the Dashboard and Grafana: their images are not in the bundle, so the lab previews them against its cluster ----
+{
+  pulumi config set --path dashboard.uiHost dashboard.local --stack "$STACK"
+  pulumi config set --path grafana.uiHost grafana.local --stack "$STACK"
+  head -c 12 /dev/urandom | base64 | pulumi config set --secret grafanaAdminPassword --stack "$STACK"
+} >>"$LOG" 2>&1
+ui_addons_preview() { preview_changes >"$WORK/ui-addons" && cat "$WORK/ui-addons"; }
+check "a preview with the dashboard and grafana addons passes the apiserver's dry runs" ui_addons_preview
+verdict "it creates the Dashboard, its admin and viewer tokens and Grafana with its provisioning, and changes nothing else" ui_addons_planned
+pulumi config rm dashboard --stack "$STACK" >>"$LOG" && pulumi config rm grafana --stack "$STACK" >>"$LOG" && pulumi config rm grafanaAdminPassword --stack "$STACK" >>"$LOG"
+
 # --- 2c. the edge VIP fails over, a kubelet restarts, a worker drains: the apps keep answering -----------------
 holder=$(stable_vip_holder "$EDGE_VIP" || true)
 start_hello_poller
@@ -206,6 +249,9 @@ moved_to=$(retry 20 0.5 vip_moved_from "$EDGE_VIP" "$holder" || true)
 sleep 3
 stop_hello_poller
 verdict "the edge VIP moved to ${moved_to:-no host}" test -n "$moved_to"
+t0=$(now)
+check "VipMoved for the edge VIP on ${moved_to:-no host} reaches the webhook receiver" retry 60 2 alert_labelled firing VipMoved vrrp_instance=edge "host=$moved_to"
+info "VipMoved reached the receiver $(since "$t0")s after the move"
 verdict "a client polling hello-world through the edge VIP every 200 ms kept its answers ($(hello_counts))" test ! -s "$WORK/hello-failures"
 check "keepalived starts again on $holder" on "$holder" systemctl start keepalived
 check "the edge VIP settles on one host" stable_vip_holder "$EDGE_VIP"
@@ -216,7 +262,7 @@ verdict "the kubelet restarted ($restarted_at, then $(kubelet_started lab-w1)) a
 start_hello_poller
 check "lab-w2 drains: its pods move" k drain lab-w2 --ignore-daemonsets --delete-emptydir-data --timeout=180s
 stop_hello_poller
-verdict "no pod but flannel's is left on lab-w2" only_namespaces lab-w2 kube-flannel
+verdict "no pod but the DaemonSets' (flannel, node-exporter, vlagent) is left on lab-w2" only_daemonset_pods lab-w2
 check "every Deployment is Available on the other nodes" k wait --for=condition=Available deployment --all -A --timeout=120s
 verdict "hello-world kept answering through the edge VIP during the drain ($(hello_counts))" test ! -s "$WORK/hello-failures"
 check "lab-w2 is uncordoned" k uncordon lab-w2

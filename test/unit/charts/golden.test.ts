@@ -4,6 +4,10 @@ import * as path from "path";
 import { coreDnsManifests } from "../../../components/charts/coredns-chart";
 import { ManifestObject } from "../../../components/charts/chart-app";
 import { nodePoolManifests } from "../../../components/charts/node-pool-chart";
+import { monitoringManifests } from "../../../components/charts/monitoring-chart";
+import { loggingManifests } from "../../../components/charts/logging-chart";
+import { dashboardManifests } from "../../../components/charts/dashboard-chart";
+import { grafanaManifests } from "../../../components/charts/grafana-chart";
 import { simulatedHost } from "../hosts";
 import { renderedCharts } from "./fixtures";
 
@@ -11,6 +15,14 @@ import { renderedCharts } from "./fixtures";
 const charts: Record<string, () => ManifestObject[]> = {
   ...renderedCharts,
   coredns: () => coreDnsManifests({ clusterDnsIp: "10.96.0.10", clusterDomain: "cluster.local", version: "1.11.3" }),
+  // The lab's hosts: three etcd members, masters and load balancers.
+  monitoring: () => {
+    const labHosts = ["lab1", "lab2", "lab3"].map((name, i) => ({ name, address: `172.31.250.1${i + 1}` }));
+    return monitoringManifests({ scrapeIntervalSeconds: 15, hosts: { etcd: labHosts, masters: labHosts, loadBalancers: labHosts }, traefik: true });
+  },
+  logging: () => loggingManifests({ retention: "1d", traefik: true }),
+  dashboard: () => dashboardManifests({ traefik: true }),
+  grafana: () => grafanaManifests({ metricsUrl: "http://victoria-metrics.monitoring.svc:8428", traefik: true, dashboards: { "example.json": '{"title": "Example", "panels": []}' } }),
   "node-pool": () =>
     nodePoolManifests([
       simulatedHost("lab-w1", { address: "172.31.250.21", labels: { storage: "ssd" } }),

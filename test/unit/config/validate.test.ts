@@ -352,7 +352,7 @@ describe("validateClusterConfig", () => {
     [
       "a top-level key far from any known one",
       (r) => (r.colour = "blue"),
-      "onprem-k8s:colour: is not a key onprem-k8s reads; use one of clusterName, hosts, sshPrivateKey, network, loadBalancers, loadBalancerAuthPassword, etcd, versions, artifacts, aptSource, registries, imageRegistry, registryPushPassword, registryPullPassword, pki, secretsEncryptionKey, kubernetes, kubeconfig, apps, traefik, ceph, cephAdminKey, cephUserKey",
+      "onprem-k8s:colour: is not a key onprem-k8s reads; use one of clusterName, hosts, sshPrivateKey, network, loadBalancers, loadBalancerAuthPassword, etcd, versions, artifacts, aptSource, registries, imageRegistry, registryPushPassword, registryPullPassword, pki, secretsEncryptionKey, kubernetes, kubeconfig, apps, traefik, ceph, cephAdminKey, cephUserKey, monitoring, alertWebhookUrl, logging, dashboard, grafana, grafanaAdminPassword",
     ],
     [
       "a host label value longer than 63 characters",

@@ -20,10 +20,16 @@ beforeAll(async () => {
 });
 
 describe.each(["dev", "prod"])("%s stack", (stack) => {
-  test("deploys every seed app, Traefik and the Ceph class", () => {
+  test("deploys every seed app, Traefik and the Ceph class (prod: and monitoring and logging)", () => {
     const deployments = ofKind(stacks[stack], "kubernetes:apps/v1:Deployment").map((d) => d.inputs.metadata.name);
     expect(deployments).toEqual(expect.arrayContaining(["flaskapp", "redis", "nginx", "tutum-hello-world", "tutum-hello-world-canary", "go2cloud-platform"]));
-    expect(ofKind(stacks[stack], "kubernetes:apps/v1:DaemonSet").map((d) => d.inputs.metadata.name)).toEqual(["traefik"]);
+    // prod also runs monitoring's node-exporter and logging's vlagent on every node.
+    const daemonSets = stack === "prod" ? ["node-exporter", "traefik", "vlagent"] : ["traefik"];
+    expect(
+      ofKind(stacks[stack], "kubernetes:apps/v1:DaemonSet")
+        .map((d) => d.inputs.metadata.name)
+        .sort(),
+    ).toEqual(daemonSets);
     expect(ofKind(stacks[stack], "kubernetes:storage.k8s.io/v1:StorageClass").map((d) => d.inputs.provisioner)).toEqual(["rbd.csi.ceph.com"]);
   });
 
@@ -55,7 +61,7 @@ describe.each(["dev", "prod"])("%s stack", (stack) => {
     expect(config).toContain("REDIS_PASSWORD: go2cloudRedisPassword-placeholder");
     // No variable carries them any more, and no ConfigMap holds them.
     expect(go2cloud.containers[0].env ?? []).toEqual([]);
-    const configMaps = ofKind(stacks[stack], "kubernetes:core/v1:ConfigMap").map((c) => JSON.stringify(c.inputs.data));
+    const configMaps = ofKind(stacks[stack], "kubernetes:core/v1:ConfigMap").map((c) => JSON.stringify(c.inputs.data ?? {}));
     configMaps.forEach((data) => expect(data).not.toContain("placeholder"));
   });
 });

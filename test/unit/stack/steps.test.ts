@@ -203,9 +203,39 @@ describe("lab stack step order", () => {
     expect(coreDns.filter((d) => later.includes(d))).toEqual([]);
     const workloads = [...baseline.values()].filter((r) => r.type === "kubernetes:apps/v1:Deployment" || r.type === "kubernetes:apps/v1:DaemonSet");
     const apps = workloads.filter((r) => r.inputs.metadata.namespace !== "kube-system" && r.inputs.metadata.namespace !== "kube-flannel");
-    expect(apps.map((r) => r.inputs.metadata.name).sort()).toEqual(["flaskapp", "go2cloud-platform", "nginx", "redis", "traefik", "tutum-hello-world", "tutum-hello-world-canary"].sort());
+    expect(apps.map((r) => r.inputs.metadata.name).sort()).toEqual(
+      [
+        "alert-receiver",
+        "alertmanager",
+        "flaskapp",
+        "go2cloud-platform",
+        "nginx",
+        "node-exporter",
+        "redis",
+        "traefik",
+        "tutum-hello-world",
+        "tutum-hello-world-canary",
+        "victoria-logs",
+        "victoria-metrics",
+        "vlagent",
+        "vmalert",
+      ].sort(),
+    );
     apps.forEach((r) => expect([r.name, r.dependsOn]).toEqual([r.name, expect.arrayContaining(patches)]));
     apps.forEach((r) => expect([r.name, r.dependsOn.filter((d) => later.includes(d))]).toEqual([r.name, []]));
+  });
+
+  test("monitoring and logging come after the addons the apps need (Traefik's CRDs, the StorageClass); no app waits for them", () => {
+    const victoriaMetrics = resource(baseline, "kubernetes:apps/v1:Deployment", "cluster-monitoring/monitoring/victoria-metrics");
+    expect(victoriaMetrics.dependsOn).toEqual(expect.arrayContaining(["cluster-traefik", "cluster-ceph"]));
+    expect(resource(baseline, "kubernetes:apps/v1:Deployment", "cluster-logging/logging/victoria-logs").dependsOn).toEqual(expect.arrayContaining(["cluster-traefik", "cluster-ceph"]));
+    const operators = ["kube-system", "monitoring", "logging"];
+    const apps = [...baseline.values()].filter((r) => r.type === "kubernetes:apps/v1:Deployment" && !operators.includes(r.inputs.metadata.namespace));
+    expect(apps.length).toBeGreaterThan(0);
+    apps.forEach((r) => expect([r.name, r.dependsOn.filter((d) => d.startsWith("cluster-monitoring") || d.startsWith("cluster-logging"))]).toEqual([r.name, []]));
+    // The etcd client certificate and the webhook URL reach the cluster as secrets only.
+    const secret = resource(baseline, "kubernetes:core/v1:Secret", "cluster-monitoring/monitoring/etcd-client");
+    expect(JSON.stringify(secret.inputs)).not.toContain("PRIVATE KEY");
   });
 
   test("kwok runs on lab1 once its RBAC binding exists; the simulated nodes wait for it and get their labels and taints", () => {
