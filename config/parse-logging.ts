@@ -11,7 +11,7 @@ export function parseLogging(raw: unknown, context: AddonParseContext): LoggingS
   if (value === undefined) return undefined;
   const { key, problems } = context;
   if (!isRecord(value)) {
-    problems.add(key, "is not an object", "give the logging settings, such as {retention: 7d} (docs/logging.md)");
+    problems.add(key, "is not an object", "give the logging settings, such as {retention: 7d} (docs/monitoring.md)");
     return undefined;
   }
   checkKnownSettings(key, value, KNOWN, problems);

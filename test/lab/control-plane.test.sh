@@ -127,7 +127,7 @@ done
 check "every node is Ready" nodes_ready
 verdict "the nodes are the config's worker and edge hosts" test "$(node_names)" = "lab-e1 lab-e2 lab-w1 lab-w2 "
 check "lab-w1 is storage=ssd; the edge nodes carry the edge role and its NoSchedule taint; the workers no taint" labels_and_taints
-deployments="alert-receiver/alert-receiver cloud/tutum-hello-world cloud/tutum-hello-world-canary default/go2cloud-platform docker2istio/flaskapp docker2istio/nginx docker2istio/redis kube-system/coredns logging/victoria-logs monitoring/alertmanager monitoring/victoria-metrics monitoring/vmalert"
+deployments="alert-receiver/alert-receiver cloud/tutum-hello-world cloud/tutum-hello-world-canary default/go2cloud-platform docker2istio/flaskapp docker2istio/nginx docker2istio/redis kube-system/coredns logging/victoria-logs monitoring/alertmanager monitoring/state-metrics monitoring/victoria-metrics monitoring/vmalert"
 verdict "the Deployments are CoreDNS, monitoring's and logging's, the seed apps and the alert receiver" test "$(k get deployments -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name} {end}' 2>>"$LOG")" = "$deployments "
 check "every Deployment is Available" k wait --for=condition=Available deployment --all -A --timeout=180s
 check "every DaemonSet has all its pods ready" retry 30 2 daemonsets_ready
@@ -157,10 +157,11 @@ check "a pod annotated prometheus.io/scrape runs" opted_in_pod
 check "every expected scrape target is up: ${EXPECTED_TARGETS[*]}" retry 30 4 targets_up
 check "node and pod CPU and memory are in VictoriaMetrics (seed 000's monitoring)" retry 10 3 node_and_pod_usage
 check "vmui and its query API answer through Traefik's internal entry point" metrics_ui
-info "the monitoring pods use $(resource_usage)"
+info "the monitoring pods use $(resource_usage monitoring), the logging pods $(resource_usage logging)"
 check "vlagent runs on every node (4 of 4 ready)" retry 30 2 ds_ready logging vlagent 4
 check "VictoriaLogs' UI and LogsQL API answer through Traefik's internal entry point" logs_ui
 check "an app that crash-loops is deployed" crasher
+crash_t0=$(now)
 check "a pod writes a line to stdout" log_writer
 t0=$(now)
 check "the line is found in VictoriaLogs by the pod's name and namespace" retry 60 1 line_in_log_store
@@ -171,14 +172,15 @@ check "etcd stops on lab3" on lab3 "systemctl stop etcd-ensure.timer && systemct
 check "EtcdMemberDown reaches the webhook receiver" retry 90 2 alert_seen firing EtcdMemberDown
 info "EtcdMemberDown fired $(since "$t0")s after etcd stopped"
 check "PodCrashLooping reaches the webhook receiver" retry 90 2 alert_seen firing PodCrashLooping
-info "PodCrashLooping fired $(since "$t0")s after the app was deployed"
+info "PodCrashLooping fired $(since "$crash_t0")s after the app was deployed"
 t0=$(now)
 check "etcd starts again on lab3" on lab3 "systemctl start etcd etcd-ensure.timer"
 check "the crash-looping app is mended" mend_crasher
+mend_t0=$(now)
 check "EtcdMemberDown resolves" retry 90 2 alert_seen resolved EtcdMemberDown
 info "EtcdMemberDown resolved $(since "$t0")s after etcd started"
 check "PodCrashLooping resolves" retry 210 2 alert_seen resolved PodCrashLooping
-info "PodCrashLooping resolved $(since "$t0")s after the app was mended"
+info "PodCrashLooping resolved $(since "$mend_t0")s after the app was mended"
 check "the drill's namespace and pod are removed" k delete namespace monitoring-drill --wait=false
 check "the opted-in pod is removed" k -n monitoring delete pod opted-in --wait=false
 check "a Secret can be written through the VIP" k create secret generic control-plane-test --from-literal=password=hunter2
@@ -191,6 +193,8 @@ check "the stack state exports" bash -c "pulumi stack export --stack $STACK >'$W
 verdict "the stack state holds no private key in plain text" bash -c "! grep -q 'PRIVATE KEY' '$WORK/state.json'"
 db_password=$(pulumi config get go2cloudDbPassword --stack "$STACK")
 verdict "nor an app's secret config value" bash -c "[[ -n '$db_password' ]] && ! grep -qF -- '$db_password' '$WORK/state.json'"
+webhook_url=$(pulumi config get alertWebhookUrl --stack "$STACK")
+verdict "nor the alert webhook URL" bash -c "[[ -n '$webhook_url' ]] && ! grep -qF -- '$webhook_url' '$WORK/state.json'"
 
 # --- 2. idempotent --------------------------------------------------------------------------------------
 t0=$(now)

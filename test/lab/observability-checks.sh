@@ -8,7 +8,7 @@
 EXPECTED_TARGETS=(
   "apiserver 3" "kubelet 4" "cadvisor 4" "kubelet-resource 4" "kube-proxy 4" "node-exporter 4" "coredns 2" "traefik 2"
   "etcd 3" "controller-manager 3" "scheduler 3" "haproxy 3" "lb-node-exporter 3"
-  "victoria-metrics 1" "vmalert 1" "alertmanager 1" "pods 1"
+  "state-metrics 1" "victoria-metrics 1" "vmalert 1" "alertmanager 1" "pods 1"
 )
 
 # svc_get NAMESPACE SERVICE:PORT PATH: a GET of the Service's ClusterIP from a node (the masters are not in the pod
@@ -68,11 +68,11 @@ logs_ui() {
   internal_entry_point logs.local /select/vmui/ >"$WORK/logs-ui.html" && grep -q '<title>' "$WORK/logs-ui.html" &&
     internal_entry_point logs.local '/select/logsql/hits?query=*&step=1h' >"$WORK/logs-ui.json" && grep -q '"hits"' "$WORK/logs-ui.json"
 }
-# resource_usage: what the monitoring pods use (INFO).
+# resource_usage NAMESPACE: what the namespace's pods use now (INFO): CPU over the last 2 minutes, memory.
 resource_usage() {
   local cpu mem
-  cpu=$(vm_query 'sum(rate(container_cpu_usage_seconds_total{job="kubelet-resource",namespace="monitoring"}[2m]))' | awk '{ printf "%.3f", $NF }')
-  mem=$(vm_query 'sum(container_memory_working_set_bytes{job="kubelet-resource",namespace="monitoring"})' | awk '{ printf "%.0f", $NF / 1048576 }')
+  cpu=$(vm_query "sum(rate(container_cpu_usage_seconds_total{job=\"kubelet-resource\",namespace=\"$1\"}[2m]))" | awk '{ printf "%.3f", $NF }')
+  mem=$(vm_query "sum(container_memory_working_set_bytes{job=\"kubelet-resource\",namespace=\"$1\"})" | awk '{ printf "%.0f", $NF / 1048576 }')
   echo "${cpu} cores, ${mem} MiB"
 }
 
