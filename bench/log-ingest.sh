@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Measures the log ingest rate that vlagent and VictoriaLogs sustain on this machine: a pod on lab-w1 writes LINES
 # lines of 100 bytes to stdout as fast as Python can, and the rate is LINES over the time from the container's start to
-# the moment VictoriaLogs counts all of them for that pod. Prints each run, the median, and the peak memory and CPU of
-# each logging pod (vlagent on every node, VictoriaLogs) over the runs.
+# the moment VictoriaLogs counts all of them for that pod. Prints each run, the median, and the CPU seconds and peak RSS
+# of lab-w1's vlagent and of VictoriaLogs, read from /proc on their nodes (the lab's cgroup accounting, which the
+# kubelet reports, undercounts them).
 # Usage: bash bench/log-ingest.sh [RUNS (3)] [LINES (200000)]. It runs on the lab stack's cluster, with its logging and
 # monitoring addons: run `bash scripts/main.sh` first.
 set -euo pipefail
@@ -21,13 +22,19 @@ on() { bash "$ROOT/scripts/lab/ssh.sh" "$@" </dev/null; }
 get() { on lab-w1 "curl -fsS --max-time 20 $(printf %q "http://$1$2")"; }
 uri() { jq -rn --arg v "$1" '$v | @uri'; }
 logs=$(k -n logging get service victoria-logs -o jsonpath='{.spec.clusterIP}'):9428
-metrics=$(k -n monitoring get service victoria-metrics -o jsonpath='{.spec.clusterIP}'):8428
+store_node=$(k -n logging get pods -l app=victoria-logs -o jsonpath='{.items[0].spec.nodeName}')
 count_of() { get "$logs" "/select/logsql/query?query=$(uri "kubernetes.pod_namespace:=log-bench kubernetes.pod_name:=$1 | stats count() n")" | jq -r '.n // 0'; }
-vm() { get "$metrics" "/api/v1/query?query=$(uri "$1")" | jq -r '.data.result[] | "\(.metric.pod)@\(.metric.node) \(.value[1])"'; }
+# proc NODE COMM: "CPU-SECONDS PEAK-RSS-KIB" of the process on the node whose name is COMM (at most 15 characters).
+proc() {
+  on "$1" "p=\$(pgrep -x $2) && awk '{ printf \"%.2f \", (\$14 + \$15) / 100 }' /proc/\$p/stat && awk '/VmHWM/ { print \$2 }' /proc/\$p/status"
+}
 
+# A previous run's namespace may still be going.
+k wait --for=delete namespace/log-bench --timeout=180s >/dev/null 2>&1 || true
 k create namespace log-bench >/dev/null
 trap 'k delete namespace log-bench --wait=false >/dev/null 2>&1 || true' EXIT
-start=$(date +%s)
+read -r agent_cpu0 _ < <(proc lab-w1 vlagent-prod)
+read -r store_cpu0 _ < <(proc "$store_node" victoria-logs-p)
 rates=()
 for ((run = 1; run <= RUNS; run++)); do
   pod=writer-$run
@@ -48,9 +55,7 @@ for ((run = 1; run <= RUNS; run++)); do
 done
 median=$(printf '%s\n' "${rates[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
 echo "median: $median lines/s ($((median * 100 / 1024)) KiB/s) over $RUNS runs of $LINES lines"
-window="$(($(date +%s) - start + 60))s"
-echo "peak memory (MiB) and CPU (cores, 30 s rate) during the runs:"
-vm "max_over_time(container_memory_working_set_bytes{job=\"kubelet-resource\",namespace=\"logging\"}[$window])" |
-  awk '{ printf "  %s memory %.0f MiB\n", $1, $2 / 1048576 }'
-vm "max_over_time(rate(container_cpu_usage_seconds_total{job=\"kubelet-resource\",namespace=\"logging\"}[30s])[$window:15s])" |
-  awk '{ printf "  %s cpu %.2f\n", $1, $2 }'
+read -r agent_cpu agent_rss < <(proc lab-w1 vlagent-prod)
+read -r store_cpu store_rss < <(proc "$store_node" victoria-logs-p)
+echo "vlagent on lab-w1: $(awk -v a="$agent_cpu0" -v b="$agent_cpu" 'BEGIN { printf "%.1f", b - a }') CPU seconds for the runs, peak RSS $((agent_rss / 1024)) MiB"
+echo "VictoriaLogs on $store_node: $(awk -v a="$store_cpu0" -v b="$store_cpu" 'BEGIN { printf "%.1f", b - a }') CPU seconds for the runs, peak RSS $((store_rss / 1024)) MiB"
