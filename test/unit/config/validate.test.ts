@@ -270,6 +270,11 @@ describe("validateClusterConfig", () => {
       "onprem-k8s:network.nodePortRange: 2000-7000 includes 2379 (etcd client), 2380 (etcd peer), 6443 (kube-apiserver); choose a range above 10259, for example 30000-32767",
     ],
     [
+      "a NodePort range over the hosts' metrics ports",
+      (r) => (r.network.nodePortRange = "8000-10249"),
+      "onprem-k8s:network.nodePortRange: 8000-10249 includes 8405 (haproxy metrics), 9100 (node_exporter), 10249 (kube-proxy metrics); choose a range above 10259, for example 30000-32767",
+    ],
+    [
       "the SSH key given in plain text",
       () => undefined,
       "onprem-k8s:sshPrivateKey: is a secret given in plain text; set it with `pulumi config set --secret sshPrivateKey`",
