@@ -137,7 +137,7 @@ export function monitoringManifests(args: MonitoringChartArgs): ManifestObject[]
   });
   new kube.KubeConfigMap(chart, "alert-rules", { metadata: { name: "alert-rules", namespace }, data: { "alerts.yml": renderAlertRules() } });
   const withEtcd = args.hosts.etcd.length > 0;
-  if (withEtcd) new kube.KubeSecret(chart, "etcd-client", { metadata: { name: MONITORING_SECRETS.etcdClient, namespace }, type: "kubernetes.io/tls" });
+  if (withEtcd) new kube.KubeSecret(chart, "etcd-client", { metadata: { name: MONITORING_SECRETS.etcdClient, namespace }, type: "Opaque" });
   new kube.KubeSecret(chart, "alertmanager-config", { metadata: { name: MONITORING_SECRETS.alertmanagerConfig, namespace }, type: "Opaque" });
 
   const persistent = args.storage !== undefined;
