@@ -47,8 +47,8 @@ test("KubernetesDashboard: its login tokens are secret outputs, read from servic
     ["dash/kubernetes-dashboard/dashboard-admin-token", "kubernetes.io/service-account-token", "dashboard-admin"],
     ["dash/kubernetes-dashboard/dashboard-viewer-token", "kubernetes.io/service-account-token", "dashboard-viewer"],
   ]);
-  expect(await dashboard.adminToken.isSecret).toBe(true);
-  expect(await dashboard.viewerToken.isSecret).toBe(true);
+  expect(await pulumi.isSecret(dashboard.adminToken)).toBe(true);
+  expect(await pulumi.isSecret(dashboard.viewerToken)).toBe(true);
 });
 
 test("Grafana: its admin password reaches only its Secret, as a secret", async () => {
