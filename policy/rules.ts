@@ -8,7 +8,7 @@ import { Policies, ReportViolation, ResourceValidationArgs, ResourceValidationPo
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** Workloads that may mount host paths, as NAMESPACE/NAME: node agents of the cluster addons. */
-const DEFAULT_HOST_PATH_WORKLOADS = ["kube-flannel/kube-flannel-ds", "kube-system/kube-proxy", "ceph-csi/csi-rbdplugin", "logging/fluent-bit", "monitoring/node-exporter"];
+const DEFAULT_HOST_PATH_WORKLOADS = ["kube-flannel/kube-flannel-ds", "kube-system/kube-proxy", "ceph-csi/csi-rbdplugin", "logging/vlagent", "monitoring/node-exporter"];
 const DEFAULT_NODE_PORT_RANGE = "30000-32767";
 
 // A ConfigMap key naming a password, token, secret, credential or key (api-key, tls.key, apiKey, key.pem).

@@ -75,7 +75,7 @@ export function dashboardManifests(args: DashboardChartArgs): ManifestObject[] {
               // Login by token only: no skip button, no metrics scraper.
               args: ["--auto-generate-certificates", `--namespace=${namespace}`, "--metrics-provider=none", "--enable-skip-login=false"],
               ports: [{ containerPort: 8443, protocol: "TCP" }],
-              resources: resources({ cpu: "50m", memory: "64Mi" }, { memory: "256Mi" }),
+              resources: resources({ cpu: "50m", memory: "64Mi" }, { cpu: "500m", memory: "256Mi" }),
               livenessProbe: { httpGet: { scheme: "HTTPS", path: "/", port: intOrString(8443) }, initialDelaySeconds: 30, timeoutSeconds: 30 },
               securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsUser: 1001, runAsGroup: 2001, capabilities: { drop: ["ALL"] } },
               volumeMounts: [

@@ -65,7 +65,7 @@ export function grafanaManifests(args: GrafanaChartArgs): ManifestObject[] {
                 env("GF_PLUGINS_PLUGIN_ADMIN_ENABLED", "false"),
               ],
               ports: [{ name: "http", containerPort: 3000 }],
-              resources: resources({ cpu: "50m", memory: "128Mi" }, { memory: "512Mi" }),
+              resources: resources({ cpu: "50m", memory: "128Mi" }, { cpu: "500m", memory: "512Mi" }),
               readinessProbe: { httpGet: { path: "/api/health", port: intOrString(3000) }, periodSeconds: 10 },
               securityContext: RESTRICTED,
               volumeMounts: [

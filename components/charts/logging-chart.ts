@@ -63,7 +63,7 @@ function addCollector(chart: Chart, namespace: string): void {
                 "-httpListenAddr=:9429",
               ],
               ports: [{ name: "metrics", containerPort: 9429 }],
-              resources: resources({ cpu: "50m", memory: "64Mi" }, { memory: "256Mi" }),
+              resources: resources({ cpu: "50m", memory: "64Mi" }, { cpu: "500m", memory: "256Mi" }),
               // The CRI logs are root's, mode 0640: root reads them as their owner, without any capability.
               securityContext: { ...RESTRICTED, runAsUser: 0, runAsNonRoot: false },
               readinessProbe: { httpGet: { path: "/health", port: intOrString(9429) }, periodSeconds: 10 },
@@ -97,7 +97,7 @@ export function loggingManifests(args: LoggingChartArgs): ManifestObject[] {
       name: "victoria-logs",
       image: LOGGING_IMAGES.victoriaLogs,
       args: ["-storageDataPath=/storage", `-retentionPeriod=${args.retention ?? loggingDefaults.retention}`, `-httpListenAddr=:${VICTORIA_LOGS_PORT}`],
-      resources: resources({ cpu: "100m", memory: "128Mi" }, { memory: "1Gi" }),
+      resources: resources({ cpu: "100m", memory: "128Mi" }, { cpu: "1", memory: "1Gi" }),
       readinessProbe: { httpGet: { path: "/health", port: intOrString(VICTORIA_LOGS_PORT) }, periodSeconds: 5 },
       volumeMounts: [{ name: "data", mountPath: "/storage" }],
     },

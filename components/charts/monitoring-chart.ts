@@ -75,7 +75,7 @@ function addNodeExporter(chart: Chart, namespace: string): void {
                 "--collector.filesystem.mount-points-exclude=^/(dev|proc|sys|run|var/lib/kubelet|var/lib/containerd|run/containerd)($|/)",
               ],
               ports: [{ name: "metrics", containerPort: METRICS_PORTS.nodeExporter }],
-              resources: resources({ cpu: "20m", memory: "32Mi" }, { memory: "96Mi" }),
+              resources: resources({ cpu: "20m", memory: "32Mi" }, { cpu: "200m", memory: "96Mi" }),
               securityContext: RESTRICTED,
               readinessProbe: { httpGet: { path: "/", port: intOrString(METRICS_PORTS.nodeExporter) } },
               volumeMounts: [
@@ -115,7 +115,7 @@ function addStateMetrics(chart: Chart, namespace: string): void {
     {
       name: "state-metrics",
       image: MONITORING_IMAGES.stateMetrics,
-      resources: resources({ cpu: "20m", memory: "32Mi" }, { memory: "128Mi" }),
+      resources: resources({ cpu: "20m", memory: "32Mi" }, { cpu: "200m", memory: "128Mi" }),
       readinessProbe: { httpGet: { path: "/healthz", port: intOrString(8080) }, periodSeconds: 10 },
     },
     [],
@@ -157,7 +157,7 @@ export function monitoringManifests(args: MonitoringChartArgs): ManifestObject[]
         "-promscrape.configCheckInterval=30s",
         "-httpListenAddr=:8428",
       ],
-      resources: resources({ cpu: "100m", memory: "256Mi" }, { memory: "1Gi" }),
+      resources: resources({ cpu: "100m", memory: "256Mi" }, { cpu: "1", memory: "1Gi" }),
       readinessProbe: { httpGet: { path: "/health", port: intOrString(8428) }, periodSeconds: 5 },
       volumeMounts: [
         { name: "data", mountPath: "/storage" },
@@ -192,7 +192,7 @@ export function monitoringManifests(args: MonitoringChartArgs): ManifestObject[]
         "-remoteRead.url=http://victoria-metrics:8428",
         "-configCheckInterval=30s",
       ],
-      resources: resources({ cpu: "50m", memory: "64Mi" }, { memory: "256Mi" }),
+      resources: resources({ cpu: "50m", memory: "64Mi" }, { cpu: "500m", memory: "256Mi" }),
       readinessProbe: { httpGet: { path: "/health", port: intOrString(8880) }, periodSeconds: 5 },
       volumeMounts: [
         { name: "rules", mountPath: "/etc/vmalert/rules", readOnly: true },
@@ -216,7 +216,7 @@ export function monitoringManifests(args: MonitoringChartArgs): ManifestObject[]
       image: MONITORING_IMAGES.alertmanager,
       // One replica: no gossip cluster to listen for.
       args: ["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager", "--cluster.listen-address="],
-      resources: resources({ cpu: "20m", memory: "32Mi" }, { memory: "128Mi" }),
+      resources: resources({ cpu: "20m", memory: "32Mi" }, { cpu: "200m", memory: "128Mi" }),
       readinessProbe: { httpGet: { path: "/-/ready", port: intOrString(9093) }, periodSeconds: 5 },
       volumeMounts: [
         { name: "data", mountPath: "/alertmanager" },

@@ -54,7 +54,7 @@ describe("pulumi preview --policy-pack policy, on the scratch program", () => {
     'ConfigMap "settings" key "DB_PASSWORD" looks like a secret; put it in a Secret (WebApp: secretEnv) instead of a ConfigMap',
     'ConfigMap "settings" key "tls.key" looks like a secret; put it in a Secret (WebApp: secretEnv) instead of a ConfigMap',
     'Ingress "web" has no spec.tls; serve it over TLS (WebApp: ingress.tls)',
-    'Deployment "host-mounts" volume "docker" mounts host path /var/run/docker.sock; only kube-flannel/kube-flannel-ds, kube-system/kube-proxy, ceph-csi/csi-rbdplugin, logging/fluent-bit, monitoring/node-exporter may (policy config "allowed")',
+    'Deployment "host-mounts" volume "docker" mounts host path /var/run/docker.sock; only kube-flannel/kube-flannel-ds, kube-system/kube-proxy, ceph-csi/csi-rbdplugin, logging/vlagent, monitoring/node-exporter may (policy config "allowed")',
     'Service "web" port http has nodePort 8080, outside the NodePort range 30000-32767',
   ];
 
@@ -140,7 +140,7 @@ describe("the rules on hand-made resources", () => {
       spec: { template: { spec: { containers: [], volumes: [{ name: "run", hostPath: { path: "/run/flannel" } }] } } },
     });
     expect(violations("no-host-path-volumes", "kubernetes:apps/v1:DaemonSet", daemonSet("kube-flannel", "kube-flannel-ds"))).toEqual([]);
-    expect(violations("no-host-path-volumes", "kubernetes:apps/v1:DaemonSet", daemonSet("kube-flannel", "kube-flannel-ds"), { allowed: ["logging/fluent-bit"] })).toHaveLength(1);
+    expect(violations("no-host-path-volumes", "kubernetes:apps/v1:DaemonSet", daemonSet("kube-flannel", "kube-flannel-ds"), { allowed: ["logging/vlagent"] })).toHaveLength(1);
   });
 
   test("Ingress: every rule's host must be covered by spec.tls", () => {

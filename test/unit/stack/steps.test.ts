@@ -212,6 +212,7 @@ describe("lab stack step order", () => {
         "nginx",
         "node-exporter",
         "redis",
+        "state-metrics",
         "traefik",
         "tutum-hello-world",
         "tutum-hello-world-canary",
