@@ -139,19 +139,31 @@ outside_route() {
   return "$rc"
 }
 
-# Polls hello-world through the edge VIP every 200 ms until stopped (at most 3000 times); one line per failure.
+# Polls hello-world through the edge VIP every 200 ms until stopped (at most 3000 times); one line per failure, and
+# one per reset that its retry got past.
 start_hello_poller() {
   : >"$WORK/hello-failures"
+  : >"$WORK/hello-resets"
   echo 0 >"$WORK/hello-polls"
   (for ((i = 1; i <= 3000; i++)); do
-    hello -o /dev/null >/dev/null 2>&1 || echo "poll $i at $(date +%T.%N)" >>"$WORK/hello-failures"
+    # A poll cut by the VIP's move (a reset in flight on the old holder) is retried once, as the API poller does.
+    err=$(hello_poll) || {
+      if [[ $err == *"reset by peer"* || $err == *"Empty reply"* ]]; then
+        echo "poll $i at $(date +%T.%N): $err" >>"$WORK/hello-resets"
+        err=$(hello_poll) || echo "poll $i at $(date +%T.%N): $err" >>"$WORK/hello-failures"
+      else
+        echo "poll $i at $(date +%T.%N): $err" >>"$WORK/hello-failures"
+      fi
+    }
     echo "$i" >"$WORK/hello-polls"
     sleep 0.2
   done) &
   hello_poller=$!
 }
+# hello_poll: one request for the hello-world page through the edge VIP; curl's error on stdout when it fails.
+hello_poll() { curl -fsS --max-time 3 -H "Host: $HELLO_HOST" -o /dev/null "http://$EDGE_VIP/" 2>&1; }
 stop_hello_poller() { kill "$hello_poller" 2>/dev/null; wait "$hello_poller" 2>/dev/null || true; }
-hello_counts() { echo "$(cat "$WORK/hello-polls") polls, $(wc -l <"$WORK/hello-failures") failed"; }
+hello_counts() { echo "$(cat "$WORK/hello-polls") polls, $(wc -l <"$WORK/hello-failures") failed, $(wc -l <"$WORK/hello-resets") reset and retried"; }
 
 # running_tasks NODE: the node's running containers, sorted.
 running_tasks() { on "$1" ctr -n k8s.io task ls | awk '$3 == "RUNNING" { print $1 }' | sort; }
