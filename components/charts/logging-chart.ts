@@ -6,7 +6,7 @@
 import { Chart } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
 import { ManifestObject, newChart, renderChart } from "./chart-app";
-import { addSingleton, addUiRoute, dataVolume, intOrString, resources, RESTRICTED } from "./store-deployment";
+import { addClusterRoleAccount, addSingleton, addUiRoute, dataVolume, intOrString, resources, RESTRICTED } from "./store-deployment";
 import { LOGGING_IMAGES, LoggingSpec } from "../../spec/logging";
 
 const kube = kplus.k8s;
@@ -24,17 +24,7 @@ export interface LoggingChartArgs extends LoggingSpec {
 
 /** vlagent finds its own pod, then watches the pods of that node, their namespaces and the node itself. */
 function addCollectorRbac(chart: Chart, namespace: string): void {
-  const read = ["get", "list", "watch"];
-  new kube.KubeServiceAccount(chart, "collector-service-account", { metadata: { name: "vlagent", namespace } });
-  new kube.KubeClusterRole(chart, "collector-cluster-role", {
-    metadata: { name: "onprem-k8s:logging-collector" },
-    rules: [{ apiGroups: [""], resources: ["pods", "nodes", "namespaces"], verbs: read }],
-  });
-  new kube.KubeClusterRoleBinding(chart, "collector-cluster-role-binding", {
-    metadata: { name: "onprem-k8s:logging-collector" },
-    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "onprem-k8s:logging-collector" },
-    subjects: [{ kind: "ServiceAccount", name: "vlagent", namespace }],
-  });
+  addClusterRoleAccount(chart, "collector", namespace, "vlagent", "logging-collector", [{ apiGroups: [""], resources: ["pods", "nodes", "namespaces"], verbs: ["get", "list", "watch"] }]);
 }
 
 function addCollector(chart: Chart, namespace: string): void {

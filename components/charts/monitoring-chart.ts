@@ -6,7 +6,7 @@
 import { Chart } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
 import { ManifestObject, newChart, renderChart } from "./chart-app";
-import { addSingleton, addUiRoute, dataVolume, intOrString, resources, RESTRICTED } from "./store-deployment";
+import { addClusterRoleAccount, addSingleton, addUiRoute, dataVolume, intOrString, resources, RESTRICTED } from "./store-deployment";
 import { ETCD_CERT_DIR, METRICS_PORTS, renderScrapeConfig } from "./monitoring-scrape";
 import { renderAlertRules } from "./monitoring-rules";
 import { MONITORING_IMAGES, MonitoringSpec, ScrapeHosts } from "../../spec/monitoring";
@@ -29,20 +29,11 @@ export interface MonitoringChartArgs extends MonitoringSpec {
 /** Read access to what the scrape config discovers, and the metrics of the kubelets, apiservers and controllers. */
 function addScraperRbac(chart: Chart, namespace: string): void {
   const read = ["get", "list", "watch"];
-  new kube.KubeServiceAccount(chart, "scraper-service-account", { metadata: { name: "victoria-metrics", namespace } });
-  new kube.KubeClusterRole(chart, "scraper-cluster-role", {
-    metadata: { name: "onprem-k8s:monitoring-scraper" },
-    rules: [
-      { apiGroups: [""], resources: ["nodes", "nodes/metrics", "services", "endpoints", "pods"], verbs: read },
-      { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: read },
-      { nonResourceUrLs: ["/metrics", "/metrics/cadvisor", "/metrics/resource"], verbs: ["get"] },
-    ],
-  });
-  new kube.KubeClusterRoleBinding(chart, "scraper-cluster-role-binding", {
-    metadata: { name: "onprem-k8s:monitoring-scraper" },
-    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "onprem-k8s:monitoring-scraper" },
-    subjects: [{ kind: "ServiceAccount", name: "victoria-metrics", namespace }],
-  });
+  addClusterRoleAccount(chart, "scraper", namespace, "victoria-metrics", "monitoring-scraper", [
+    { apiGroups: [""], resources: ["nodes", "nodes/metrics", "services", "endpoints", "pods"], verbs: read },
+    { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: read },
+    { nonResourceUrLs: ["/metrics", "/metrics/cadvisor", "/metrics/resource"], verbs: ["get"] },
+  ]);
 }
 
 function addNodeExporter(chart: Chart, namespace: string): void {
@@ -94,19 +85,10 @@ function addNodeExporter(chart: Chart, namespace: string): void {
 
 /** Pods', Deployments', DaemonSets' and nodes' state, as kube-state-metrics names it, from a read-only account. */
 function addStateMetrics(chart: Chart, namespace: string): void {
-  new kube.KubeServiceAccount(chart, "state-metrics-service-account", { metadata: { name: "state-metrics", namespace } });
-  new kube.KubeClusterRole(chart, "state-metrics-cluster-role", {
-    metadata: { name: "onprem-k8s:monitoring-state-metrics" },
-    rules: [
-      { apiGroups: [""], resources: ["pods", "nodes"], verbs: ["list"] },
-      { apiGroups: ["apps"], resources: ["deployments", "daemonsets"], verbs: ["list"] },
-    ],
-  });
-  new kube.KubeClusterRoleBinding(chart, "state-metrics-cluster-role-binding", {
-    metadata: { name: "onprem-k8s:monitoring-state-metrics" },
-    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "onprem-k8s:monitoring-state-metrics" },
-    subjects: [{ kind: "ServiceAccount", name: "state-metrics", namespace }],
-  });
+  addClusterRoleAccount(chart, "state-metrics", namespace, "state-metrics", "monitoring-state-metrics", [
+    { apiGroups: [""], resources: ["pods", "nodes"], verbs: ["list"] },
+    { apiGroups: ["apps"], resources: ["deployments", "daemonsets"], verbs: ["list"] },
+  ]);
   addSingleton(
     chart,
     namespace,

@@ -14,6 +14,21 @@ export const resources = (requests: Record<string, string>, limits: Record<strin
 export const RESTRICTED = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
 export const NOBODY = { runAsUser: 65534, runAsGroup: 65534, runAsNonRoot: true, fsGroup: 65534 };
 
+/**
+ * A ServiceAccount and the ClusterRole of `rules` bound to it, the role and binding named `onprem-k8s:ROLE`; `id`
+ * prefixes the construct ids.
+ */
+export function addClusterRoleAccount(chart: Chart, id: string, namespace: string, account: string, role: string, rules: kplus.k8s.PolicyRule[]): void {
+  const name = `onprem-k8s:${role}`;
+  new kube.KubeServiceAccount(chart, `${id}-service-account`, { metadata: { name: account, namespace } });
+  new kube.KubeClusterRole(chart, `${id}-cluster-role`, { metadata: { name }, rules });
+  new kube.KubeClusterRoleBinding(chart, `${id}-cluster-role-binding`, {
+    metadata: { name },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
+    subjects: [{ kind: "ServiceAccount", name: account, namespace }],
+  });
+}
+
 /** A Deployment of one pod with its Service on one port: the shape of VictoriaMetrics, vmalert, Alertmanager and VictoriaLogs. */
 export function addSingleton(
   chart: Chart,
