@@ -1,24 +1,19 @@
 /** Parses `grafana`: Grafana on the monitoring addon's metrics, its admin password in the secret key grafanaAdminPassword. */
 import type { GrafanaSpec } from "../spec/grafana";
-import { AddonParseContext, givenAddon } from "./addon";
-import { isDns1123Label, isRecord } from "./problems";
-import { checkKnownSettings, checkNamespace, checkUiHost } from "./addon-settings";
+import type { AddonParseContext } from "./addon";
+import { isRecord } from "./problems";
+import { addonSettings } from "./addon-settings";
 
 export const GRAFANA_SECRET_KEYS = ["grafanaAdminPassword"] as const;
 
-const KNOWN = ["namespace", "uiHost", "dashboards"];
-
 export function parseGrafana(raw: unknown, context: AddonParseContext): GrafanaSpec | undefined {
-  const value = givenAddon(raw);
+  const value = addonSettings(raw, context, {
+    known: ["namespace", "uiHost", "dashboards"],
+    example: "give the Grafana settings, such as {uiHost: grafana.example.com}",
+    store: false,
+  });
   if (value === undefined) return undefined;
   const { key, problems } = context;
-  if (!isRecord(value)) {
-    problems.add(key, "is not an object", "give the Grafana settings, such as {uiHost: grafana.example.com} (docs/monitoring.md)");
-    return undefined;
-  }
-  checkKnownSettings(key, value, KNOWN, problems);
-  checkNamespace(`${key}.namespace`, value.namespace, problems, isDns1123Label);
-  checkUiHost(`${key}.uiHost`, value.uiHost, problems);
   const dashboards = value.dashboards;
   if (dashboards !== undefined) {
     if (!isRecord(dashboards)) {
