@@ -11,6 +11,7 @@ import {
   ClusterWorkloads,
   CoreDns,
   EtcdCluster,
+  etcdRestoreWarning,
   Flannel,
   HaControlPlane,
   ImageRegistry,
@@ -80,9 +81,11 @@ const etcd = new EtcdCluster(
     clientCert: pki.etcdClient,
     settings: spec.etcd,
     backup: { intervalMinutes: spec.etcd.backupIntervalMinutes, retention: spec.etcd.backupRetention, directory: spec.etcd.backupDirectory },
+    restore: spec.etcd.restore && { spec: spec.etcd.restore, masters: ownControlPlane ? masters : [] },
   },
   { dependsOn: preflight.passed },
 );
+if (spec.etcd.restore) pulumi.log.warn(etcdRestoreWarning(spec.etcd.restore));
 
 const loadBalancers = spec.loadBalancers.map(
   (lb) =>

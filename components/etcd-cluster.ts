@@ -1,13 +1,14 @@
 /** A TLS etcd cluster on SSH hosts: binaries, certificates, config, a health gate, rolling changes and snapshot backups. */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { ArtifactSpec, HostSpec } from "../spec/cluster";
+import { ArtifactSpec, EtcdRestoreSpec, HostSpec } from "../spec/cluster";
 import { HostArtifact } from "./host-artifact";
 import { hostStep } from "./host/connection";
 import { rollingHostSteps } from "./host/rolling";
 import { dependsOnList } from "./k8s-objects";
 import { ETCD_MEMBER_SECRETS, EtcdBackupArgs, EtcdSettings, etcdClusterToken, renderEtcdBackup, renderEtcdClusterHealth, renderEtcdMember, renderEtcdMemberRemove } from "./host/etcd-scripts";
 import { CertKeyPair } from "./cluster-pki";
+import { EtcdRestore } from "./etcd-restore";
 
 export interface EtcdClusterArgs {
   /** With a digest of the CA, makes the cluster token unique per cluster and per generation of it. */
@@ -16,7 +17,7 @@ export interface EtcdClusterArgs {
   readonly members: readonly HostSpec[];
   /** SSH private key for the hosts (a secret). */
   readonly sshPrivateKey: pulumi.Input<string>;
-  /** The etcd release (.tar.gz with `etcd` and `etcdctl`). */
+  /** The etcd release (.tar.gz with `etcd`, `etcdctl` and `etcdutl`, as upstream publishes it). */
   readonly artifact: ArtifactSpec;
   /** The etcd CA certificate (PEM). */
   readonly caCert: pulumi.Input<string>;
@@ -28,6 +29,11 @@ export interface EtcdClusterArgs {
   readonly settings: EtcdSettings;
   /** Snapshot backups on every member. */
   readonly backup: EtcdBackupArgs;
+  /**
+   * Restores every member from one snapshot before the health gate (EtcdRestore), once per restore id; the masters'
+   * control plane stops for it and starts again after. @default no restore
+   */
+  readonly restore?: { readonly spec: EtcdRestoreSpec; readonly masters: readonly HostSpec[] };
 }
 
 export class EtcdCluster extends pulumi.ComponentResource {
@@ -53,7 +59,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
     const memberSteps = rollingHostSteps(members, sshPrivateKey, opts, (host) => {
       const binaries = new HostArtifact(
         `${name}-${host.name}-etcd`,
-        { host, sshPrivateKey, name: "etcd", artifact: args.artifact, binaries: ["etcd", "etcdctl"] },
+        { host, sshPrivateKey, name: "etcd", artifact: args.artifact, binaries: ["etcd", "etcdctl", "etcdutl"] },
         // Not before the component's dependencies (the preflight): the install relinks /usr/local/bin/etcd.
         { parent: this, dependsOn: dependsOnList(opts) },
       );
@@ -77,7 +83,22 @@ export class EtcdCluster extends pulumi.ComponentResource {
       };
     });
 
-    this.healthy = hostStep(`${name}-health`, members[0], sshPrivateKey, renderEtcdClusterHealth(peers), { parent: this, dependsOn: memberSteps });
+    const restore =
+      args.restore &&
+      new EtcdRestore(
+        `${name}-restore-${args.restore.spec.id}`,
+        {
+          restore: args.restore.spec,
+          members,
+          masters: args.restore.masters,
+          sshPrivateKey,
+          // A new token per restore: no member of the cluster before it can join the restored one.
+          clusterToken: pulumi.output(args.caCert).apply((caCert) => `${etcdClusterToken(args.clusterName, caCert)}-${args.restore?.spec.id}`),
+          backupDirectory: args.backup.directory,
+        },
+        { parent: this, dependsOn: memberSteps },
+      );
+    this.healthy = hostStep(`${name}-health`, members[0], sshPrivateKey, renderEtcdClusterHealth(peers), { parent: this, dependsOn: [...memberSteps, ...(restore?.done ?? [])] });
     members.forEach((host) => hostStep(`${name}-${host.name}-backup`, host, sshPrivateKey, renderEtcdBackup(args.backup), { parent: this, dependsOn: [this.healthy] }));
 
     this.clientEndpoints = pulumi.output(peers.map((p) => `https://${p.address}:2379`));

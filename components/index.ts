@@ -5,6 +5,7 @@ export * from "./cluster-pki";
 export * from "./host-artifact";
 export * from "./cluster-preflight";
 export * from "./etcd-cluster";
+export * from "./etcd-restore";
 export * from "./load-balancer-pair";
 export * from "./ha-control-plane";
 export * from "./node-pool";

@@ -95,7 +95,12 @@ export function validateClusterConfig(raw: Record<string, unknown>, secretKeys: 
     hosts,
     network: network ?? ({} as PlainClusterSpec["network"]),
     loadBalancers,
-    etcd: parseEtcd(raw.etcd, key("etcd"), problems),
+    etcd: parseEtcd(
+      raw.etcd,
+      key("etcd"),
+      hosts.filter((h) => h.roles.includes("etcd")).map((h) => h.name),
+      problems,
+    ),
     versions,
     artifacts,
     aptSource: typeof raw.aptSource === "string" && raw.aptSource !== "" ? raw.aptSource : undefined,

@@ -128,6 +128,17 @@ export interface EtcdSpec {
   /** Snapshots kept per member. */
   readonly backupRetention: number;
   readonly backupDirectory: string;
+  /** Restores every member from one snapshot (EtcdRestore), once per `id`. */
+  readonly restore?: EtcdRestoreSpec;
+}
+
+/** Where a restore's snapshot comes from: a file on an etcd member (the newest backup when `file` is unset), or a file on the operator's machine. */
+export type EtcdSnapshotSource = { readonly member: string; readonly file?: string } | { readonly path: string; readonly sha256: string };
+
+/** An etcd restore: the cluster goes back to the snapshot. It runs once per `id`; a new `id` restores again. */
+export interface EtcdRestoreSpec {
+  readonly id: string;
+  readonly snapshot: EtcdSnapshotSource;
 }
 
 /** Settings of the control plane daemons (HaControlPlane). */

@@ -400,7 +400,7 @@ WantedBy=timers.target
 }
 
 /** A master's own apiserver, which its daemons and its step talk to. */
-function masterServer(master: ControlPlaneHost): string {
+export function masterServer(master: ControlPlaneHost): string {
   return `https://${master.address}:${API_SERVER_PORT}`;
 }
 
@@ -425,7 +425,7 @@ export function renderControlPlaneMasterSecrets(a: MasterSecretsArgs): Record<st
 }
 
 /** kubectl on a master with the admin kubeconfig, against the given server. */
-function kubectl(server: string): string {
+export function kubectl(server: string): string {
   return `kubectl --kubeconfig ${ADMIN_KUBECONFIG} --server ${server} --request-timeout=5s`;
 }
 

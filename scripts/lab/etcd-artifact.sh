@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the etcd release the lab serves (etcd + etcdctl from their pinned Go modules in tools/etcd),
+# Builds the etcd release the lab serves (etcd, etcdctl and etcdutl, as upstream's release carries them, from their pinned Go modules in tools/etcd),
 # packs it reproducibly, puts it on the lab mirror and prints "URL SHA256".
 set -euo pipefail
 # shellcheck source=scripts/lab/lib.sh
@@ -16,7 +16,7 @@ if [[ ! -f $tarball ]]; then
   log "building etcd $version from its Go modules"
   work=$(mktemp -d)
   trap 'rm -rf "$work"' EXIT
-  (cd "$module" && GOFLAGS=-mod=mod GOSUMDB=off CGO_ENABLED=0 go build -trimpath -o "$work/$name/" ./cmd/etcd go.etcd.io/etcd/etcdctl/v3)
+  (cd "$module" && GOFLAGS=-mod=mod GOSUMDB=off CGO_ENABLED=0 go build -trimpath -o "$work/$name/" ./cmd/etcd go.etcd.io/etcd/etcdctl/v3 go.etcd.io/etcd/etcdutl/v3)
   mkdir -p "$(dirname "$tarball")"
   # Fixed order, owners and times: the same binaries always give the same checksum.
   tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$work" -cf - "$name" | gzip -n >"$tarball.part"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end test of the etcd + load balancer slice on freshly booted lab hosts, through the real pulumi CLI:
 # first up, no-op up, rolling change under writes, VIP failover, a stopped member, a bad artifact checksum, a failing
-# step's reason, the backup timer, hosts that hold another cluster (preflight, reset, the main job) and destroy. Run as root; it resets the lab in LAB_DIR and the lab stack's state.
+# step's reason, the backup timer, a restore after every member lost its data, hosts that hold another cluster
+# (preflight, reset, the main job) and destroy. Run as root; it resets the lab in LAB_DIR and the lab stack's state.
 # Ends with "N passed, M failed"; non-zero on failure.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -174,6 +175,48 @@ for ((i = 0; i < 40; i++)); do
 done
 verdict "the backup timer wrote a snapshot (${snapshot:-none})" test -n "$snapshot"
 check "etcdctl snapshot status accepts it" on "${HOSTS[0]}" etcdctl snapshot status "$snapshot"
+
+# --- 6b. restore drill: every member loses its data, and etcd.restore brings the cluster back --------------
+k() { "$KUBE_BIN/kubectl" --kubeconfig "$WORK/admin.conf" --request-timeout=5s "$@"; }
+uid_of() { k get "$@" -o jsonpath='{.metadata.uid}'; }
+drill_uids() { echo "$(uid_of namespace kube-system) $(uid_of namespace restore-drill) $(uid_of -n restore-drill secret drill)"; }
+drill_value=drill-$RANDOM$RANDOM
+make_drill_objects() { k create namespace restore-drill && k -n restore-drill create secret generic drill --from-literal=value="$drill_value"; }
+check "a namespace and a Secret to keep" make_drill_objects
+before_uids=$(drill_uids)
+cluster_id() { ectl endpoint status -w json | node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8"))[0].Status.header.cluster_id)'; }
+before_cluster=$(cluster_id)
+check "a snapshot by the backup service" on "${HOSTS[0]}" systemctl start etcd-backup.service
+drill_snapshot=$(on "${HOSTS[0]}" "ls -1 /var/backups/etcd/snapshot-*.db | tail -n 1")
+check "a namespace made after the snapshot" k create namespace after-snapshot
+loss=$(now)
+for h in "${HOSTS[@]}"; do on "$h" "systemctl stop etcd-ensure.timer etcd && rm -rf /var/lib/etcd"; done
+verdict "with every member's data gone the API is not ready" bash -c "! '$KUBE_BIN/kubectl' --kubeconfig '$WORK/admin.conf' --request-timeout=5s get --raw /readyz >/dev/null 2>&1"
+{
+  pulumi config set --path etcd.restore.id drill-1 --stack "$STACK"
+  pulumi config set --path etcd.restore.snapshot.member "${HOSTS[0]}" --stack "$STACK"
+  pulumi config set --path etcd.restore.snapshot.file "$drill_snapshot" --stack "$STACK"
+} >>"$LOG"
+pulumi preview --stack "$STACK" --non-interactive >"$WORK/restore-preview.log" 2>&1 || true
+cat "$WORK/restore-preview.log" >>"$LOG"
+verdict "the preview says loudly that the cluster rolls back to the snapshot" grep -q "etcd.restore drill-1 is set: the first up with this id ROLLS THE WHOLE CLUSTER BACK to the snapshot $drill_snapshot on ${HOSTS[0]}" "$WORK/restore-preview.log"
+preview_changes >"$WORK/restore-changes" 2>>"$LOG" || true
+verdict "and creates only the restore's steps ($(wc -l <"$WORK/restore-changes") changes)" bash -c "test -s '$WORK/restore-changes' && ! grep -v ' etcd-restore-drill-1' '$WORK/restore-changes'"
+check "up with etcd.restore restores the cluster" up
+info "restore: $(since "$loss")s from the loss of the data to the end of the up"
+check "the API is ready through the VIP" k get --raw /readyz
+verdict "kube-system's, the namespace's and the Secret's UIDs are the recorded ones" test "$(drill_uids)" = "$before_uids"
+verdict "the Secret's value is the recorded one" test "$(k -n restore-drill get secret drill -o jsonpath='{.data.value}' | base64 -d)" = "$drill_value"
+verdict "the namespace made after the snapshot is gone" bash -c "'$KUBE_BIN/kubectl' --kubeconfig '$WORK/admin.conf' get namespace after-snapshot 2>&1 | grep -q NotFound"
+verdict "the cluster has 3 members again" test "$(ectl member list | wc -l)" -eq 3
+check "every member is healthy" ectl endpoint health --cluster
+verdict "under a new cluster ID" test "$(cluster_id)" != "$before_cluster"
+check "a second up with the same restore id changes nothing" up --expect-no-changes
+pulumi config rm --path etcd.restore --stack "$STACK" >>"$LOG"
+check "removing etcd.restore converges" up
+no_restore_files() { for h in "${HOSTS[@]}"; do on "$h" test ! -e /var/lib/etcd-restore/drill-1 || return 1; done; }
+verdict "and removes the staged snapshots and the replaced data" no_restore_files
+check "and then nothing changes" up --expect-no-changes
 
 # --- 7. hosts that hold another cluster ---------------------------------------------------------------
 # The state is lost; the hosts keep the cluster. To a new state, with its new CA, it is another cluster.

@@ -304,6 +304,31 @@ describe("validateClusterConfig", () => {
     ],
     ["a backup retention of zero", (r) => (r.etcd = { backupRetention: 0 }), "onprem-k8s:etcd.backupRetention: 0 is not a positive whole number; give a number such as the default 24"],
     [
+      "a restore from a host that is not an etcd member",
+      (r) => (r.etcd = { restore: { id: "r1", snapshot: { member: "w1" } } }),
+      'onprem-k8s:etcd.restore.snapshot.member: "w1" is not an etcd member; name a host with role etcd: m1, m2, m3',
+    ],
+    [
+      "a restore without an id",
+      (r) => (r.etcd = { restore: { snapshot: { member: "m1" } } }),
+      "onprem-k8s:etcd.restore.id: undefined is not a restore id; give lower-case letters, digits and '-' (at most 40), such as the date: the restore runs once per id",
+    ],
+    [
+      "a restore from a member file that is not an absolute path",
+      (r) => (r.etcd = { restore: { id: "r1", snapshot: { member: "m1", file: "snap.db" } } }),
+      'onprem-k8s:etcd.restore.snapshot.file: "snap.db" is not an absolute path; give the snapshot\'s path on the member, or leave file out for its newest backup',
+    ],
+    [
+      "a restore from a local file that does not exist",
+      (r) => (r.etcd = { restore: { id: "r1", snapshot: { path: "/nonexistent/etcd.db", sha256: "e".repeat(64) } } }),
+      'onprem-k8s:etcd.restore.snapshot.path: "/nonexistent/etcd.db" is not a file on this machine; give the path of the snapshot to upload to every member',
+    ],
+    [
+      "a restore naming both a member and a local file",
+      (r) => (r.etcd = { restore: { id: "r1", snapshot: { member: "m1", path: "/tmp/x.db" } } }),
+      "onprem-k8s:etcd.restore.snapshot: needs exactly one of member and path; give {id: 2026-11-30-1, snapshot: {member: HOST}} (its newest backup), {member: HOST, file: /ABS/PATH.db} or {path: LOCAL.db, sha256: HEX}",
+    ],
+    [
       "a password nested in plain config",
       (r) => (r.hosts[0].sshPassword = "hunter2"),
       "onprem-k8s:hosts[0].sshPassword: looks like a secret given in plain text; move the value into its own key set with `pulumi config set --secret` and refer to that key",
