@@ -169,6 +169,7 @@ const controlPlane =
           etcd: { endpoints: etcd.clientEndpoints, caCert: etcd.caCert },
           pki: kubePki,
           secretsEncryptionKey: ownControlPlane.secretsEncryptionKey,
+          secretsEncryptionOldKey: ownControlPlane.secretsEncryptionOldKey,
           extraArgs: { apiServer: spec.kubernetes.apiServerExtraArgs, controllerManager: spec.kubernetes.controllerManagerExtraArgs, scheduler: spec.kubernetes.schedulerExtraArgs },
         },
         { dependsOn: [etcd.healthy] },

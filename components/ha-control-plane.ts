@@ -20,7 +20,10 @@ import {
   renderControlPlaneReady,
   renderControlPlaneRemove,
   renderKubeconfig,
+  kubectl,
+  masterServer,
 } from "./host/control-plane-scripts";
+import { ENCRYPTION_PREPARE_SECRETS, encryptionKeyName, renderEncryptionConfig, renderEncryptionPrepare, renderSecretsRewrite } from "./host/encryption-scripts";
 import { KubernetesPki } from "./cluster-pki";
 
 export interface HaControlPlaneArgs {
@@ -44,6 +47,12 @@ export interface HaControlPlaneArgs {
   readonly pki: KubernetesPki;
   /** base64 of 32 random bytes that encrypt Secrets in etcd (a secret). */
   readonly secretsEncryptionKey: pulumi.Input<string>;
+  /**
+   * The key that encrypted Secrets before `secretsEncryptionKey`, during a rotation (a secret): every master first
+   * learns to read the new key, then the masters roll to encrypt with it, then every Secret is rewritten; the old key
+   * is still read until it is removed from the config. @default no rotation
+   */
+  readonly secretsEncryptionOldKey?: pulumi.Input<string>;
   /** Extra flags per daemon (name without --); they override onprem-k8s's own. A change rolls the masters. @default {} */
   readonly extraArgs?: {
     readonly apiServer?: Readonly<Record<string, string>>;
@@ -108,10 +117,29 @@ export class HaControlPlane extends pulumi.ComponentResource {
       releaseSha256: args.artifact.sha256,
     }));
 
+    const encryptionKeys = pulumi.output(args.secretsEncryptionOldKey ? [args.secretsEncryptionKey, args.secretsEncryptionOldKey] : [args.secretsEncryptionKey]);
+    // The names are digests of the keys, never the keys: the scripts show them, so a preview shows a rotation.
+    const encryptionKeyNames = pulumi.unsecret(encryptionKeys.apply((keys) => keys.map(encryptionKeyName)));
+
+    // A rotation first makes every master read the new key while it still encrypts with the old one.
+    const prepared = args.secretsEncryptionOldKey
+      ? rollingHostSteps(masters, sshPrivateKey, opts, (host) => ({
+          name: `${name}-${host.name}-encryption-prepare`,
+          script: encryptionKeyNames.apply(([newKeyName, oldKeyName]) =>
+            renderEncryptionPrepare({ master: host.name, kubectl: kubectl(masterServer({ name: host.name, address: host.address })), oldKeyName, newKeyName }),
+          ),
+          options: {
+            parent: this,
+            secrets: encryptionKeys.apply(([newKey, oldKey]) => ({ [ENCRYPTION_PREPARE_SECRETS.encryptionConfig]: renderEncryptionConfig([oldKey, newKey]) })),
+          },
+        }))
+      : [];
+    const masterStepsOpts = { ...opts, dependsOn: [...dependsOnList(opts), ...prepared.slice(-1)] };
+
     // Each master's step waits for the previous one, the first for the component's own dependsOn (etcd's health gate):
     // a change restarts one master at a time, and each step only finishes once its apiserver answers /readyz and its
     // controller-manager and scheduler are healthy.
-    const masterSteps = rollingHostSteps(masters, sshPrivateKey, opts, (host) => {
+    const masterSteps = rollingHostSteps(masters, sshPrivateKey, masterStepsOpts, (host) => {
       const binaries = new HostArtifact(
         `${name}-${host.name}-kubernetes`,
         { host, sshPrivateKey, name: "kubernetes", artifact: args.artifact, binaries: ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"] },
@@ -120,10 +148,8 @@ export class HaControlPlane extends pulumi.ComponentResource {
       );
       const master = { name: host.name, address: host.address };
       // The script carries the certificates only, so a preview shows its diff; the keys come on stdin.
-      const masterScript = pulumi.all([masterCerts, settings]).apply(([p, s]) => renderControlPlaneMaster({ master, settings: s, pki: p }));
-      const secrets = pulumi
-        .all([masterPki, args.secretsEncryptionKey])
-        .apply(([p, encryptionKey]) => renderControlPlaneMasterSecrets({ master, clusterName: args.clusterName, pki: p, encryptionKey }));
+      const masterScript = pulumi.all([masterCerts, settings, encryptionKeyNames]).apply(([p, s, names]) => renderControlPlaneMaster({ master, settings: s, pki: p, encryptionKeyNames: names }));
+      const secrets = pulumi.all([masterPki, encryptionKeys]).apply(([p, keys]) => renderControlPlaneMasterSecrets({ master, clusterName: args.clusterName, pki: p, encryptionKeys: keys }));
       return {
         name: `${name}-${host.name}-master`,
         script: masterScript,
@@ -136,6 +162,17 @@ export class HaControlPlane extends pulumi.ComponentResource {
       parent: this,
       dependsOn: [...masterSteps, ...(args.apiAddressDependsOn ?? [])],
     });
+
+    // Then every Secret is written again, encrypted with the new key, through the API's client address.
+    if (args.secretsEncryptionOldKey) {
+      hostStep(
+        `${name}-encryption-rewrite`,
+        masters[0],
+        sshPrivateKey,
+        encryptionKeyNames.apply(([newKeyName]) => renderSecretsRewrite({ kubectl: kubectl(server), newKeyName })),
+        { parent: this, dependsOn: [this.ready] },
+      );
+    }
 
     this.apiServerUrl = pulumi.output(server);
     this.caCert = pki.caCert;

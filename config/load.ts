@@ -54,7 +54,13 @@ export function loadClusterSpec(addons: readonly AddonParser[], config: pulumi.C
   const serviceCidr = parseCidr(spec.network.serviceCidr);
   const controlPlane: ControlPlaneSpec =
     spec.artifacts.kubernetes && serviceCidr
-      ? { kind: "own", artifact: spec.artifacts.kubernetes, secretsEncryptionKey: config.requireSecret("secretsEncryptionKey"), serviceIp: cidrHost(serviceCidr, 1) }
+      ? {
+          kind: "own",
+          artifact: spec.artifacts.kubernetes,
+          secretsEncryptionKey: config.requireSecret("secretsEncryptionKey"),
+          secretsEncryptionOldKey: config.getSecret("secretsEncryptionOldKey"),
+          serviceIp: cidrHost(serviceCidr, 1),
+        }
       : { kind: "external", kubeconfig };
   return {
     ...spec,

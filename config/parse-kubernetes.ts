@@ -114,6 +114,8 @@ export interface ControlPlaneCheckArgs {
   readonly versions: Readonly<Record<string, string>>;
   /** The raw `secretsEncryptionKey` value, if set. */
   readonly encryptionKey: unknown;
+  /** The raw `secretsEncryptionOldKey` value (a key rotation), if set. */
+  readonly oldEncryptionKey?: unknown;
   /** Config key of a top-level name. */
   readonly key: (name: string) => string;
 }
@@ -149,6 +151,16 @@ export function checkControlPlane(a: ControlPlaneCheckArgs, problems: Problems):
     );
   } else {
     checkEncryptionKey(a.encryptionKey, key("secretsEncryptionKey"), problems);
+  }
+  if (a.oldEncryptionKey !== undefined) {
+    checkEncryptionKey(a.oldEncryptionKey, key("secretsEncryptionOldKey"), problems);
+    if (a.oldEncryptionKey === a.encryptionKey) {
+      problems.add(
+        key("secretsEncryptionOldKey"),
+        "is the same key as secretsEncryptionKey",
+        "to rotate, set secretsEncryptionKey to a new key (`head -c 32 /dev/urandom | base64`); after a rotation, remove secretsEncryptionOldKey",
+      );
+    }
   }
   const realNodes = realNodeHosts(a);
   if (realNodes.length > 0 && a.artifacts.kubernetesNode === undefined) {

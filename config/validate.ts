@@ -34,6 +34,7 @@ const CLUSTER_KEYS = [
   "registryPullPassword",
   "pki",
   "secretsEncryptionKey",
+  "secretsEncryptionOldKey",
   "kubernetes",
   "kubeconfig",
   "apps",
@@ -79,7 +80,7 @@ export function validateClusterConfig(raw: Record<string, unknown>, secretKeys: 
     problems.add(`${key("artifacts")}.etcd`, "is not set, but hosts have role etcd", "give the etcd release .tar.gz as {url or path, sha256}");
   }
   const versions = parseVersions(raw.versions, key("versions"), problems);
-  checkControlPlane({ hosts, loadBalancers, artifacts, versions, encryptionKey: raw.secretsEncryptionKey, key }, problems);
+  checkControlPlane({ hosts, loadBalancers, artifacts, versions, encryptionKey: raw.secretsEncryptionKey, oldEncryptionKey: raw.secretsEncryptionOldKey, key }, problems);
   checkPlainTextSecrets(raw, secretKeys, namespace, problems);
 
   const registries = parseRegistries(raw.registries, key("registries"), artifacts.kubernetes !== undefined, problems);

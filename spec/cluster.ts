@@ -179,6 +179,8 @@ export interface OwnControlPlaneSpec {
   readonly artifact: ArtifactSpec;
   /** base64 of the 32-byte key that encrypts Secrets in etcd (a Pulumi secret). */
   readonly secretsEncryptionKey: pulumi.Output<string>;
+  /** The key `secretsEncryptionKey` replaces, during a rotation (a Pulumi secret; docs/operations.md). */
+  readonly secretsEncryptionOldKey?: pulumi.Output<string>;
   /** The first address of `network.serviceCidr`: the ClusterIP of the `kubernetes` Service. */
   readonly serviceIp: string;
 }

@@ -2,16 +2,15 @@
  * Renders the control plane's files (kubeconfigs, encryption config, audit policy, systemd units) and the scripts that
  * put them on a master, gate on its health and remove it again. Pure functions of their inputs.
  */
-import { createHash } from "crypto";
 import { APPLY_DAEMON_FUNCTION, FileSpec, READ_SECRETS, heredoc, putFiles, releaseComment, script, secretFile, shellQuote } from "./bash";
 import { API_SERVER_PORT } from "../../spec/cluster";
+import { ENCRYPTION_CONFIG, encryptionKeyGuard, renderEncryptionConfig } from "./encryption-scripts";
 
 export const K8S_DIR = "/etc/kubernetes";
 export const K8S_PKI = `${K8S_DIR}/pki`;
 export const ADMIN_KUBECONFIG = `${K8S_DIR}/admin.conf`;
 const CONTROLLER_MANAGER_KUBECONFIG = `${K8S_DIR}/controller-manager.conf`;
 const SCHEDULER_KUBECONFIG = `${K8S_DIR}/scheduler.conf`;
-const ENCRYPTION_CONFIG = `${K8S_DIR}/encryption-config.yaml`;
 const AUDIT_POLICY = `${K8S_DIR}/audit-policy.yaml`;
 const AUDIT_LOG = "/var/log/kubernetes/audit.log";
 const UNIT_DIR = "/etc/systemd/system";
@@ -86,14 +85,16 @@ export interface MasterScriptArgs {
   readonly master: ControlPlaneHost;
   readonly settings: ControlPlaneSettings;
   readonly pki: MasterCerts;
+  /** The names (encryptionKeyName) of the Secrets-encryption keys, the one that encrypts first. */
+  readonly encryptionKeyNames: readonly string[];
 }
 
 export interface MasterSecretsArgs {
   readonly master: ControlPlaneHost;
   readonly clusterName: string;
   readonly pki: MasterPki;
-  /** base64 of the 32-byte Secrets encryption key. */
-  readonly encryptionKey: string;
+  /** base64 of the 32-byte Secrets-encryption keys: the first encrypts, the others (an old key in a rotation) only decrypt. */
+  readonly encryptionKeys: readonly string[];
 }
 
 /** The secret files of a master's step, by name: keys, and the files that embed a key. */
@@ -143,28 +144,6 @@ contexts:
     cluster: ${a.clusterName}
     user: ${a.user}
 current-context: ${a.user}@${a.clusterName}
-`;
-}
-
-/** The name of an encryption key in the config and in etcd's `k8s:enc:secretbox:v1:NAME:` prefix: a digest, never the key. */
-export function encryptionKeyName(key: string): string {
-  return `key-${createHash("sha256").update(key).digest("hex").slice(0, 8)}`;
-}
-
-/** Secrets are encrypted with secretbox (XSalsa20-Poly1305); identity reads what was stored before encryption was on. */
-export function renderEncryptionConfig(key: string): string {
-  return `# Rendered by onprem-k8s; changes here are overwritten.
-apiVersion: apiserver.config.k8s.io/v1
-kind: EncryptionConfiguration
-resources:
-  - resources:
-      - secrets
-    providers:
-      - secretbox:
-          keys:
-            - name: ${encryptionKeyName(key)}
-              secret: ${key}
-      - identity: {}
 `;
 }
 
@@ -417,7 +396,7 @@ export function renderControlPlaneMasterSecrets(a: MasterSecretsArgs): Record<st
     [S.etcdClientKey]: pki.etcdClientKey,
     [S.kubeletClientKey]: pki.kubeletClientKey,
     [S.frontProxyClientKey]: pki.frontProxyClientKey,
-    [S.encryptionConfig]: renderEncryptionConfig(a.encryptionKey),
+    [S.encryptionConfig]: renderEncryptionConfig(a.encryptionKeys),
     [S.controllerManagerKubeconfig]: kubeconfig("system:kube-controller-manager", pki.controllerManagerCert, pki.controllerManagerKey),
     [S.schedulerKubeconfig]: kubeconfig("system:kube-scheduler", pki.schedulerCert, pki.schedulerKey),
     [S.adminKubeconfig]: kubeconfig("admin", pki.adminCert, pki.adminKey),
@@ -491,6 +470,7 @@ export function renderControlPlaneMaster(a: MasterScriptArgs): string {
   command -v "$binary" >/dev/null || fail "$binary is not installed"
 done
 mkdir -p "$(dirname ${AUDIT_LOG})"
+${encryptionKeyGuard(a.encryptionKeyNames)}
 ${putFiles(shared)}
 shared_changed=$CHANGED
 CHANGED=0

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end test of the etcd + load balancer slice on freshly booted lab hosts, through the real pulumi CLI:
 # first up, no-op up, rolling change under writes, VIP failover, a stopped member, a bad artifact checksum, a failing
-# step's reason, the backup timer, a restore after every member lost its data, hosts that hold another cluster
+# step's reason, the backup timer, a restore after every member lost its data, a Secrets-encryption key rotation,
+# hosts that hold another cluster
 # (preflight, reset, the main job) and destroy. Run as root; it resets the lab in LAB_DIR and the lab stack's state.
 # Ends with "N passed, M failed"; non-zero on failure.
 set -euo pipefail
@@ -216,6 +217,53 @@ pulumi config rm --path etcd.restore --stack "$STACK" >>"$LOG"
 check "removing etcd.restore converges" up
 no_restore_files() { for h in "${HOSTS[@]}"; do on "$h" test ! -e /var/lib/etcd-restore/drill-1 || return 1; done; }
 verdict "and removes the staged snapshots and the replaced data" no_restore_files
+check "and then nothing changes" up --expect-no-changes
+
+# --- 6c. Secrets-encryption key rotation under reads through the API VIP --------------------------------------
+key_name() { printf 'key-%s' "$(printf '%s' "$1" | sha256sum | cut -c1-8)"; }
+old_key=$(pulumi config get secretsEncryptionKey --stack "$STACK")
+new_key=$(head -c 32 /dev/urandom | base64)
+# Reads the drill's Secret through the API VIP every 200 ms until stopped (at most 10 minutes); one line per failure.
+start_secret_reader() {
+  : >"$WORK/read-failures"
+  (for ((i = 0; i < 3000; i++)); do
+    [[ $(k -n restore-drill get secret drill -o jsonpath='{.data.value}' 2>&1) == "$(printf '%s' "$drill_value" | base64)" ]] || echo "read $i failed at $(date +%T.%N)" >>"$WORK/read-failures"
+    sleep 0.2
+  done) &
+  background_pid=$!
+}
+stop_secret_reader() { kill "$background_pid" 2>/dev/null; wait "$background_pid" 2>/dev/null || true; background_pid=; }
+# Every Secret in etcd, read straight from it: its prefix up to the key's name, and how many carry it.
+secret_prefixes() { ectl get /registry/secrets/ --prefix -w json | node -e '
+  const kvs = JSON.parse(require("fs").readFileSync(0, "utf8")).kvs ?? [];
+  const prefixes = kvs.map((kv) => Buffer.from(kv.value, "base64").toString("latin1").split(":").slice(0, 5).join(":"));
+  const counts = {};
+  for (const p of prefixes) counts[p] = (counts[p] ?? 0) + 1;
+  console.log(Object.entries(counts).map(([p, n]) => n + " " + p).join("\n"));'; }
+enc_names_on() { on "$1" "sed -n 's/^ *- name: \(key-[0-9a-f]*\)$/\1/p' /etc/kubernetes/encryption-config.yaml | paste -sd' '"; }
+
+# A new key without the old one would leave every Secret unreadable: the first master's step refuses it.
+pulumi config set --secret secretsEncryptionKey "$new_key" --stack "$STACK" >>"$LOG"
+if pulumi up --yes --skip-preview --stack "$STACK" --non-interactive >"$WORK/swap.log" 2>&1; then bad "up with a new key and no old key fails"; else ok "up with a new key and no old key fails"; fi
+cat "$WORK/swap.log" >>"$LOG"
+verdict "at ${HOSTS[0]}, saying how to rotate" grep -q "onprem-k8s: control plane ${HOSTS[0]} on ${HOSTS[0]}: Secrets are encrypted with $(key_name "$old_key"), which the new encryption config ($(key_name "$new_key")) leaves out; to rotate the key, set secretsEncryptionOldKey" "$WORK/swap.log"
+verdict "and no master's config changed" test "$(enc_names_on "${HOSTS[0]}")" = "$(key_name "$old_key")"
+
+pulumi config set --secret secretsEncryptionOldKey "$old_key" --stack "$STACK" >>"$LOG"
+start_secret_reader
+t0=$(now)
+check "up with the new key and the old one rotates the key" up
+info "rotation: $(since "$t0")s"
+every_master_has() { for h in "${HOSTS[@]}"; do [[ $(enc_names_on "$h") == "$1" ]] || return 1; done; }
+verdict "every master encrypts with the new key and still reads the old one" every_master_has "$(key_name "$new_key") $(key_name "$old_key")"
+secret_prefixes >"$WORK/prefixes" 2>>"$LOG"
+cat "$WORK/prefixes" >>"$LOG"
+verdict "every Secret read straight from etcd carries the new key's prefix ($(paste -sd';' "$WORK/prefixes"))" bash -c "test -s '$WORK/prefixes' && ! grep -v ' k8s:enc:secretbox:v1:$(key_name "$new_key")$' '$WORK/prefixes'"
+pulumi config rm secretsEncryptionOldKey --stack "$STACK" >>"$LOG"
+check "removing the old key converges" up
+stop_secret_reader
+verdict "every master's apiserver has only the new key" every_master_has "$(key_name "$new_key")"
+verdict "a reader of a Secret through the API VIP every 200 ms saw no failure during both ups ($(wc -l <"$WORK/read-failures") failed)" test ! -s "$WORK/read-failures"
 check "and then nothing changes" up --expect-no-changes
 
 # --- 7. hosts that hold another cluster ---------------------------------------------------------------

@@ -50,6 +50,11 @@ for binary in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
   command -v "$binary" >/dev/null || fail "$binary is not installed"
 done
 mkdir -p "$(dirname /var/log/kubernetes/audit.log)"
+in_use=$(sed -n 's/^ *- name: \(key-[0-9a-f]*\)$/\1/p' /etc/kubernetes/encryption-config.yaml 2>/dev/null | head -n 1 || true)
+keys=" key-c57cc3b5 "
+if [[ -n $in_use && $keys != *" $in_use "* ]]; then
+  fail "Secrets are encrypted with $in_use, which the new encryption config (key-c57cc3b5) leaves out; to rotate the key, set secretsEncryptionOldKey to the key in use and secretsEncryptionKey to the new one"
+fi
 put_file /etc/kubernetes/pki/ca.crt 0644 <<'ONPREM_K8S_EOF'
 -----BEGIN CERTIFICATE-----
 MIIBfakeCERTIFICATE

@@ -18,7 +18,7 @@ const gallery: AddonParser = {
 test("an addon's key is known only when the addon is in the list", () => {
   const raw = { ...validRawConfig(), gallery: { replicas: 1 } };
   expect(validateClusterConfig(raw, SECRET_KEYS, NS, ADDONS).problems).toEqual([
-    `${NS}:gallery: is not a key onprem-k8s reads; use one of clusterName, hosts, sshPrivateKey, network, loadBalancers, loadBalancerAuthPassword, etcd, versions, artifacts, aptSource, registries, imageRegistry, registryPushPassword, registryPullPassword, pki, secretsEncryptionKey, kubernetes, kubeconfig, apps, traefik, ceph, cephAdminKey, cephUserKey, monitoring, alertWebhookUrl, logging, dashboard, grafana, grafanaAdminPassword`,
+    `${NS}:gallery: is not a key onprem-k8s reads; use one of clusterName, hosts, sshPrivateKey, network, loadBalancers, loadBalancerAuthPassword, etcd, versions, artifacts, aptSource, registries, imageRegistry, registryPushPassword, registryPullPassword, pki, secretsEncryptionKey, secretsEncryptionOldKey, kubernetes, kubeconfig, apps, traefik, ceph, cephAdminKey, cephUserKey, monitoring, alertWebhookUrl, logging, dashboard, grafana, grafanaAdminPassword`,
   ]);
   const { spec, problems } = validateClusterConfig(raw, SECRET_KEYS, NS, [...ADDONS, gallery]);
   expect(problems).toEqual([]);

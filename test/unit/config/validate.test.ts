@@ -304,6 +304,16 @@ describe("validateClusterConfig", () => {
     ],
     ["a backup retention of zero", (r) => (r.etcd = { backupRetention: 0 }), "onprem-k8s:etcd.backupRetention: 0 is not a positive whole number; give a number such as the default 24"],
     [
+      "an old encryption key that is the current one",
+      (r) => {
+        r.artifacts.kubernetes = { url: "http://10.0.0.1:8080/kubernetes-server.tar.gz", sha256: "b".repeat(64) };
+        r.artifacts.kubernetesNode = { url: "http://10.0.0.1:8080/kubernetes-node.tar.gz", sha256: "d".repeat(64) };
+        r.secretsEncryptionKey = r.secretsEncryptionOldKey = Buffer.alloc(32, 1).toString("base64");
+      },
+      "onprem-k8s:secretsEncryptionOldKey: is the same key as secretsEncryptionKey; to rotate, set secretsEncryptionKey to a new key (`head -c 32 /dev/urandom | base64`); after a rotation, remove secretsEncryptionOldKey",
+      new Set([...SECRET_KEYS, "secretsEncryptionKey", "secretsEncryptionOldKey"]),
+    ],
+    [
       "a restore from a host that is not an etcd member",
       (r) => (r.etcd = { restore: { id: "r1", snapshot: { member: "w1" } } }),
       'onprem-k8s:etcd.restore.snapshot.member: "w1" is not an etcd member; name a host with role etcd: m1, m2, m3',
@@ -382,7 +392,7 @@ describe("validateClusterConfig", () => {
     [
       "a top-level key far from any known one",
       (r) => (r.colour = "blue"),
-      "onprem-k8s:colour: is not a key onprem-k8s reads; use one of clusterName, hosts, sshPrivateKey, network, loadBalancers, loadBalancerAuthPassword, etcd, versions, artifacts, aptSource, registries, imageRegistry, registryPushPassword, registryPullPassword, pki, secretsEncryptionKey, kubernetes, kubeconfig, apps, traefik, ceph, cephAdminKey, cephUserKey, monitoring, alertWebhookUrl, logging, dashboard, grafana, grafanaAdminPassword",
+      "onprem-k8s:colour: is not a key onprem-k8s reads; use one of clusterName, hosts, sshPrivateKey, network, loadBalancers, loadBalancerAuthPassword, etcd, versions, artifacts, aptSource, registries, imageRegistry, registryPushPassword, registryPullPassword, pki, secretsEncryptionKey, secretsEncryptionOldKey, kubernetes, kubeconfig, apps, traefik, ceph, cephAdminKey, cephUserKey, monitoring, alertWebhookUrl, logging, dashboard, grafana, grafanaAdminPassword",
     ],
     [
       "a host label value longer than 63 characters",

@@ -8,17 +8,16 @@ import {
   SCHEDULER_PORT,
   apiServerFlags,
   controllerManagerFlags,
-  encryptionKeyName,
   renderControlPlaneMaster,
   renderControlPlaneMasterSecrets,
   renderControlPlaneReady,
   renderControlPlaneRemove,
   renderDaemonUnit,
-  renderEncryptionConfig,
   renderKubeconfig,
   schedulerFlags,
   systemdArg,
 } from "../../../components/host/control-plane-scripts";
+import { encryptionKeyName, renderEncryptionConfig, renderEncryptionPrepare, renderSecretsRewrite } from "../../../components/host/encryption-scripts";
 import { renderKwok, renderKwokRemove } from "../../../components/host/kwok-scripts";
 import { renderHaproxyConfig } from "../../../components/host/load-balancer-scripts";
 import { expectGolden } from "./golden";
@@ -69,11 +68,20 @@ const settings: ControlPlaneSettings = {
 };
 // 32 bytes of 0x01, base64: a stand-in, never a real key.
 const encryptionKey = Buffer.alloc(32, 1).toString("base64");
-const master = (s: ControlPlaneSettings = settings, m = masters[0]) => renderControlPlaneMaster({ master: m, settings: s, pki });
-const masterSecrets = (m = masters[0]) => renderControlPlaneMasterSecrets({ master: m, clusterName: "lab", pki, encryptionKey });
+const oldEncryptionKey = Buffer.alloc(32, 2).toString("base64");
+const master = (s: ControlPlaneSettings = settings, m = masters[0]) => renderControlPlaneMaster({ master: m, settings: s, pki, encryptionKeyNames: [encryptionKeyName(encryptionKey)] });
+const masterSecrets = (m = masters[0]) => renderControlPlaneMasterSecrets({ master: m, clusterName: "lab", pki, encryptionKeys: [encryptionKey] });
+const kubectlOn = (address: string) => `kubectl --kubeconfig /etc/kubernetes/admin.conf --server https://${address}:6443 --request-timeout=5s`;
 
 const scripts: Record<string, string> = {
   "control-plane-master.sh": master(),
+  "encryption-prepare.sh": renderEncryptionPrepare({
+    master: "lab1",
+    kubectl: kubectlOn("172.31.250.11"),
+    oldKeyName: encryptionKeyName(oldEncryptionKey),
+    newKeyName: encryptionKeyName(encryptionKey),
+  }),
+  "encryption-rewrite.sh": renderSecretsRewrite({ kubectl: kubectlOn("172.31.250.101"), newKeyName: encryptionKeyName(encryptionKey) }),
   "control-plane-ready.sh": renderControlPlaneReady({ server: "https://172.31.250.101:6443", masters }),
   "control-plane-remove.sh": renderControlPlaneRemove("lab1"),
   "control-plane-kwok.sh": renderKwok({ host: masters[0], releaseSha256: "e".repeat(64), podCidr: "10.244.0.0/16" }),
@@ -188,11 +196,36 @@ describe("control plane host scripts", () => {
   });
 
   test("the encryption config uses secretbox with the key, named by a digest, and still reads unencrypted data", () => {
-    const config = renderEncryptionConfig(encryptionKey);
+    const config = renderEncryptionConfig([encryptionKey]);
     expect(config).toContain(`secret: ${encryptionKey}`);
     expect(config).toMatch(/- secretbox:[\s\S]*- identity: \{\}/);
     expect(encryptionKeyName(encryptionKey)).toMatch(/^key-[0-9a-f]{8}$/);
     expect(encryptionKeyName(encryptionKey)).not.toContain(encryptionKey.slice(0, 8));
+  });
+
+  test("in a rotation the first key encrypts and the old one after it only decrypts, then identity", () => {
+    const config = renderEncryptionConfig([encryptionKey, oldEncryptionKey]);
+    const names = [...config.matchAll(/- name: (key-[0-9a-f]{8})\n {14}secret: (\S+)/g)].map((m) => [m[1], m[2]]);
+    expect(names).toEqual([
+      [encryptionKeyName(encryptionKey), encryptionKey],
+      [encryptionKeyName(oldEncryptionKey), oldEncryptionKey],
+    ]);
+    expect(config.indexOf(oldEncryptionKey)).toBeLessThan(config.indexOf("- identity: {}"));
+  });
+
+  test("a master's step refuses a config without the key its apiserver encrypts with, before it replaces any file", () => {
+    const text = master();
+    const guard = text.indexOf(`keys=" ${encryptionKeyName(encryptionKey)} "\nif [[ -n $in_use && $keys != *" $in_use "* ]]; then`);
+    expect(guard).toBeGreaterThan(0);
+    expect(guard).toBeLessThan(text.indexOf("put_file "));
+    expect(text).toContain("to rotate the key, set secretsEncryptionOldKey to the key in use and secretsEncryptionKey to the new one");
+  });
+
+  test("the rotation's prepare step names both keys, never holds one, and accepts either in use", () => {
+    const text = scripts["encryption-prepare.sh"];
+    expect(text).toContain(`keys=" ${encryptionKeyName(oldEncryptionKey)} ${encryptionKeyName(encryptionKey)} "`);
+    for (const k of [encryptionKey, oldEncryptionKey]) expect(text).not.toContain(k);
+    expect(text).toContain('put_file /etc/kubernetes/encryption-config.yaml 0600 <"$SECRETS/encryption-config.yaml"');
   });
 
   test("controller-manager and scheduler kubeconfigs point at their own master; the gate at the VIP", () => {
@@ -208,7 +241,7 @@ describe("control plane host scripts", () => {
     const secrets = masterSecrets();
     expect(Object.keys(secrets).sort()).toEqual(Object.values(MASTER_SECRETS).sort());
     for (const name of Object.values(MASTER_SECRETS)) expect(text).toContain(`<"$SECRETS/${name}"`);
-    expect(secrets[MASTER_SECRETS.encryptionConfig]).toBe(renderEncryptionConfig(encryptionKey));
+    expect(secrets[MASTER_SECRETS.encryptionConfig]).toBe(renderEncryptionConfig([encryptionKey]));
     expect(secrets[MASTER_SECRETS.adminKubeconfig]).toBe(renderKubeconfig({ clusterName: "lab", server: "https://172.31.250.11:6443", caCert: cert, user: "admin", clientCert: cert, clientKey: key }));
   });
 
