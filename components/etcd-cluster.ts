@@ -79,7 +79,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
         name: `${name}-${host.name}-member`,
         script: memberScript,
         dependsOn: [binaries.installed],
-        options: { secrets, parent: this, deleteScript: renderEtcdMemberRemove(host.name) },
+        options: { secrets, parent: this, deleteScript: renderEtcdMemberRemove(host.name, true) },
       };
     });
 

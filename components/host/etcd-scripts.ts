@@ -167,10 +167,28 @@ export function renderEtcdMember(a: EtcdMemberScriptArgs): string {
     [ENSURE_SERVICE, "0644", renderEtcdEnsureUnits().service],
     [ENSURE_TIMER, "0644", renderEtcdEnsureUnits().timer],
   ];
+  const self = a.member;
+  const peerUrl = (p: EtcdPeer) => `https://${p.address}:2380`;
+  const others = a.peers.filter((p) => p.name !== self.name);
+  const othersEndpoints = others.map((p) => `https://${p.address}:2379`).join(",");
+  const quorumGuard = `# A change of members that would lose the cluster's quorum stops here, before any file changes: the members that
+# stay must be a quorum of the cluster as it is.
+if [[ -f ${ETCD_PKI}/server.crt ]] && current=$(${etcdctl([...a.peers.map((p) => `https://${p.address}:2379`), "https://127.0.0.1:2379"].join(","))} member list -w simple 2>/dev/null); then
+  wanted=" ${a.peers.map(peerUrl).join(" ")} "
+  total=0 kept=0 leaving=()
+  while IFS=', ' read -r _ _ name url _; do
+    total=$((total + 1))
+    if [[ $wanted == *" $url "* ]]; then kept=$((kept + 1)); else leaving+=("\${name:-$url}"); fi
+  done <<<"$current"
+  if ((kept < total / 2 + 1)); then
+    fail "removing \${leaving[*]} at once would leave $kept of $total etcd members, less than a quorum of $((total / 2 + 1)); remove at most $(((total - 1) / 2)) per up, e.g. one member per up, each up after the last one ended well"
+  fi
+fi`;
   return script(
     `etcd member ${a.member.name}`,
     READ_SECRETS,
     `command -v etcd >/dev/null || fail "etcd is not installed"
+${quorumGuard}
 ${putFiles(files)}
 local_etcdctl() { ${etcdctl("https://127.0.0.1:2379")} "$@"; }
 ${KNOWN_FAILURE_FUNCTION}
@@ -194,8 +212,50 @@ systemctl enable --quiet etcd etcd-ensure.timer
 systemctl start etcd-ensure.timer
 if ! systemctl is-active --quiet etcd; then
   if [[ ! -d ${ETCD_DATA_DIR}/member ]]; then
+    ${others.length === 0 ? "members=" : `members=$(${etcdctl(othersEndpoints)} member list -w simple 2>/dev/null) || members=`}
+    if [[ -z $members ]]; then
+      # No other member answers with a quorum: this one starts a new cluster with them (initial-cluster-state new).
+      systemctl start --no-block etcd
+      echo "etcd ${self.name}: started a new member"
+      exit 0
+    fi
+    # A cluster runs: this member joins it. One listed with client URLs ran before and lost its data, so it is replaced;
+    # one without never ran (a member of the first start, or one a failed join added).
+    IFS=', ' read -r old_id _ _ _ old_client_urls _ < <(grep -F ", ${peerUrl(self)}," <<<"$members") || old_id=
+    # join_failed WHY: the member this step added leaves the cluster again and its files go, so the cluster keeps its
+    # fault tolerance and a later up starts from a host without them.
+    added_id=
+    join_failed() {
+      if [[ -n $added_id ]]; then others_etcdctl member remove "$added_id" >/dev/null 2>&1 || true; fi
+      restore_files
+      systemctl daemon-reload
+      fail "${self.name} did not join the cluster: $1; its files are removed"
+    }
+    # etcd refuses a change of members until every member has been connected for a few seconds (strict reconfig
+    # check), as after the rolling restart that put the new member in the others' config.
+    others_etcdctl() { ${etcdctl(othersEndpoints)} "$@"; }
+    if [[ -n $old_id && -n $old_client_urls ]]; then
+      retry 15 2 others_etcdctl member remove "$old_id" >/dev/null || join_failed "member remove $old_id (${peerUrl(self)}, which lost its data) failed"
+      old_id=
+    fi
+    # add_self: a member add, unless an earlier try went through after all.
+    add_self() {
+      others_etcdctl member list -w simple | grep -qF ", ${peerUrl(self)}," || others_etcdctl member add ${self.name} --peer-urls=${peerUrl(self)} >/dev/null
+    }
+    if [[ -z $old_id ]]; then
+      retry 15 2 add_self 2>/dev/null || join_failed "member add failed: $(add_self 2>&1 | tail -n 1)"
+    fi
+    members=$(others_etcdctl member list -w simple) || join_failed "the cluster stopped answering"
+    [[ -n $old_id ]] || IFS=', ' read -r added_id _ < <(grep -F ", ${peerUrl(self)}," <<<"$members")
+    # The cluster as it is now, this member (nameless until it first starts, if it joins now) by its own name.
+    initial=$(awk -F', ' -v self=${peerUrl(self)} '{ printf "%s%s=%s", (NR > 1 ? "," : ""), ($4 == self ? "${self.name}" : $3), $4 }' <<<"$members")
+    sed -i -e "s|^initial-cluster: .*|initial-cluster: $initial|" -e "s|^initial-cluster-state: new$|initial-cluster-state: existing|" ${CONFIG}
     systemctl start --no-block etcd
-    echo "etcd ${a.member.name}: started a new member"
+    if ! retry ${ETCD_MEMBER_WAIT_SECONDS / 2} 2 healthy; then
+      systemctl stop etcd
+      join_failed "not healthy within ${ETCD_MEMBER_WAIT_SECONDS} s: $(journalctl -u etcd -n 2 -o cat --no-pager | tr '\\n' ' ')"
+    fi
+    echo "etcd ${self.name}: joined the cluster ($initial)"
     exit 0
   fi
   systemctl start etcd || true
@@ -238,11 +298,23 @@ echo "etcd cluster healthy: ${peers.map((p) => p.name).join(" ")}"`,
   );
 }
 
-/** Stops a member and removes its units, config, certificates and data; the binaries belong to their artifact step. */
-export function renderEtcdMemberRemove(member: string): string {
+/**
+ * Stops a member and removes its units, config, certificates and data; the binaries belong to their artifact step.
+ * A member that leaves a running cluster (`leaveCluster`, the member step's delete) is removed from it first, so the
+ * others never count a stopped member toward their quorum; the last member has nothing to leave.
+ */
+export function renderEtcdMemberRemove(member: string, leaveCluster = false): string {
+  const local = etcdctl("https://127.0.0.1:2379");
+  const leave = `systemctl stop etcd-ensure.timer 2>/dev/null || true
+if systemctl is-active --quiet etcd && [[ $(${local} member list -w simple 2>/dev/null | wc -l) -gt 1 ]]; then
+  IFS=', ' read -r _ self_id _ < <(${local} endpoint status -w simple) || fail "etcd does not answer: cannot leave the cluster before stopping"
+  ${local} member remove "$self_id" >/dev/null || fail "member remove $self_id failed: the others may lack a quorum; the member keeps running"
+  echo "etcd member ${member} left the cluster"
+fi
+`;
   return script(
     `remove etcd member ${member}`,
-    `systemctl disable --now etcd-ensure.timer etcd etcd-backup.timer 2>/dev/null || true
+    `${leaveCluster ? leave : ""}systemctl disable --now etcd-ensure.timer etcd etcd-backup.timer 2>/dev/null || true
 rm -rf ${UNIT} ${ENSURE_SERVICE} ${ENSURE_TIMER} /etc/systemd/system/etcd-backup.service /etc/systemd/system/etcd-backup.timer ${BACKUP_SCRIPT} ${ETCD_DIR} ${ETCD_DATA_DIR}
 systemctl daemon-reload
 echo "etcd member ${member} removed"`,

@@ -2,14 +2,15 @@
 # End-to-end test of the etcd + load balancer slice on freshly booted lab hosts, through the real pulumi CLI:
 # first up, no-op up, rolling change under writes, VIP failover, a stopped member, a bad artifact checksum, a failing
 # step's reason, the backup timer, a restore after every member lost its data, a Secrets-encryption key rotation,
-# hosts that hold another cluster
+# growing etcd to 5 members and back, hosts that hold another cluster
 # (preflight, reset, the main job) and destroy. Run as root; it resets the lab in LAB_DIR and the lab stack's state.
 # Ends with "N passed, M failed"; non-zero on failure.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LABS=$ROOT/scripts/lab
-# Its worker and edge nodes are kwok's (simulate_nodes): no node hosts.
-export LAB_NODES=
+# Its worker and edge nodes are kwok's (simulate_nodes): no node hosts. lab4 and lab5 boot bare: the membership drill
+# makes them etcd members and takes them out again; until then the stack's members are lab1-lab3.
+export LAB_NODES='' LAB_N=5
 # shellcheck source=../../scripts/lab/lib.sh
 . "$LABS/lib.sh"
 # shellcheck source=../../scripts/env.sh
@@ -21,7 +22,9 @@ LOG=$(mktemp /tmp/etcd-test.XXXXXX)
 WORK=$(mktemp -d /tmp/etcd-test-work.XXXXXX)
 STACK=lab
 VIP=172.31.250.100
-read -r -a HOSTS <<<"$LAB_HOSTS"
+read -r -a ALL_HOSTS <<<"$LAB_HOSTS"
+HOSTS=("${ALL_HOSTS[@]:0:3}")
+SPARE=("${ALL_HOSTS[@]:3}")
 # shellcheck source=lab-stack-test.sh
 . "$ROOT/test/lab/lab-stack-test.sh"
 ectl() { "$WORK/etcdctl" --endpoints="https://$VIP:2379" --cacert="$WORK/ca.crt" --cert="$WORK/client.crt" --key="$WORK/client.key" --command-timeout=3s "$@"; }
@@ -265,6 +268,51 @@ stop_secret_reader
 verdict "every master's apiserver has only the new key" every_master_has "$(key_name "$new_key")"
 verdict "a reader of a Secret through the API VIP every 200 ms saw no failure during both ups ($(wc -l <"$WORK/read-failures") failed)" test ! -s "$WORK/read-failures"
 check "and then nothing changes" up --expect-no-changes
+
+# --- 6d. membership: 3 to 5 members and back under writes, and a change that would lose the quorum -----------
+member_names() { ectl member list -w simple | awk -F', ' '{print $3}' | LC_ALL=C sort | paste -sd' '; }
+cp "$ROOT/Pulumi.lab.yaml" "$WORK/three-members.yaml"
+count=$(pulumi config get hosts --json --stack "$STACK" | node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8")).objectValue.length)')
+for ((i = 0; i < ${#SPARE[@]}; i++)); do
+  {
+    pulumi config set --path "hosts[$((count + i))].name" "${SPARE[i]}" --stack "$STACK"
+    pulumi config set --path "hosts[$((count + i))].address" "$(host_addr "${SPARE[i]}")" --stack "$STACK"
+    pulumi config set --path "hosts[$((count + i))].roles[0]" etcd --stack "$STACK"
+  } >>"$LOG"
+done
+"$LABS/stack-config.sh" >>"$LOG" 2>&1
+start_writer
+t0=$(now)
+check "up grows etcd from 3 to 5 members (${SPARE[*]} join)" up
+info "growing to 5 members: $(since "$t0")s"
+stop_writer
+verdict "a writer through the VIP every 100 ms saw no failed write ($(wc -l <"$WORK/write-failures") failures)" test ! -s "$WORK/write-failures"
+verdict "member list is the config's 5 members ($(member_names))" test "$(member_names)" = "$(printf '%s\n' "${HOSTS[@]}" "${SPARE[@]}" | LC_ALL=C sort | paste -sd' ')"
+check "every member is healthy" ectl endpoint health --cluster
+check "and then nothing changes" up --expect-no-changes
+
+cp "$ROOT/Pulumi.lab.yaml" "$WORK/five-members.yaml"
+cp "$WORK/three-members.yaml" "$ROOT/Pulumi.lab.yaml"
+start_writer
+t0=$(now)
+check "up shrinks etcd from 5 members back to 3 (${SPARE[*]} leave)" up
+info "shrinking to 3 members: $(since "$t0")s"
+stop_writer
+verdict "a writer through the VIP every 100 ms saw no failed write ($(wc -l <"$WORK/write-failures") failures)" test ! -s "$WORK/write-failures"
+verdict "member list is the config's 3 members ($(member_names))" test "$(member_names)" = "${HOSTS[*]}"
+check "every member is healthy" ectl endpoint health --cluster
+for h in "${SPARE[@]}"; do verdict "$h runs no etcd and holds no etcd data" on "$h" "! systemctl is-active --quiet etcd && test ! -e /var/lib/etcd"; done
+check "and then nothing changes" up --expect-no-changes
+
+# Two of three members leaving at once would lose the quorum: the first member's step refuses, before any change.
+on "${HOSTS[0]}" sha256sum /etc/etcd/etcd.conf.yml >"$WORK/conf-before"
+for i in 1 2; do pulumi config rm --path "hosts[$i].roles[0]" --stack "$STACK" >>"$LOG"; done
+if pulumi up --yes --skip-preview --stack "$STACK" --non-interactive >"$WORK/quorum.log" 2>&1; then bad "up removing two of three members fails"; else ok "up removing two of three members fails"; fi
+cat "$WORK/quorum.log" >>"$LOG"
+verdict "at ${HOSTS[0]}, saying how to do it in steps" grep -q "onprem-k8s: etcd member ${HOSTS[0]} on ${HOSTS[0]}: removing ${HOSTS[1]} ${HOSTS[2]} at once would leave 1 of 3 etcd members, less than a quorum of 2; remove at most 1 per up" "$WORK/quorum.log"
+verdict "and nothing changed: 3 members, ${HOSTS[0]}'s config as it was" test "$(member_names)" = "${HOSTS[*]}" -a "$(on "${HOSTS[0]}" sha256sum /etc/etcd/etcd.conf.yml)" = "$(cat "$WORK/conf-before")"
+cp "$WORK/three-members.yaml" "$ROOT/Pulumi.lab.yaml"
+check "with the members back in the config, nothing changes" up --expect-no-changes
 
 # --- 7. hosts that hold another cluster ---------------------------------------------------------------
 # The state is lost; the hosts keep the cluster. To a new state, with its new CA, it is another cluster.

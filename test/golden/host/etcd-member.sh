@@ -47,6 +47,19 @@ while IFS= read -r line || [[ -n $line ]]; do
 done
 
 command -v etcd >/dev/null || fail "etcd is not installed"
+# A change of members that would lose the cluster's quorum stops here, before any file changes: the members that
+# stay must be a quorum of the cluster as it is.
+if [[ -f /etc/etcd/pki/server.crt ]] && current=$(etcdctl --endpoints=https://172.31.250.11:2379,https://172.31.250.12:2379,https://172.31.250.13:2379,https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/server.crt --key=/etc/etcd/pki/server.key --command-timeout=3s member list -w simple 2>/dev/null); then
+  wanted=" https://172.31.250.11:2380 https://172.31.250.12:2380 https://172.31.250.13:2380 "
+  total=0 kept=0 leaving=()
+  while IFS=', ' read -r _ _ name url _; do
+    total=$((total + 1))
+    if [[ $wanted == *" $url "* ]]; then kept=$((kept + 1)); else leaving+=("${name:-$url}"); fi
+  done <<<"$current"
+  if ((kept < total / 2 + 1)); then
+    fail "removing ${leaving[*]} at once would leave $kept of $total etcd members, less than a quorum of $((total / 2 + 1)); remove at most $(((total - 1) / 2)) per up, e.g. one member per up, each up after the last one ended well"
+  fi
+fi
 put_file /etc/etcd/pki/ca.crt 0644 <<'ONPREM_K8S_EOF'
 -----BEGIN CERTIFICATE-----
 MIIBfakeCERTIFICATE
@@ -153,8 +166,50 @@ systemctl enable --quiet etcd etcd-ensure.timer
 systemctl start etcd-ensure.timer
 if ! systemctl is-active --quiet etcd; then
   if [[ ! -d /var/lib/etcd/member ]]; then
+    members=$(etcdctl --endpoints=https://172.31.250.12:2379,https://172.31.250.13:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/server.crt --key=/etc/etcd/pki/server.key --command-timeout=3s member list -w simple 2>/dev/null) || members=
+    if [[ -z $members ]]; then
+      # No other member answers with a quorum: this one starts a new cluster with them (initial-cluster-state new).
+      systemctl start --no-block etcd
+      echo "etcd lab1: started a new member"
+      exit 0
+    fi
+    # A cluster runs: this member joins it. One listed with client URLs ran before and lost its data, so it is replaced;
+    # one without never ran (a member of the first start, or one a failed join added).
+    IFS=', ' read -r old_id _ _ _ old_client_urls _ < <(grep -F ", https://172.31.250.11:2380," <<<"$members") || old_id=
+    # join_failed WHY: the member this step added leaves the cluster again and its files go, so the cluster keeps its
+    # fault tolerance and a later up starts from a host without them.
+    added_id=
+    join_failed() {
+      if [[ -n $added_id ]]; then others_etcdctl member remove "$added_id" >/dev/null 2>&1 || true; fi
+      restore_files
+      systemctl daemon-reload
+      fail "lab1 did not join the cluster: $1; its files are removed"
+    }
+    # etcd refuses a change of members until every member has been connected for a few seconds (strict reconfig
+    # check), as after the rolling restart that put the new member in the others' config.
+    others_etcdctl() { etcdctl --endpoints=https://172.31.250.12:2379,https://172.31.250.13:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/server.crt --key=/etc/etcd/pki/server.key --command-timeout=3s "$@"; }
+    if [[ -n $old_id && -n $old_client_urls ]]; then
+      retry 15 2 others_etcdctl member remove "$old_id" >/dev/null || join_failed "member remove $old_id (https://172.31.250.11:2380, which lost its data) failed"
+      old_id=
+    fi
+    # add_self: a member add, unless an earlier try went through after all.
+    add_self() {
+      others_etcdctl member list -w simple | grep -qF ", https://172.31.250.11:2380," || others_etcdctl member add lab1 --peer-urls=https://172.31.250.11:2380 >/dev/null
+    }
+    if [[ -z $old_id ]]; then
+      retry 15 2 add_self 2>/dev/null || join_failed "member add failed: $(add_self 2>&1 | tail -n 1)"
+    fi
+    members=$(others_etcdctl member list -w simple) || join_failed "the cluster stopped answering"
+    [[ -n $old_id ]] || IFS=', ' read -r added_id _ < <(grep -F ", https://172.31.250.11:2380," <<<"$members")
+    # The cluster as it is now, this member (nameless until it first starts, if it joins now) by its own name.
+    initial=$(awk -F', ' -v self=https://172.31.250.11:2380 '{ printf "%s%s=%s", (NR > 1 ? "," : ""), ($4 == self ? "lab1" : $3), $4 }' <<<"$members")
+    sed -i -e "s|^initial-cluster: .*|initial-cluster: $initial|" -e "s|^initial-cluster-state: new$|initial-cluster-state: existing|" /etc/etcd/etcd.conf.yml
     systemctl start --no-block etcd
-    echo "etcd lab1: started a new member"
+    if ! retry 30 2 healthy; then
+      systemctl stop etcd
+      join_failed "not healthy within 60 s: $(journalctl -u etcd -n 2 -o cat --no-pager | tr '\n' ' ')"
+    fi
+    echo "etcd lab1: joined the cluster ($initial)"
     exit 0
   fi
   systemctl start etcd || true

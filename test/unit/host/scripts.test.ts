@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { renderArtifactInstall, renderArtifactRemove } from "../../../components/host/artifact-script";
-import { renderEtcdBackup, renderEtcdClusterHealth, renderEtcdMember } from "../../../components/host/etcd-scripts";
+import { renderEtcdBackup, renderEtcdClusterHealth, renderEtcdMember, renderEtcdMemberRemove } from "../../../components/host/etcd-scripts";
 import {
   HAPROXY_METRICS_PORT,
   KEEPALIVED_MASTER_METRIC,
@@ -90,6 +90,31 @@ describe("host scripts", () => {
     expect(render(100)).toBe(render(100));
     expect(render(150)).not.toBe(render(100));
     expect(render(150)).toContain("heartbeat-interval: 150");
+  });
+
+  test("a member step checks that the members that stay are a quorum of the running cluster before it changes a file", () => {
+    const text = scripts["etcd-member.sh"];
+    expect(text.indexOf("if ((kept < total / 2 + 1)); then")).toBeGreaterThan(0);
+    expect(text.indexOf("if ((kept < total / 2 + 1)); then")).toBeLessThan(text.indexOf("put_file "));
+    expect(text).toContain('wanted=" https://172.31.250.11:2380 https://172.31.250.12:2380 https://172.31.250.13:2380 "');
+  });
+
+  test("a member without data joins a running cluster: member add through the others, then initial-cluster-state existing", () => {
+    const text = scripts["etcd-member.sh"];
+    const join = text.slice(text.indexOf("# A cluster runs: this member joins it."));
+    expect(join).toContain("--endpoints=https://172.31.250.12:2379,https://172.31.250.13:2379 ");
+    expect(join).toContain("member add lab1 --peer-urls=https://172.31.250.11:2380");
+    expect(join).toContain('-e "s|^initial-cluster-state: new$|initial-cluster-state: existing|"');
+    expect(join.indexOf("member add")).toBeLessThan(join.indexOf("systemctl start --no-block etcd"));
+    expect(join).toContain("retry 30 2 healthy");
+  });
+
+  test("a member the stack removes leaves the cluster before it stops; a reset only stops it", () => {
+    const removed = renderEtcdMemberRemove("lab4", true);
+    expect(removed.indexOf('member remove "$self_id"')).toBeGreaterThan(0);
+    expect(removed.indexOf('member remove "$self_id"')).toBeLessThan(removed.indexOf("systemctl disable --now etcd-ensure.timer etcd"));
+    expect(renderEtcdMemberRemove("this host")).not.toContain("member remove");
+    expect(shellcheckFailures({ "etcd-member-leave.sh": removed })).toEqual([]);
   });
 
   test("keepalived tracks haproxy with systemctl, never pidof", () => {
