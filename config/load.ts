@@ -58,7 +58,8 @@ export function loadClusterSpec(addons: readonly AddonParser[], config: pulumi.C
           kind: "own",
           artifact: spec.artifacts.kubernetes,
           secretsEncryptionKey: config.requireSecret("secretsEncryptionKey"),
-          secretsEncryptionOldKey: config.getSecret("secretsEncryptionOldKey"),
+          // Pulumi.yaml's default is "": no rotation.
+          secretsEncryptionOldKey: raw.secretsEncryptionOldKey ? config.requireSecret("secretsEncryptionOldKey") : undefined,
           serviceIp: cidrHost(serviceCidr, 1),
         }
       : { kind: "external", kubeconfig };

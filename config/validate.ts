@@ -80,7 +80,10 @@ export function validateClusterConfig(raw: Record<string, unknown>, secretKeys: 
     problems.add(`${key("artifacts")}.etcd`, "is not set, but hosts have role etcd", "give the etcd release .tar.gz as {url or path, sha256}");
   }
   const versions = parseVersions(raw.versions, key("versions"), problems);
-  checkControlPlane({ hosts, loadBalancers, artifacts, versions, encryptionKey: raw.secretsEncryptionKey, oldEncryptionKey: raw.secretsEncryptionOldKey, key }, problems);
+  checkControlPlane(
+    { hosts, loadBalancers, artifacts, versions, encryptionKey: raw.secretsEncryptionKey, oldEncryptionKey: raw.secretsEncryptionOldKey === "" ? undefined : raw.secretsEncryptionOldKey, key },
+    problems,
+  );
   checkPlainTextSecrets(raw, secretKeys, namespace, problems);
 
   const registries = parseRegistries(raw.registries, key("registries"), artifacts.kubernetes !== undefined, problems);

@@ -510,6 +510,15 @@ describe("validateClusterConfig", () => {
     ["an artifact without a sha256", (r) => (r.artifacts.etcd.sha256 = "abc"), "onprem-k8s:artifacts.etcd.sha256: is not a sha256 digest; give the 64 lower-case hex digits printed by sha256sum"],
   ];
 
+  test("an empty secretsEncryptionOldKey, Pulumi.yaml's default, is no rotation and no problem", () => {
+    const raw = validRawConfig();
+    raw.artifacts.kubernetes = { url: "http://10.0.0.1:8080/kubernetes-server.tar.gz", sha256: "b".repeat(64) };
+    raw.artifacts.kubernetesNode = { url: "http://10.0.0.1:8080/kubernetes-node.tar.gz", sha256: "d".repeat(64) };
+    raw.secretsEncryptionKey = Buffer.alloc(32, 1).toString("base64");
+    raw.secretsEncryptionOldKey = "";
+    expect(validateClusterConfig(raw, new Set([...SECRET_KEYS, "secretsEncryptionKey", "secretsEncryptionOldKey"]), NS, ADDONS).problems).toEqual([]);
+  });
+
   test.each(cases)("rejects %s", (_name, mutate, expected, secretKeys = SECRET_KEYS) => {
     expect(problemsOf(mutate, secretKeys)).toContain(expected);
   });
