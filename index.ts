@@ -212,6 +212,7 @@ const nodeBootstrap =
         provider,
         kubeletsWaitFor: [controlPlane.ready, ...Object.values(mirrors?.steps ?? {})],
         nodes: kubeletHosts,
+        membershipHost: masters[0],
         batchSize: nodeBatchSize(spec.kubernetes.nodeBatchSize, kubeletHosts.length),
         sshPrivateKey: spec.sshPrivateKey,
         artifact: spec.artifacts.kubernetesNode,

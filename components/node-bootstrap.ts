@@ -12,6 +12,11 @@ import { ArtifactSpec, HostSpec, NetworkPlan, SiteRegistry } from "../spec/clust
 import { CertKeyPair, NodeCerts } from "./cluster-pki";
 import { HostArtifact } from "./host-artifact";
 import { hostStep } from "./host/connection";
+import { kubectl } from "./host/control-plane-scripts";
+import { renderNodeJoin, renderNodeLeave } from "./host/node-membership-scripts";
+
+/** How long a node that leaves may take to drain; a PodDisruptionBudget that holds its pods back longer fails the up. */
+const NODE_DRAIN_TIMEOUT_SECONDS = 300;
 import { rollingHostBatches } from "./host/rolling";
 import {
   CNI_BIN_DIR,
@@ -39,6 +44,11 @@ export interface NodeBootstrapArgs {
   readonly kubeletsWaitFor: readonly pulumi.Resource[];
   /** The real worker and edge hosts, in a fixed order (changes roll in this order). */
   readonly nodes: readonly HostSpec[];
+  /**
+   * A master, with kubectl and the admin kubeconfig, through which a node that joins is uncordoned and one that leaves
+   * the config is cordoned, drained and deleted before its kubelet stops. @default nodes leave without a drain
+   */
+  readonly membershipHost?: HostSpec;
   /**
    * How many nodes change at once, a positive whole number: a batch starts once every node of the previous batch has
    * a healthy kubelet and its Node, so a change that breaks nodes stops after one batch.
@@ -167,8 +177,19 @@ export class NodeBootstrap extends pulumi.ComponentResource {
           // No taints in config: leave the list to the controllers.
           ...(taints.length > 0 ? { spec: { taints } } : {}),
         },
-        { parent: this, provider, dependsOn: [step] },
+        // A node that leaves loses its Node through the membership step below. Deleting the patch would apply it
+        // once more, by server-side apply, and so make the Node anew: it is left to go with the Node.
+        { parent: this, provider, dependsOn: [step], retainOnDelete: args.membershipHost !== undefined },
       );
+      // After its NodePatch, so that on removal the drain and the Node's deletion come before the kubelet stops.
+      if (args.membershipHost) {
+        const membership = pulumi.output(args.apiServerUrl).apply((server) => ({ node: host.name, kubectl: kubectl(server), drainTimeoutSeconds: NODE_DRAIN_TIMEOUT_SECONDS }));
+        hostStep(`${name}-${host.name}-membership`, args.membershipHost, sshPrivateKey, membership.apply(renderNodeJoin), {
+          parent: this,
+          dependsOn: [this.nodes[host.name]],
+          deleteScript: membership.apply(renderNodeLeave),
+        });
+      }
     });
     // The controller-manager gives each Node its subnet when it registers; the node's step waits for it.
     this.podRoutes = pulumi.all(nodes.map((host) => this.nodes[host.name].spec.apply((spec) => ({ node: host.name, subnet: spec?.podCIDR ?? "", via: host.address }))));

@@ -23,7 +23,7 @@ export function sshConnection(host: HostSpec, privateKey: pulumi.Input<string>):
 
 export interface HostStepOptions extends pulumi.CustomResourceOptions {
   /** Runs when the step is deleted. */
-  readonly deleteScript?: string;
+  readonly deleteScript?: pulumi.Input<string>;
   /**
    * Secret files by name, sent on the script's stdin (a Pulumi secret) and read by its READ_SECRETS section into
    * "$SECRETS/NAME". The script itself stays plain text: a preview shows its diff, a failure shows its reason.

@@ -4,8 +4,9 @@
 # addons (CoreDNS, flannel, Traefik behind the edge VIP, the Ceph RBD class) and the seed apps answering; then the API
 # and its leases, the nodes and workloads (workload-checks.sh), Secrets encrypted in etcd, a no-op up, a preview that
 # the apiserver rejects (a misspelt field), a Helm chart archive, one app's image change in the preview, an edge VIP
-# failover, a kubelet restart and a drain under a client, a rolling apiserver flag change under a /readyz poller, a
-# stopped apiserver, a stopped MASTER load balancer and its recovery, an up that a failover interrupts, and destroy.
+# failover, a kubelet restart and a worker leaving the config and joining again under a client, a rolling apiserver
+# flag change under a /readyz poller, a stopped apiserver, a stopped MASTER load balancer and its recovery, an up that a
+# failover interrupts, and destroy.
 # Prints timings per phase.
 # Run as root; it resets the lab in LAB_DIR and the lab stack's state. Ends with "N passed, M failed"; non-zero on failure.
 set -euo pipefail
@@ -245,7 +246,7 @@ check "a preview with the dashboard and grafana addons passes the apiserver's dr
 verdict "it creates the Dashboard, its admin and viewer tokens and Grafana with its provisioning, and changes nothing else" ui_addons_planned
 pulumi config rm dashboard --stack "$STACK" >>"$LOG" && pulumi config rm grafana --stack "$STACK" >>"$LOG" && pulumi config rm grafanaAdminPassword --stack "$STACK" >>"$LOG"
 
-# --- 2c. the edge VIP fails over, a kubelet restarts, a worker drains: the apps keep answering -----------------
+# --- 2c. the edge VIP fails over, a kubelet restarts, a worker leaves and joins: the apps keep answering -------
 holder=$(stable_vip_holder "$EDGE_VIP" || true)
 start_hello_poller
 check "keepalived stops on the edge VIP's holder ${holder:-none}" on "$holder" systemctl stop keepalived
@@ -263,13 +264,26 @@ before=$(running_tasks lab-w1 || true) restarted_at=$(kubelet_started lab-w1 || 
 check "the kubelet restarts on lab-w1" on lab-w1 systemctl restart kubelet
 check "lab-w1 is Ready again" retry 30 2 k wait --for=condition=Ready node lab-w1 --timeout=5s
 verdict "the kubelet restarted ($restarted_at, then $(kubelet_started lab-w1)) and lab-w1's $(wc -l <<<"$before") containers ran on untouched" test "$(running_tasks lab-w1)" = "$before" -a "$(kubelet_started lab-w1)" != "$restarted_at"
+# lab-w2 leaves the config and comes back: the up cordons, drains (hello-world's PodDisruptionBudget respected) and
+# deletes its Node before its kubelet stops; the next up makes it a node again.
+cp "$ROOT/Pulumi.lab.yaml" "$WORK/with-lab-w2.yaml"
+w2_index=$(pulumi config get hosts --json --stack "$STACK" | node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8")).objectValue.findIndex((h) => h.name === "lab-w2"))')
+pulumi config rm --path "hosts[$w2_index]" --stack "$STACK" >>"$LOG"
 start_hello_poller
-check "lab-w2 drains: its pods move" k drain lab-w2 --ignore-daemonsets --delete-emptydir-data --timeout=180s
+t0=$(now)
+check "lab-w2 leaves the config: the up drains it and deletes its Node, then stops its kubelet" up
+info "lab-w2 left in $(since "$t0")s"
 stop_hello_poller
-verdict "no pod but the DaemonSets' (flannel, node-exporter, vlagent) is left on lab-w2" only_daemonset_pods lab-w2
+verdict "hello-world kept answering through the edge VIP while lab-w2 left ($(hello_counts))" test ! -s "$WORK/hello-failures"
+verdict "the Node lab-w2 is gone" bash -c "'$KUBE_BIN/kubectl' --kubeconfig '$WORK/admin.conf' get node lab-w2 2>&1 | grep -q NotFound"
+verdict "lab-w2 runs no kubelet and no container" on lab-w2 "! systemctl is-active --quiet kubelet && ! systemctl is-active --quiet containerd"
 check "every Deployment is Available on the other nodes" k wait --for=condition=Available deployment --all -A --timeout=120s
-verdict "hello-world kept answering through the edge VIP during the drain ($(hello_counts))" test ! -s "$WORK/hello-failures"
-check "lab-w2 is uncordoned" k uncordon lab-w2
+cp "$WORK/with-lab-w2.yaml" "$ROOT/Pulumi.lab.yaml"
+t0=$(now)
+check "lab-w2 back in the config joins again" up
+info "lab-w2 joined in $(since "$t0")s"
+check "lab-w2 is Ready" k wait --for=condition=Ready node lab-w2 --timeout=60s
+verdict "and takes pods" test "$(k get node lab-w2 -o jsonpath='{.spec.unschedulable}')" != true
 check "an up after the drills reports no changes" up --expect-no-changes
 
 # --- 3. one app's new image changes exactly its Deployment --------------------------------------------

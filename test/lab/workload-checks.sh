@@ -56,11 +56,6 @@ only_namespaces() {
   for ns in "$@"; do sed -i "/^$ns\$/d" "$WORK/pods.$node"; done
   [[ ! -s $WORK/pods.$node ]]
 }
-# only_daemonset_pods NODE: every pod left on NODE belongs to a DaemonSet.
-only_daemonset_pods() {
-  k get pods -A --field-selector "spec.nodeName=$1" -o jsonpath='{range .items[*]}{.metadata.name} {.metadata.ownerReferences[0].kind}{"\n"}{end}' >"$WORK/pods.$1" || return 1
-  ! grep -v ' DaemonSet$' "$WORK/pods.$1"
-}
 only_edge_daemons_on_edges() {
   local n
   for n in "${EDGES[@]}"; do only_namespaces "$n" traefik kube-flannel monitoring logging || return 1; done

@@ -20,6 +20,7 @@ import {
 } from "../../../components/host/node-scripts";
 import { renderArtifactInstall } from "../../../components/host/artifact-script";
 import { flannelManifests } from "../../../components/flannel";
+import { renderNodeJoin, renderNodeLeave } from "../../../components/host/node-membership-scripts";
 import { expectGolden } from "./golden";
 import { shellcheckFailures } from "./shellcheck";
 
@@ -45,7 +46,10 @@ const registries: NodeSettings["registries"] = [
 ];
 const node = (s: NodeSettings = settings, h = host) => renderNode({ host: h, settings: s, pki });
 
+const membership = { node: "lab-w2", kubectl: "kubectl --kubeconfig /etc/kubernetes/admin.conf --server https://172.31.250.101:6443 --request-timeout=5s", drainTimeoutSeconds: 300 };
 const scripts: Record<string, string> = {
+  "node-join.sh": renderNodeJoin(membership),
+  "node-leave.sh": renderNodeLeave(membership),
   "node.sh": node(),
   "node-containerd.sh": node({ ...settings, containerd: { kind: "release" } }),
   "node-registries.sh": node({ ...settings, registries }),
@@ -76,6 +80,14 @@ const files: Record<string, string> = {
 describe("node host files and scripts", () => {
   test.each([...Object.keys(scripts), ...Object.keys(files)])("%s matches its golden file", (name) => {
     expectGolden(`host/${name}`, scripts[name] ?? files[name]);
+  });
+
+  test("a node that leaves is cordoned, drained with the DaemonSets' pods left, then deleted, and a drain that runs out fails", () => {
+    const text = scripts["node-leave.sh"];
+    const order = ["k cordon lab-w2", "k drain lab-w2 --ignore-daemonsets --delete-emptydir-data --timeout=300s", "k delete node lab-w2"].map((c) => text.indexOf(c));
+    expect(order.every((i) => i > 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(text).toContain('fail "draining lab-w2 did not end within 300 s (it stays cordoned, and the next up tries again)');
   });
 
   test("pass shellcheck", () => {

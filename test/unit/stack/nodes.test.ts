@@ -62,10 +62,13 @@ beforeAll(async () => {
 });
 
 describe("real worker and edge nodes", () => {
-  test("one packages, one install and one kubelet step per real node, on its own address; none for masters or simulated nodes", () => {
+  test("one packages, one install and one kubelet step per real node, on its own address, and its membership step on the first master; none for masters or simulated nodes", () => {
     const steps = [...baseline.values()].filter((r) => r.type === "command:remote:Command" && r.name.startsWith("node-bootstrap-"));
-    expect(steps.map((s) => s.name).sort()).toEqual(NODES.flatMap((n) => [`node-bootstrap-${n}-packages`, `node-bootstrap-${n}-kubernetes-node-install`, `node-bootstrap-${n}-kubelet`]).sort());
+    expect(steps.map((s) => s.name).sort()).toEqual(
+      NODES.flatMap((n) => [`node-bootstrap-${n}-packages`, `node-bootstrap-${n}-kubernetes-node-install`, `node-bootstrap-${n}-kubelet`, `node-bootstrap-${n}-membership`]).sort(),
+    );
     expect(step(baseline, "node-bootstrap-lab-w2-kubelet").inputs.connection.host).toBe("172.31.250.22");
+    expect(step(baseline, "node-bootstrap-lab-w2-membership").inputs.connection.host).toBe("172.31.250.11");
     expect(step(baseline, "node-bootstrap-lab-w1-kubernetes-node-install").inputs.create).toContain("for binary in kubelet kube-proxy; do");
     // Without a containerd release, Debian's containerd.
     expect(step(baseline, "node-bootstrap-lab-e1-packages").inputs.create).toMatch(/apt-get install .*containerd runc containernetworking-plugins/);

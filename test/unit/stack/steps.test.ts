@@ -102,6 +102,7 @@ describe("lab stack step order", () => {
         ...eachNode("node-bootstrap-HOST-packages"),
         ...eachNode("node-bootstrap-HOST-kubernetes-node-install"),
         ...eachNode("node-bootstrap-HOST-kubelet"),
+        ...eachNode("node-bootstrap-HOST-membership"),
         ...each("registry-HOST-packages"),
         ...each("registry-HOST-config"),
         ...REGISTRY_HOSTS,
@@ -375,7 +376,8 @@ describe("changing X re-runs exactly these steps", () => {
     [
       "the API VIP",
       (c) => (c.loadBalancers[1].vip = "172.31.250.104"),
-      [...each("api-HOST-config"), ...each("control-plane-HOST-master"), "control-plane-ready", ...eachNode("node-bootstrap-HOST-kubelet")],
+      // The membership steps reach the API through it: a node that leaves is drained there.
+      [...each("api-HOST-config"), ...each("control-plane-HOST-master"), "control-plane-ready", ...eachNode("node-bootstrap-HOST-kubelet"), ...eachNode("node-bootstrap-HOST-membership")],
     ],
   ];
 
