@@ -307,7 +307,12 @@ export function renderEtcdMemberRemove(member: string, leaveCluster = false): st
   const local = etcdctl("https://127.0.0.1:2379");
   const leave = `systemctl stop etcd-ensure.timer 2>/dev/null || true
 if systemctl is-active --quiet etcd && [[ $(${local} member list -w simple 2>/dev/null | wc -l) -gt 1 ]]; then
-  IFS=', ' read -r _ self_id _ < <(${local} endpoint status -w simple) || fail "etcd does not answer: cannot leave the cluster before stopping"
+  IFS=, read -r _ self_id _ _ is_leader _ < <(${local} endpoint status -w simple | tr -d ' ') || fail "etcd does not answer: cannot leave the cluster before stopping"
+  # A leader hands over first: removing it would fail the writes in flight with "leader changed".
+  if [[ $is_leader == true ]]; then
+    successor=$(${local} member list -w simple | tr -d ' ' | awk -F, -v self="$self_id" '$1 != self && $2 == "started" {print $1; exit}')
+    if [[ -n $successor ]]; then ${local} move-leader "$successor" >/dev/null || true; fi
+  fi
   ${local} member remove "$self_id" >/dev/null || fail "member remove $self_id failed: the others may lack a quorum; the member keeps running"
   echo "etcd member ${member} left the cluster"
 fi

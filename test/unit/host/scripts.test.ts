@@ -113,6 +113,7 @@ describe("host scripts", () => {
     const removed = renderEtcdMemberRemove("lab4", true);
     expect(removed.indexOf('member remove "$self_id"')).toBeGreaterThan(0);
     expect(removed.indexOf('member remove "$self_id"')).toBeLessThan(removed.indexOf("systemctl disable --now etcd-ensure.timer etcd"));
+    expect(removed.indexOf("move-leader")).toBeLessThan(removed.indexOf('member remove "$self_id"'));
     expect(renderEtcdMemberRemove("this host")).not.toContain("member remove");
     expect(shellcheckFailures({ "etcd-member-leave.sh": removed })).toEqual([]);
   });
