@@ -150,6 +150,17 @@ export function etcdctl(endpoints: string): string {
 }
 
 /**
+ * When this member leads ($is_leader, its id in $self_id), it hands over to another started member, so that its
+ * restart or removal costs clients no election. `etcdctl` is the command (or shell function) against this member.
+ */
+function handLeadershipOver(etcdctl: string): string {
+  return `  if [[ $is_leader == true ]]; then
+    successor=$(${etcdctl} member list -w simple | tr -d ' ' | awk -F, -v self="$self_id" '$1 != self && $2 == "started" {print $1; exit}')
+    if [[ -n $successor ]]; then ${etcdctl} move-leader "$successor" >/dev/null || true; fi
+  fi`;
+}
+
+/**
  * Puts certificates, config and unit in place, then:
  * - a brand-new member starts without waiting, since it needs its peers for a quorum (the cluster gate waits);
  * - a stopped member starts and must become healthy;
@@ -263,10 +274,7 @@ elif [[ $CHANGED == 1 ]]; then
   # A leader hands over first, so clients see no election while it restarts.
   self_id='' is_leader=false
   IFS=, read -r _ self_id _ _ is_leader _ < <(local_etcdctl endpoint status -w simple | tr -d ' ') || true
-  if [[ $is_leader == true ]]; then
-    successor=$(local_etcdctl member list -w simple | tr -d ' ' | awk -F, -v self="$self_id" '$1 != self && $2 == "started" {print $1; exit}')
-    if [[ -n $successor ]]; then local_etcdctl move-leader "$successor" >/dev/null || true; fi
-  fi
+${handLeadershipOver("local_etcdctl")}
   systemctl restart etcd || true
 else
   echo "etcd ${a.member.name}: unchanged"
@@ -309,10 +317,7 @@ export function renderEtcdMemberRemove(member: string, leaveCluster = false): st
 if systemctl is-active --quiet etcd && [[ $(${local} member list -w simple 2>/dev/null | wc -l) -gt 1 ]]; then
   IFS=, read -r _ self_id _ _ is_leader _ < <(${local} endpoint status -w simple | tr -d ' ') || fail "etcd does not answer: cannot leave the cluster before stopping"
   # A leader hands over first: removing it would fail the writes in flight with "leader changed".
-  if [[ $is_leader == true ]]; then
-    successor=$(${local} member list -w simple | tr -d ' ' | awk -F, -v self="$self_id" '$1 != self && $2 == "started" {print $1; exit}')
-    if [[ -n $successor ]]; then ${local} move-leader "$successor" >/dev/null || true; fi
-  fi
+${handLeadershipOver(local)}
   ${local} member remove "$self_id" >/dev/null || fail "member remove $self_id failed: the others may lack a quorum; the member keeps running"
   echo "etcd member ${member} left the cluster"
 fi
