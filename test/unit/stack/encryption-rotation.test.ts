@@ -1,7 +1,7 @@
 // The lab stack during a Secrets-encryption key rotation: every master reads the new key before any encrypts with it,
 // and every Secret is rewritten once the control plane is ready again.
 import { RecordedResource, installMocks, runStack } from "./stack-harness";
-import { labConfig } from "./stack-config";
+import { labConfigWithControlPlane } from "./stack-config";
 import { encryptionKeyName } from "../../../components/host/encryption-scripts";
 
 jest.setTimeout(60_000);
@@ -11,11 +11,10 @@ const NEW_KEY = Buffer.alloc(32, 3).toString("base64");
 const OLD_KEY = Buffer.alloc(32, 4).toString("base64");
 
 async function stackWith(oldKey: string | undefined): Promise<Map<string, RecordedResource>> {
-  const { raw, secretKeys } = labConfig();
-  raw.artifacts = { ...raw.artifacts, kubernetes: { url: "http://172.31.250.1:8080/artifacts/kubernetes-server.tar.gz", sha256: "e".repeat(64) } };
+  const { raw, secretKeys } = labConfigWithControlPlane();
   raw.secretsEncryptionKey = NEW_KEY;
   if (oldKey) raw.secretsEncryptionOldKey = oldKey;
-  return runStack(raw, [...secretKeys, "secretsEncryptionKey", "secretsEncryptionOldKey"]);
+  return runStack(raw, [...secretKeys, "secretsEncryptionOldKey"]);
 }
 
 const step = (resources: Map<string, RecordedResource>, name: string) => {

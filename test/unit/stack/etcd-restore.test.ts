@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { installMocks, RecordedResource, runStack } from "./stack-harness";
-import { labConfig } from "./stack-config";
+import { labConfigWithControlPlane } from "./stack-config";
 
 jest.setTimeout(60_000);
 
@@ -12,11 +12,9 @@ const step = (host: string, what: string) => `etcd-restore-r1-${host}-${what}`;
 
 /** The lab stack with its own control plane, restoring `snapshot` (or not restoring). */
 async function stackWith(snapshot: Record<string, unknown> | undefined): Promise<Map<string, RecordedResource>> {
-  const { raw, secretKeys } = labConfig();
-  raw.artifacts = { ...raw.artifacts, kubernetes: { url: "http://172.31.250.1:8080/artifacts/kubernetes-server.tar.gz", sha256: "e".repeat(64) } };
-  raw.secretsEncryptionKey = Buffer.alloc(32, 3).toString("base64");
+  const { raw, secretKeys } = labConfigWithControlPlane();
   if (snapshot) raw.etcd = { ...raw.etcd, restore: { id: "r1", snapshot } };
-  return runStack(raw, [...secretKeys, "secretsEncryptionKey"]);
+  return runStack(raw, secretKeys);
 }
 
 const command = (resources: Map<string, RecordedResource>, name: string) => {

@@ -1,7 +1,7 @@
 // The lab stack's real nodes join and leave through the first master: each node's membership step comes after its
 // NodePatch, so that on removal the drain runs first and the kubelet stops last.
 import { RecordedResource, installMocks, runStack } from "./stack-harness";
-import { labConfig } from "./stack-config";
+import { labConfig, labConfigWithControlPlane } from "./stack-config";
 
 jest.setTimeout(60_000);
 
@@ -12,10 +12,8 @@ const NODES: string[] = labConfig()
 
 beforeAll(async () => {
   await installMocks();
-  const { raw, secretKeys } = labConfig();
-  raw.artifacts = { ...raw.artifacts, kubernetes: { url: "http://172.31.250.1:8080/artifacts/kubernetes-server.tar.gz", sha256: "e".repeat(64) } };
-  raw.secretsEncryptionKey = Buffer.alloc(32, 3).toString("base64");
-  resources = await runStack(raw, [...secretKeys, "secretsEncryptionKey"]);
+  const { raw, secretKeys } = labConfigWithControlPlane();
+  resources = await runStack(raw, secretKeys);
 });
 
 test.each(NODES)("%s joins and leaves through lab1, after its NodePatch", (node) => {

@@ -3,7 +3,7 @@
 // roll in batches of kubernetes.nodeBatchSize: every step of a batch waits for every step of the previous batch, and
 // the first batch for a gate NodeBootstrap is given, so that the nodes' packages and binaries install meanwhile.
 import { installMocks, RecordedResource, runStack } from "./stack-harness";
-import { labConfig } from "./stack-config";
+import { labConfig, labConfigWithControlPlane } from "./stack-config";
 import { testHostKey } from "../hosts";
 
 jest.setTimeout(60_000);
@@ -20,11 +20,9 @@ const NODE_BOOTSTRAP = "onprem-k8s:index:NodeBootstrap::node-bootstrap";
  * node at a time here, a chain like the others (the batches have tests of their own).
  */
 function config(): { raw: Record<string, any>; secretKeys: string[] } {
-  const { raw, secretKeys } = labConfig();
-  raw.artifacts = { ...raw.artifacts, kubernetes: { url: "http://172.31.250.1:8080/artifacts/kubernetes-server.tar.gz", sha256: "e".repeat(64) } };
-  raw.secretsEncryptionKey = Buffer.alloc(32, 3).toString("base64");
+  const { raw, secretKeys } = labConfigWithControlPlane();
   raw.kubernetes = { ...raw.kubernetes, nodeBatchSize: 1 };
-  return { raw, secretKeys: [...secretKeys, "secretsEncryptionKey"] };
+  return { raw, secretKeys };
 }
 
 interface Chain {

@@ -48,3 +48,11 @@ export function labConfig(): RawStackConfig {
     secretKeys: [...new Set([...secretKeys, "sshPrivateKey"])],
   };
 }
+
+/** The lab stack with its own control plane: labConfig, the kubernetes-server release and a Secrets-encryption key. */
+export function labConfigWithControlPlane(): { raw: Record<string, any>; secretKeys: string[] } {
+  const { raw, secretKeys } = labConfig();
+  raw.artifacts = { ...(raw.artifacts as object), kubernetes: { url: "http://172.31.250.1:8080/artifacts/kubernetes-server.tar.gz", sha256: "e".repeat(64) } };
+  raw.secretsEncryptionKey = Buffer.alloc(32, 3).toString("base64");
+  return { raw, secretKeys: [...secretKeys, "secretsEncryptionKey"] };
+}
