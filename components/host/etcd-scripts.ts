@@ -190,7 +190,7 @@ if [[ -f ${ETCD_PKI}/server.crt ]] && current=$(${etcdctl([...a.peers.map((p) =>
   while IFS=', ' read -r _ _ name url _; do
     total=$((total + 1))
     if [[ $wanted == *" $url "* ]]; then kept=$((kept + 1)); else leaving+=("\${name:-$url}"); fi
-  done <<<"$current"
+  done < <(sort -t, -k3,3 <<<"$current")
   if ((kept < total / 2 + 1)); then
     fail "removing \${leaving[*]} at once would leave $kept of $total etcd members, less than a quorum of $((total / 2 + 1)); remove at most $(((total - 1) / 2)) per up, e.g. one member per up, each up after the last one ended well"
   fi
@@ -318,7 +318,9 @@ if systemctl is-active --quiet etcd && [[ $(${local} member list -w simple 2>/de
   IFS=, read -r _ self_id _ _ is_leader _ < <(${local} endpoint status -w simple | tr -d ' ') || fail "etcd does not answer: cannot leave the cluster before stopping"
   # A leader hands over first: removing it would fail the writes in flight with "leader changed".
 ${handLeadershipOver(local)}
-  ${local} member remove "$self_id" >/dev/null || fail "member remove $self_id failed: the others may lack a quorum; the member keeps running"
+  # Through the others: a member that applies its own removal stops at once, and answers its client "server stopped".
+  others=$(${local} member list -w simple | tr -d ' ' | awk -F, -v self="$self_id" '$1 != self && $5 != "" {print $5}' | paste -sd,)
+  ${etcdctl('"$others"')} member remove "$self_id" >/dev/null || fail "member remove $self_id failed: the others may lack a quorum; the member keeps running"
   echo "etcd member ${member} left the cluster"
 fi
 `;

@@ -55,7 +55,7 @@ if [[ -f /etc/etcd/pki/server.crt ]] && current=$(etcdctl --endpoints=https://17
   while IFS=', ' read -r _ _ name url _; do
     total=$((total + 1))
     if [[ $wanted == *" $url "* ]]; then kept=$((kept + 1)); else leaving+=("${name:-$url}"); fi
-  done <<<"$current"
+  done < <(sort -t, -k3,3 <<<"$current")
   if ((kept < total / 2 + 1)); then
     fail "removing ${leaving[*]} at once would leave $kept of $total etcd members, less than a quorum of $((total / 2 + 1)); remove at most $(((total - 1) / 2)) per up, e.g. one member per up, each up after the last one ended well"
   fi
