@@ -2,7 +2,8 @@
 // @ts-check
 /**
  * Turns `pulumi preview --json` (a file argument or stdin) into a Markdown summary for a pull request:
- * the changes counted per component and per operation, then the risky ones (docs/pull-requests.md).
+ * the changes counted per component and per operation, the risky ones, and, given the stack's state
+ * (`pulumi stack export`, a second file argument or `-` for stdin), when its certificates expire (docs/pull-requests.md).
  * Plain JavaScript so that CI runs it with node alone, without a build step.
  *
  * The preview lists every changed resource but, of the unchanged ones, only the stack: so components
@@ -15,6 +16,8 @@ const fs = require("fs");
 /** @typedef {{ op: string, urn: string, oldState?: State, newState?: State }} Step */
 /** @typedef {{ severity?: string, message?: string }} Diagnostic */
 /** @typedef {{ config?: Record<string, string>, steps?: Step[], changeSummary?: Record<string, number>, diagnostics?: Diagnostic[] }} Preview */
+/** @typedef {{ urn: string, type: string, outputs?: { validityEndTime?: string } }} StateResource */
+/** @typedef {{ deployment?: { resources?: StateResource[] } }} StackState the stack's state, as `pulumi stack export` writes it */
 
 const STACK_TYPE = "pulumi:pulumi:Stack";
 const OPS = ["create", "update", "replace", "delete"];
@@ -23,6 +26,9 @@ const HOST_STEP = "command:remote:Command";
 const LOAD_BALANCER = "onprem-k8s:index:LoadBalancerPair";
 const PVC = "kubernetes:core/v1:PersistentVolumeClaim";
 const CERTIFICATE = /^tls:index\/(privateKey|selfSignedCert|locallySignedCert):/;
+const ISSUED = /^tls:index\/(selfSignedCert|locallySignedCert):/;
+const CA = /^tls:index\/selfSignedCert:/;
+const DAY_MS = 86_400_000;
 
 /**
  * `urn:pulumi:STACK::PROJECT::T1$T2$TYPE::NAME` → stack, types (outermost ancestor first), own type, name.
@@ -139,8 +145,54 @@ function risks(preview) {
   ].filter((risk) => risk.steps.length > 0);
 }
 
-/** @param {Preview} preview @returns {string} the Markdown summary */
-function summarize(preview) {
+/**
+ * When the deployed certificates expire (from the stack's state), the ones this change issues, and a warning for each
+ * that expires within pki.expiryWarningDays and that this change does not re-issue.
+ * @param {Preview} preview @param {StackState | undefined} state @param {Date} now @returns {string[]}
+ */
+function certificateLines(preview, state, now) {
+  const stack = preview.steps?.length ? parseUrn(preview.steps[0].urn).stack : "STACK";
+  if (!state) {
+    return [`Not known: pass the stack's state as well, \`pulumi stack export --stack ${stack} | node scripts/preview-summary.js preview.json -\`.`];
+  }
+  /** @type {{ expiryWarningDays?: number }} */
+  const pki = JSON.parse(preview.config?.["onprem-k8s:pki"] ?? "{}");
+  const warningDays = pki.expiryWarningDays ?? 30;
+  const reissued = new Map((preview.steps ?? []).filter((s) => s.op === "replace" || s.op === "delete").map((s) => [s.urn, s.op]));
+  const created = (preview.steps ?? []).filter((s) => s.op === "create" && ISSUED.test(stateOf(s).type)).length;
+  const deployed = (state.deployment?.resources ?? [])
+    .filter((r) => ISSUED.test(r.type) && r.outputs?.validityEndTime)
+    .map((r) => {
+      const notAfter = String(r.outputs?.validityEndTime);
+      return { urn: r.urn, name: parseUrn(r.urn).name, ca: CA.test(r.type), notAfter, days: Math.floor((Date.parse(notAfter) - now.getTime()) / DAY_MS) };
+    })
+    .sort((a, b) => a.days - b.days || a.name.localeCompare(b.name));
+  const issuing = created > 0 ? ` This change issues ${created} new.` : "";
+  if (deployed.length === 0) return [`None deployed yet.${issuing}`];
+  const date = (/** @type {string} */ iso) => iso.slice(0, 10);
+  const first = deployed[0];
+  const lines = [`${deployed.length} deployed; the first to expire is \`${first.name}\` on ${date(first.notAfter)} (in ${first.days} days).${issuing}`];
+  const expiring = deployed.filter((c) => c.days < warningDays && !reissued.has(c.urn));
+  if (expiring.length === 0) lines.push(`None expires within ${warningDays} days (pki.expiryWarningDays) without this change re-issuing it.`);
+  for (const c of expiring) {
+    const fix = c.ca ? "a CA is re-issued only by `pulumi up --replace` of it" : "the next `pulumi up` re-issues it";
+    lines.push(`- :warning: **\`${c.name}\` expires ${date(c.notAfter)}** (in ${c.days} days, within pki.expiryWarningDays ${warningDays}): ${fix}.`);
+  }
+  lines.push("", `<details><summary>${deployed.length} certificates</summary>`, "", "| certificate | expires | in days | this change |", "|---|---|--:|---|");
+  for (const c of deployed) {
+    lines.push(`| \`${c.name}\`${c.ca ? " (CA)" : ""} | ${c.notAfter} | ${c.days} | ${reissued.has(c.urn) ? reissued.get(c.urn) : ""} |`);
+  }
+  lines.push("", "</details>");
+  return lines;
+}
+
+/**
+ * @param {Preview} preview
+ * @param {StackState} [state] the stack's state (`pulumi stack export`), for the certificates' expiry
+ * @param {Date} [now]
+ * @returns {string} the Markdown summary
+ */
+function summarize(preview, state, now = new Date()) {
   const steps = preview.steps ?? [];
   const changes = steps.filter((s) => s.op !== "same");
   const stack = steps.length > 0 ? parseUrn(steps[0].urn).stack : "?";
@@ -181,6 +233,7 @@ function summarize(preview) {
     const names = risk.steps.map((s) => `\`${parseUrn(s.urn).name}\` (${s.op})`);
     lines.push(`- :warning: **${risk.title}**: ${names.join(", ")}.  `, `  ${risk.why}`);
   }
+  lines.push("", "#### Certificates", "", ...certificateLines(preview, state, now));
   if (changes.length > 0) {
     lines.push("", `<details><summary>${changes.length} changes</summary>`, "", "| operation | resource | type | component |", "|---|---|---|---|");
     for (const step of changes) {
@@ -195,5 +248,7 @@ function summarize(preview) {
 module.exports = { summarize };
 
 if (require.main === module) {
-  process.stdout.write(summarize(JSON.parse(fs.readFileSync(process.argv[2] ?? 0, "utf8"))));
+  const [previewFile, stateFile] = process.argv.slice(2);
+  const read = (/** @type {string | undefined} */ file) => JSON.parse(fs.readFileSync(file === undefined || file === "-" ? 0 : file, "utf8"));
+  process.stdout.write(summarize(read(previewFile), stateFile === undefined ? undefined : read(stateFile)));
 }

@@ -80,6 +80,10 @@ verdict "the stack state holds no private key in plain text" bash -c "! grep -q 
 t0=$(now)
 check "a second up reports no changes" up --expect-no-changes
 info "no-op up took $(since "$t0")s"
+# The preview summary dates each certificate from the state: lab1's etcd server certificate as lab1 holds it.
+check "the preview summary, given the stack's state, has the certificates' expiry" bash -c "pulumi preview --stack $STACK --json --non-interactive >'$WORK/preview.json' && node '$ROOT/scripts/preview-summary.js' '$WORK/preview.json' '$WORK/state.json' >'$WORK/summary.md' && grep -q '^#### Certificates' '$WORK/summary.md'"
+not_after=$(date -u -d "$(on "${HOSTS[0]}" cat /etc/etcd/pki/server.crt | openssl x509 -noout -enddate | cut -d= -f2)" +%Y-%m-%dT%H:%M:%S)
+verdict "and dates pki-etcd-server-${HOSTS[0]} as the certificate on ${HOSTS[0]} does ($not_after)" grep -q "^| \`pki-etcd-server-${HOSTS[0]}\` | $not_after" "$WORK/summary.md"
 
 # --- 3. a changed etcd setting rolls the members one by one under writes -------------------------------
 before=()

@@ -7,7 +7,9 @@ import * as path from "path";
 const ROOT = path.resolve(__dirname, "../../..");
 const FIXTURES = path.join(ROOT, "test/fixtures/preview");
 const SCRIPT = path.join(ROOT, "scripts/preview-summary.js");
-const { summarize } = require(SCRIPT) as { summarize(preview: unknown): string };
+const { summarize } = require(SCRIPT) as { summarize(preview: unknown, state?: unknown, now?: Date): string };
+
+const readJson = (name: string) => JSON.parse(fs.readFileSync(path.join(FIXTURES, name), "utf8"));
 
 function run(args: string[], input?: string): string {
   const result = spawnSync("node", [SCRIPT, ...args], { input, encoding: "utf8" });
@@ -79,5 +81,69 @@ describe("risks the recorded stacks cannot show yet", () => {
     const step = (name: string, from: string, to: string) => ({ op: "update", urn: urn("kubernetes:core/v1:Service", name), oldState: service(from), newState: service(to) });
     const markdown = summarize(preview([step("moved", "10.0.0.9", "10.0.0.200"), step("elsewhere", "10.0.0.9", "10.0.0.201")]));
     expect(markdown).toContain("- :warning: **a VIP is touched**: `moved` (update).");
+  });
+});
+
+// The state recorded after the same up as the previews (its certificates only), with a fixed "now" for the golden files.
+describe("the certificates' expiry, from the stack's state", () => {
+  const NOW = new Date("2026-12-01T00:00:00Z");
+
+  test.each(["harmless", "risky-replace"])("the %s preview with the recorded state is summarized exactly as its golden file", (name) => {
+    const golden = path.join(FIXTURES, `${name}-with-state.md`);
+    const markdown = summarize(readJson(`${name}.json`), readJson("state.json"), NOW);
+    if (process.env.UPDATE_GOLDEN === "1") fs.writeFileSync(golden, markdown);
+    expect(markdown).toBe(fs.readFileSync(golden, "utf8"));
+  });
+
+  test("the CLI reads the state from a second file or from stdin (-), and dates from today", () => {
+    const state = fs.readFileSync(path.join(FIXTURES, "state.json"), "utf8");
+    const recording = path.join(FIXTURES, "harmless.json");
+    const markdown = run([recording, "-"], state);
+    expect(markdown).toBe(summarize(readJson("harmless.json"), JSON.parse(state)));
+    expect(run([recording, path.join(FIXTURES, "state.json")])).toBe(markdown);
+    expect(markdown).toMatch(/^\d+ deployed; the first to expire is `pki-[a-z0-9-]+` on \d{4}-\d\d-\d\d \(in \d+ days\)\.$/m);
+  });
+
+  test("the replaced certificate is marked in the table", () => {
+    expect(fs.readFileSync(path.join(FIXTURES, "risky-replace-with-state.md"), "utf8")).toMatch(/^\| `pki-etcd-server-dev-m1` \| [0-9T:.Z-]+ \| \d+ \| replace \|$/m);
+  });
+
+  test("without the state it says how to pass it", () => {
+    expect(fs.readFileSync(path.join(FIXTURES, "harmless.md"), "utf8")).toContain("Not known: pass the stack's state as well, `pulumi stack export --stack dev | node scripts/preview-summary.js preview.json -`.");
+  });
+
+  // Certificates near their end cannot be recorded without waiting for them: these are hand-made.
+  test("a certificate within pki.expiryWarningDays is a warning, with the fix for a leaf and for a CA, unless this change re-issues it", () => {
+    const urn = (type: string, name: string) => `urn:pulumi:prod::onprem-k8s::onprem-k8s:index:ClusterPki$tls:index/${type}::${name}`;
+    const cert = (type: string, name: string, notAfter: string) => ({ urn: urn(type, name), type: `tls:index/${type}`, outputs: { validityEndTime: notAfter } });
+    const leaf = "locallySignedCert:LocallySignedCert";
+    const ca = "selfSignedCert:SelfSignedCert";
+    const state = {
+      deployment: {
+        resources: [
+          cert(leaf, "pki-apiserver", "2026-12-11T00:00:00Z"),
+          cert(ca, "pki-kube-ca", "2026-12-06T12:00:00Z"),
+          cert(leaf, "pki-admin", "2026-12-08T00:00:00Z"),
+          cert(leaf, "pki-scheduler", "2027-06-01T00:00:00Z"),
+          { urn: urn("privateKey:PrivateKey", "pki-admin-key"), type: "tls:index/privateKey:PrivateKey", outputs: {} },
+        ],
+      },
+    };
+    const preview = {
+      config: { "onprem-k8s:pki": JSON.stringify({ expiryWarningDays: 20 }) },
+      steps: [{ op: "replace", urn: urn(leaf, "pki-admin"), newState: { type: `tls:index/${leaf}`, custom: true } }],
+    };
+    const markdown = summarize(preview, state, NOW);
+    expect(markdown).toContain("4 deployed; the first to expire is `pki-kube-ca` on 2026-12-06 (in 5 days).");
+    expect(markdown).toContain("- :warning: **`pki-kube-ca` expires 2026-12-06** (in 5 days, within pki.expiryWarningDays 20): a CA is re-issued only by `pulumi up --replace` of it.");
+    expect(markdown).toContain("- :warning: **`pki-apiserver` expires 2026-12-11** (in 10 days, within pki.expiryWarningDays 20): the next `pulumi up` re-issues it.");
+    expect(markdown).not.toContain("**`pki-admin` expires");
+    expect(markdown).toContain("| `pki-admin` | 2026-12-08T00:00:00Z | 7 | replace |");
+    expect(markdown).toContain("| `pki-kube-ca` (CA) | 2026-12-06T12:00:00Z | 5 |  |");
+    expect(markdown).not.toContain("pki-admin-key");
+  });
+
+  test("a stack not deployed yet has none, and a first preview counts the certificates it issues", () => {
+    expect(summarize(readJson("create.json"), { deployment: {} }, NOW)).toMatch(/^None deployed yet\. This change issues \d+ new\.$/m);
   });
 });
