@@ -4,6 +4,8 @@
 # ../share/kwok/stages-fast.yaml, packs one reproducible release tarball per group (../release, with SHA256SUMS) and
 # prints the bin directory on stdout (everything else goes to stderr):
 #   KUBE_BIN="$(scripts/build-kubernetes.sh)"
+# An argument names another Kubernetes module, tools/kubernetes-next (the next minor, for the upgrade drill):
+#   KUBE_BIN="$(scripts/build-kubernetes.sh tools/kubernetes-next)"
 # A second run finds the cache and returns at once. A cold build takes many minutes on 2 cores (docs/kubernetes-binaries.md).
 set -euo pipefail
 # shellcheck source=scripts/env.sh
@@ -15,12 +17,14 @@ KUBE_BUILD_TAGS="selinux,notest,grpcnotrace"
 # Bump when the way the binaries or tarballs are made changes, so the cache key changes with it.
 KUBE_BUILD_RECIPE="v3 node-release kwok-stages trimpath buildvcs=false -s -w tags=$KUBE_BUILD_TAGS"
 KUBE_PLATFORM="$(go env GOOS)-$(go env GOARCH)"
+KUBE_MODULE="$ONPREM_ROOT/${1:-tools/kubernetes}"
+[[ -f $KUBE_MODULE/go.mod ]] || { echo "build-kubernetes: no Go module at $KUBE_MODULE" >&2; exit 1; }
 
 kube_key() {
   local dir
   {
-    for dir in kubernetes kwok; do
-      (cd "$ONPREM_ROOT/tools/$dir" && cat go.mod go.sum tools.go)
+    for dir in "$KUBE_MODULE" "$ONPREM_ROOT/tools/kwok"; do
+      (cd "$dir" && cat go.mod go.sum tools.go)
     done
     go version
     echo "$KUBE_PLATFORM $KUBE_BUILD_RECIPE"
@@ -28,7 +32,7 @@ kube_key() {
 }
 
 KUBE_CACHE_DIR="$ONPREM_CACHE/kubernetes-$(kube_key)"
-KUBE_VERSION="$(cd "$ONPREM_ROOT/tools/kubernetes" && go list -m -f '{{.Version}}' k8s.io/kubernetes)"
+KUBE_VERSION="$(cd "$KUBE_MODULE" && go list -m -f '{{.Version}}' k8s.io/kubernetes)"
 KWOK_VERSION="$(cd "$ONPREM_ROOT/tools/kwok" && go list -m -f '{{.Version}}' sigs.k8s.io/kwok)"
 KUBE_SERVER_BINS=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
 KUBE_NODE_BINS=(kubelet kube-proxy)
@@ -41,7 +45,7 @@ kube_ldflags() {
   major="${major%%.*}"
   minor="${KUBE_VERSION#v*.}"
   minor="${minor%%.*}"
-  date="$(cd "$ONPREM_ROOT/tools/kubernetes" && go list -m -f '{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}' k8s.io/kubernetes)"
+  date="$(cd "$KUBE_MODULE" && go list -m -f '{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}' k8s.io/kubernetes)"
   for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
     flags+=" -X $pkg.gitVersion=$KUBE_VERSION -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor"
     flags+=" -X $pkg.gitTreeState=archive -X $pkg.buildDate=$date"
@@ -88,7 +92,7 @@ build() {
   staging="$(mktemp -d "$ONPREM_CACHE/staging.XXXXXX")"
   trap 'rm -rf "$staging"' EXIT
   mkdir -p "$staging/bin" "$staging/release"
-  (cd "$ONPREM_ROOT/tools/kubernetes" &&
+  (cd "$KUBE_MODULE" &&
     go build -trimpath -buildvcs=false -tags="$KUBE_BUILD_TAGS" -ldflags "$(kube_ldflags)" -o "$staging/bin/" "${pkgs[@]}")
   (cd "$ONPREM_ROOT/tools/kwok" &&
     go build -trimpath -buildvcs=false -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.KubeVersion=${KUBE_VERSION#v}" \
