@@ -22,7 +22,10 @@ import {
   renderKubeconfig,
   kubectl,
   masterServer,
+  SERVER_BINARIES,
+  SERVER_RELEASE,
 } from "./host/control-plane-scripts";
+import { printedVersion } from "./host/kubernetes-version";
 import { ENCRYPTION_PREPARE_SECRETS, encryptionKeyName, renderEncryptionConfig, renderEncryptionPrepare, renderSecretsRewrite } from "./host/encryption-scripts";
 import { KubernetesPki } from "./cluster-pki";
 
@@ -35,6 +38,11 @@ export interface HaControlPlaneArgs {
   readonly sshPrivateKey: pulumi.Input<string>;
   /** The kubernetes-server release (.tar.gz with kube-apiserver, kube-controller-manager, kube-scheduler, kubectl). */
   readonly artifact: ArtifactSpec;
+  /**
+   * The release's version, such as v1.35.4 (versions.kubernetes): the install checks that `artifact` holds it, and each
+   * master's step refuses a version that skips a minor or goes back one against the running apiservers.
+   */
+  readonly version: string;
   /** The address clients reach the API on, port 6443: the API VIP (or the only master's address). */
   readonly apiAddress: string;
   /** Resources that make `apiAddress` answer, such as its load balancer; the final gate waits for them. @default [] */
@@ -70,9 +78,12 @@ export class HaControlPlane extends pulumi.ComponentResource {
   readonly caCert: pulumi.Output<string>;
   /** Passes once every master is ready and the API answers through `apiAddress`; depend on it before using the cluster. */
   readonly ready: command.remote.Command;
+  /** The Kubernetes release the masters run (`version`); the nodes' kubelets must not be newer. */
+  readonly version: string;
 
   constructor(name: string, args: HaControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
     super("onprem-k8s:index:HaControlPlane", name, {}, opts);
+    this.version = args.version;
     const { masters, sshPrivateKey, pki } = args;
     if (masters.length === 0) throw new Error(`HaControlPlane ${name}: masters is empty; give one master, or three for high availability`);
     const server = `https://${args.apiAddress}:${API_SERVER_PORT}`;
@@ -115,6 +126,8 @@ export class HaControlPlane extends pulumi.ComponentResource {
       controllerManagerExtraArgs: extra.controllerManager ?? {},
       schedulerExtraArgs: extra.scheduler ?? {},
       releaseSha256: args.artifact.sha256,
+      version: args.version,
+      masterAddresses: masters.map((m) => m.address),
     }));
 
     const encryptionKeys = pulumi.output(args.secretsEncryptionOldKey ? [args.secretsEncryptionKey, args.secretsEncryptionOldKey] : [args.secretsEncryptionKey]);
@@ -142,8 +155,16 @@ export class HaControlPlane extends pulumi.ComponentResource {
     const masterSteps = rollingHostSteps(masters, sshPrivateKey, masterStepsOpts, (host) => {
       const binaries = new HostArtifact(
         `${name}-${host.name}-kubernetes`,
-        { host, sshPrivateKey, name: "kubernetes", artifact: args.artifact, binaries: ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"] },
-        // Not before the component's dependencies (after the preflight): the install relinks the daemons' binaries.
+        {
+          host,
+          sshPrivateKey,
+          name: SERVER_RELEASE,
+          artifact: args.artifact,
+          binaries: SERVER_BINARIES,
+          version: { binary: "kube-apiserver", expected: printedVersion(args.version), configKey: "versions.kubernetes" },
+        },
+        // Not before the component's dependencies (after the preflight). The daemons' units name the release's own
+        // binaries, so the new release reaches a master only when its step restarts it.
         { parent: this, dependsOn: dependsOnList(opts) },
       );
       const master = { name: host.name, address: host.address };

@@ -4,7 +4,7 @@ import * as command from "@pulumi/command";
 import { ArtifactSpec, HostSpec } from "../spec/cluster";
 import { hostStep, sshConnection } from "./host/connection";
 import { dependsOnList } from "./k8s-objects";
-import { ARTIFACT_CACHE, renderArtifactInstall, renderArtifactRemove, stagedPath } from "./host/artifact-script";
+import { ARTIFACT_CACHE, ArtifactVersion, renderArtifactInstall, renderArtifactRemove, stagedPath } from "./host/artifact-script";
 import { script } from "./host/bash";
 
 export interface HostArtifactArgs {
@@ -20,6 +20,8 @@ export interface HostArtifactArgs {
   readonly binaries: readonly string[];
   /** Where the binaries are linked, such as /opt/cni/bin for CNI plugins. @default "/usr/local/bin" */
   readonly binDir?: string;
+  /** The release the artifact must hold, checked before any link changes. @default not checked */
+  readonly version?: ArtifactVersion;
 }
 
 export class HostArtifact extends pulumi.ComponentResource {
@@ -47,7 +49,7 @@ export class HostArtifact extends pulumi.ComponentResource {
       `${name}-install`,
       host,
       sshPrivateKey,
-      renderArtifactInstall({ name: args.name, sha256: artifact.sha256, url: artifact.url, binaries: args.binaries, binDir: args.binDir }),
+      renderArtifactInstall({ name: args.name, sha256: artifact.sha256, url: artifact.url, binaries: args.binaries, binDir: args.binDir, version: args.version }),
       {
         parent: this,
         dependsOn,

@@ -57,6 +57,7 @@ export function loadClusterSpec(addons: readonly AddonParser[], config: pulumi.C
       ? {
           kind: "own",
           artifact: spec.artifacts.kubernetes,
+          version: spec.versions.kubernetes,
           secretsEncryptionKey: config.requireSecret("secretsEncryptionKey"),
           // Pulumi.yaml's default is "": no rotation.
           secretsEncryptionOldKey: raw.secretsEncryptionOldKey ? config.requireSecret("secretsEncryptionOldKey") : undefined,

@@ -28,9 +28,12 @@ export function parseArtifacts(raw: unknown, key: string, problems: Problems): R
   return artifacts;
 }
 
-/** The components whose version config pins (their images); the others' versions are those of their artifacts. */
-const VERSIONED = ["coredns", "flannel", "traefik"] as const;
-const ARTIFACT_OF: Record<string, string> = { etcd: "etcd", kubernetes: "kubernetes", kwok: "kwok", containerd: "containerd" };
+/**
+ * The versions config sets: the images of CoreDNS, flannel and Traefik, and the Kubernetes release, which
+ * artifacts.kubernetes and artifacts.kubernetesNode must hold. The others' versions are those of their artifacts.
+ */
+const VERSIONED = ["coredns", "flannel", "traefik", "kubernetes"] as const;
+const ARTIFACT_OF: Record<string, string> = { etcd: "etcd", kwok: "kwok", containerd: "containerd" };
 
 export function parseVersions(raw: unknown, key: string, problems: Problems): Record<string, string> {
   if (raw === undefined) return {};
@@ -45,9 +48,14 @@ export function parseVersions(raw: unknown, key: string, problems: Problems): Re
         "is not a version onprem-k8s reads",
         name in ARTIFACT_OF ? `the release in artifacts.${ARTIFACT_OF[name]} decides it: drop this key` : unknownNameFix(name, VERSIONED),
       );
+    } else if (name === "kubernetes" && (typeof version !== "string" || !/^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$/.test(version))) {
+      problems.add(`${key}.${name}`, `${JSON.stringify(version)} is not a Kubernetes release`, "give the release as `kube-apiserver --version` prints it, such as v1.35.4");
     } else if (typeof version !== "string" || !/^v?[0-9]+(\.[0-9]+){0,2}([-+][0-9A-Za-z.-]+)?$/.test(version)) {
       problems.add(`${key}.${name}`, `${JSON.stringify(version)} is not a version`, "give it as MAJOR.MINOR.PATCH, with an optional leading v");
     }
   }
-  return raw as Record<string, string>;
+  const versions = { ...(raw as Record<string, string>) };
+  // Kubernetes names its releases with the v, as the binaries print them.
+  if (typeof versions.kubernetes === "string" && !versions.kubernetes.startsWith("v")) versions.kubernetes = `v${versions.kubernetes}`;
+  return versions;
 }

@@ -8,7 +8,7 @@ import { API_SERVER_PORT, ArtifactSpec, HostSpec, KubernetesSpec, LoadBalancerSp
 import { Problems, isRecord } from "./problems";
 
 const EXTRA_ARGS = ["apiServerExtraArgs", "controllerManagerExtraArgs", "schedulerExtraArgs"] as const;
-const FIELDS: readonly string[] = [...EXTRA_ARGS, "nodeBatchSize", "kubeProxyConntrackMaxPerCore", "kubeletEvictionHard"];
+const FIELDS: readonly string[] = [...EXTRA_ARGS, "nodeBatchSize", "kubeProxyConntrackMaxPerCore", "kubeletEvictionHard", "kubeletFailCgroupV1"];
 const EVICTION_SIGNALS = ["memory.available", "nodefs.available", "nodefs.inodesFree", "imagefs.available", "imagefs.inodesFree", "pid.available"];
 const EVICTION_THRESHOLD = /^([0-9]+(\.[0-9]+)?%|[0-9]+(Ki|Mi|Gi|Ti|k|M|G|T)?)$/;
 const FLAG_NAME = /^[a-z0-9][a-z0-9-]*$/;
@@ -32,7 +32,14 @@ export function parseKubernetes(raw: unknown, key: string, problems: Problems): 
     nodeBatchSize: parseNodeBatchSize(raw.nodeBatchSize, `${key}.nodeBatchSize`, problems),
     kubeProxyConntrackMaxPerCore: parseConntrackMaxPerCore(raw.kubeProxyConntrackMaxPerCore, `${key}.kubeProxyConntrackMaxPerCore`, problems),
     kubeletEvictionHard: parseEvictionHard(raw.kubeletEvictionHard, `${key}.kubeletEvictionHard`, problems),
+    kubeletFailCgroupV1: parseFailCgroupV1(raw.kubeletFailCgroupV1, `${key}.kubeletFailCgroupV1`, problems),
   };
+}
+
+function parseFailCgroupV1(raw: unknown, key: string, problems: Problems): boolean | undefined {
+  if (raw === undefined || typeof raw === "boolean") return raw;
+  problems.add(key, `${JSON.stringify(raw)} is not true or false`, "give false to let kubelets from v1.35 run on hosts with cgroup v1, or leave it out");
+  return undefined;
 }
 
 function parseEvictionHard(raw: unknown, key: string, problems: Problems): Record<string, string> | undefined {
@@ -141,6 +148,16 @@ export function checkControlPlane(a: ControlPlaneCheckArgs, problems: Problems):
   }
   if (simulated.length > 0 && a.artifacts.kwok === undefined) {
     problems.add(`${key("artifacts")}.kwok`, `is not set, but ${simulated.map(([h]) => h.name).join(", ")} are simulated nodes`, "give the kwok release .tar.gz as {url or path, sha256}");
+  }
+  if (a.artifacts.kubernetes === undefined && a.versions.kubernetes !== undefined) {
+    problems.add(`${key("versions")}.kubernetes`, "is set, but the stack installs no Kubernetes (no artifacts.kubernetes)", "drop it, or give artifacts.kubernetes and hosts with role master");
+  }
+  if (a.artifacts.kubernetes !== undefined && a.versions.kubernetes === undefined) {
+    problems.add(
+      `${key("versions")}.kubernetes`,
+      "is not set, but the stack installs Kubernetes (artifacts.kubernetes)",
+      "give the release that artifacts.kubernetes and artifacts.kubernetesNode hold, as `kube-apiserver --version` prints it, such as v1.34.4",
+    );
   }
   if (!controlPlane) return;
   if (a.encryptionKey === undefined || a.encryptionKey === "") {

@@ -165,6 +165,11 @@ export interface KubernetesSpec {
    * signal; given, they replace the kubelet's defaults. @default the kubelet's own
    */
   readonly kubeletEvictionHard?: Readonly<Record<string, string>>;
+  /**
+   * KubeletConfiguration's failCgroupV1 (`kubernetes.kubeletFailCgroupV1`): from v1.35 a kubelet refuses to run on a host
+   * with cgroup v1 unless this is false. @default the kubelet's own (true from v1.35)
+   */
+  readonly kubeletFailCgroupV1?: boolean;
 }
 
 /**
@@ -177,6 +182,8 @@ export interface OwnControlPlaneSpec {
   readonly kind: "own";
   /** The kubernetes-server release (`artifacts.kubernetes`). */
   readonly artifact: ArtifactSpec;
+  /** The release `artifact` and the kubernetes-node release hold (`versions.kubernetes`), such as v1.35.4. */
+  readonly version: string;
   /** base64 of the 32-byte key that encrypts Secrets in etcd (a Pulumi secret). */
   readonly secretsEncryptionKey: pulumi.Output<string>;
   /** The key `secretsEncryptionKey` replaces, during a rotation (a Pulumi secret; docs/operations.md). */

@@ -14,9 +14,34 @@ export interface ArtifactInstall {
   readonly binaries: readonly string[];
   /** Where the binaries are linked, such as /opt/cni/bin for CNI plugins. @default "/usr/local/bin" */
   readonly binDir?: string;
+  /** The release the artifact must hold: checked before any link changes. @default not checked */
+  readonly version?: ArtifactVersion;
+}
+
+/** A release's version, as one of its binaries prints it, and the config key that sets it. */
+export interface ArtifactVersion {
+  /** A binary of `binaries` whose `--version` prints the release, such as kube-apiserver. */
+  readonly binary: string;
+  /** What `BINARY --version` prints, such as "Kubernetes v1.35.4". */
+  readonly expected: string;
+  /** The config key that sets the version, named in the error, such as versions.kubernetes. */
+  readonly configKey: string;
 }
 
 export const DEFAULT_BIN_DIR = "/usr/local/bin";
+
+/**
+ * Where a release's binary stays while the release is installed. Units name it rather than the link in `binDir`, so
+ * that a new release reaches a daemon only when its own step restarts it, and not when the link changes on every host.
+ */
+export function releaseBinary(name: string, sha256: string, binary: string): string {
+  return `${releaseDir(name, sha256)}/bin/${binary}`;
+}
+
+/** Where a release is unpacked, beside the previous ones. */
+function releaseDir(name: string, sha256: string): string {
+  return `/opt/onprem-k8s/${name}/${sha256}`;
+}
 
 /** The path an uploaded artifact is copied to before it is checked. */
 export function stagedPath(sha256: string): string {
@@ -46,7 +71,7 @@ if [[ $actual != ${a.sha256} ]]; then
   fail "checksum mismatch for ${a.name}: expected ${a.sha256}, got $actual; the installed binaries are unchanged"
 fi
 # Unpack beside the previous release and switch the links only when every binary is there.
-release=/opt/onprem-k8s/${a.name}/${a.sha256}
+release=${releaseDir(a.name, a.sha256)}
 if [[ ! -d $release ]]; then
   mkdir -p /opt/onprem-k8s/${a.name}
   unpack=$(mktemp -d "/opt/onprem-k8s/${a.name}/.unpack.XXXXXX")
@@ -59,12 +84,20 @@ if [[ ! -d $release ]]; then
   done
   mv -T "$unpack" "$release"
 fi
-${binDir === DEFAULT_BIN_DIR ? "" : `mkdir -p ${binDir}\n`}for binary in ${a.binaries.map(shellQuote).join(" ")}; do
+${a.version ? versionCheck(a.name, a.version) : ""}${binDir === DEFAULT_BIN_DIR ? "" : `mkdir -p ${binDir}\n`}for binary in ${a.binaries.map(shellQuote).join(" ")}; do
   ln -sfn "$release/bin/$binary" "${binDir}/.$binary.new"
   mv -T "${binDir}/.$binary.new" "${binDir}/$binary"
 done
 echo "${a.name} ${a.sha256} installed: ${a.binaries.join(" ")}"`,
   );
+}
+
+function versionCheck(name: string, v: ArtifactVersion): string {
+  return `printed=$("$release/bin/${v.binary}" --version 2>&1 | head -n 1)
+if [[ $printed != ${shellQuote(v.expected)} ]]; then
+  fail "artifacts.${name} holds \\"$printed\\", but ${v.configKey} asks for \\"${v.expected}\\": give that release's path or url and sha256, or set ${v.configKey} to the release's; the installed binaries are unchanged"
+fi
+`;
 }
 
 /** Removes the binaries' links, the unpacked release and the cached archive: what the install step put on the host. */
@@ -73,6 +106,6 @@ export function renderArtifactRemove(a: Pick<ArtifactInstall, "name" | "sha256" 
   return script(
     `remove ${a.name}`,
     `rm -f ${a.binaries.map((b) => shellQuote(`${binDir}/${b}`)).join(" ")}
-rm -rf ${shellQuote(`/opt/onprem-k8s/${a.name}/${a.sha256}`)} ${shellQuote(`${ARTIFACT_CACHE}/${a.sha256}`)}`,
+rm -rf ${shellQuote(releaseDir(a.name, a.sha256))} ${shellQuote(`${ARTIFACT_CACHE}/${a.sha256}`)}`,
   );
 }

@@ -5,6 +5,8 @@
 import { APPLY_DAEMON_FUNCTION, FileSpec, READ_SECRETS, heredoc, putFiles, releaseComment, script, secretFile, shellQuote } from "./bash";
 import { API_SERVER_PORT } from "../../spec/cluster";
 import { ENCRYPTION_CONFIG, encryptionKeyGuard, renderEncryptionConfig } from "./encryption-scripts";
+import { releaseBinary } from "./artifact-script";
+import { MAX_KUBELET_MINORS_BEHIND, minorOf } from "./kubernetes-version";
 
 export const K8S_DIR = "/etc/kubernetes";
 export const K8S_PKI = `${K8S_DIR}/pki`;
@@ -49,7 +51,16 @@ export interface ControlPlaneSettings {
   readonly schedulerExtraArgs: Readonly<Record<string, string>>;
   /** sha256 of the kubernetes-server release: named in the units, so a new release rolls the masters. */
   readonly releaseSha256: string;
+  /** The release's version (versions.kubernetes), such as v1.35.4: what `kube-apiserver --version` prints. */
+  readonly version: string;
+  /** Every master's address: a master's step compares the release with the versions they run. */
+  readonly masterAddresses: readonly string[];
 }
+
+/** The name the kubernetes-server release is installed under (artifacts.kubernetes). */
+export const SERVER_RELEASE = "kubernetes";
+/** The binaries of the kubernetes-server release that masters use. */
+export const SERVER_BINARIES = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"] as const;
 
 /** The certificates (PEM) a master's script carries; the keys come as secret files (MASTER_SECRETS). */
 export interface MasterCerts {
@@ -291,7 +302,7 @@ export function systemdArg(value: string): string {
  * A systemd unit for a daemon. `stopTimeoutSeconds` bounds a stop: kube-apiserver closes its port at once on SIGTERM
  * (new clients go to the other masters), but waits up to its 60 s request timeout for open watches to end.
  */
-export function renderDaemonUnit(description: string, binary: string, args: readonly [string, string][], after: string, stopTimeoutSeconds?: number, serviceExtra = ""): string {
+export function renderDaemonUnit(description: string, executable: string, args: readonly [string, string][], after: string, stopTimeoutSeconds?: number, serviceExtra = ""): string {
   const lines = args.map(([name, value]) => `  ${systemdArg(`--${name}=${value}`)}`);
   return `[Unit]
 Description=${description} (onprem-k8s)
@@ -299,7 +310,7 @@ After=${after}
 Wants=network-online.target
 
 [Service]
-ExecStart=/usr/local/bin/${binary} \\
+ExecStart=${executable} \\
 ${lines.join(" \\\n")}
 Restart=always
 RestartSec=5
@@ -403,6 +414,37 @@ export function renderControlPlaneMasterSecrets(a: MasterSecretsArgs): Record<st
   };
 }
 
+/**
+ * Kubernetes' version-skew policy, checked against the running cluster before any file changes: the apiservers move at
+ * most one minor per up and never back a minor, and no kubelet may fall more than ${MAX_KUBELET_MINORS_BEHIND} minors behind them.
+ * A master that cannot reach an apiserver (the first up) has nothing to compare.
+ */
+function versionSkewGuard(s: ControlPlaneSettings): string {
+  const target = minorOf(s.version);
+  return `# Version skew: the running apiservers' and kubelets' versions against ${s.version}.
+skew_kubectl() { kubectl --kubeconfig "$SECRETS/${MASTER_SECRETS.adminKubeconfig}" --request-timeout=5s "$@"; }
+reachable=
+for address in ${s.masterAddresses.join(" ")}; do
+  running=$(skew_kubectl --server "https://$address:${API_SERVER_PORT}" get --raw /version 2>/dev/null | sed -n 's/.*"gitVersion": *"\\(v[0-9][^"]*\\)".*/\\1/p') || true
+  [[ $running =~ ^v[0-9]+\\.([0-9]+)\\. ]] || continue
+  reachable=$address
+  minor=\${BASH_REMATCH[1]}
+  if ((${target} > minor + 1)); then
+    fail "versions.kubernetes ${s.version} skips a minor: the apiserver on $address runs $running; upgrade one minor per up: v1.$((minor + 1)).x first"
+  elif ((${target} < minor)); then
+    fail "versions.kubernetes ${s.version} is a minor older than the $running that the apiserver on $address runs: Kubernetes does not go back a minor; to undo an upgrade, restore etcd from a snapshot taken before it (etcd.restore)"
+  fi
+done
+if [[ -n $reachable ]] && kubelets=$(skew_kubectl --server "https://$reachable:${API_SERVER_PORT}" get nodes -o jsonpath='{range .items[*]}{.metadata.name}={.status.nodeInfo.kubeletVersion}{"\\n"}{end}' 2>/dev/null); then
+  while IFS='=' read -r node kubelet; do
+    [[ $kubelet =~ ^v?[0-9]+\\.([0-9]+)\\. ]] || continue
+    if ((BASH_REMATCH[1] < ${target} - ${MAX_KUBELET_MINORS_BEHIND})); then
+      fail "versions.kubernetes ${s.version} would leave node $node's kubelet $kubelet more than ${MAX_KUBELET_MINORS_BEHIND} minors behind the apiservers: upgrade the nodes first, with a smaller step"
+    fi
+  done <<<"$kubelets"
+fi`;
+}
+
 /** kubectl on a master with the admin kubeconfig, against the given server. */
 export function kubectl(server: string): string {
   return `kubectl --kubeconfig ${ADMIN_KUBECONFIG} --server ${server} --request-timeout=5s`;
@@ -420,6 +462,7 @@ export function renderControlPlaneMaster(a: MasterScriptArgs): string {
   const ownServer = masterServer(master);
   const S = MASTER_SECRETS;
   const release = releaseComment("kubernetes-server", s.releaseSha256);
+  const bin = (binary: string) => releaseBinary(SERVER_RELEASE, s.releaseSha256, binary);
   // Files shared by the apiserver and the controller-manager restart both.
   const shared: FileSpec[] = [
     [`${K8S_PKI}/ca.crt`, "0644", pki.caCert],
@@ -442,7 +485,7 @@ export function renderControlPlaneMaster(a: MasterScriptArgs): string {
     [
       `${UNIT_DIR}/kube-apiserver.service`,
       "0644",
-      release + renderDaemonUnit("Kubernetes API server", "kube-apiserver", apiServerFlags(master, s), "network-online.target", API_SERVER_STOP_TIMEOUT_SECONDS, renderApiServerDrainHooks()),
+      release + renderDaemonUnit("Kubernetes API server", bin("kube-apiserver"), apiServerFlags(master, s), "network-online.target", API_SERVER_STOP_TIMEOUT_SECONDS, renderApiServerDrainHooks()),
     ],
   ];
   const controllerManager: FileSpec[] = [
@@ -451,12 +494,12 @@ export function renderControlPlaneMaster(a: MasterScriptArgs): string {
     [
       `${UNIT_DIR}/kube-controller-manager.service`,
       "0644",
-      release + renderDaemonUnit("Kubernetes controller manager", "kube-controller-manager", controllerManagerFlags(master, s), "kube-apiserver.service"),
+      release + renderDaemonUnit("Kubernetes controller manager", bin("kube-controller-manager"), controllerManagerFlags(master, s), "kube-apiserver.service"),
     ],
   ];
   const scheduler: FileSpec[] = [
     [SCHEDULER_KUBECONFIG, "0600", secretFile(S.schedulerKubeconfig)],
-    [`${UNIT_DIR}/kube-scheduler.service`, "0644", release + renderDaemonUnit("Kubernetes scheduler", "kube-scheduler", schedulerFlags(master, s), "kube-apiserver.service")],
+    [`${UNIT_DIR}/kube-scheduler.service`, "0644", release + renderDaemonUnit("Kubernetes scheduler", bin("kube-scheduler"), schedulerFlags(master, s), "kube-apiserver.service")],
   ];
   const agentUnits = renderApiServerAgentUnits(master.address);
   const agent: FileSpec[] = [
@@ -466,10 +509,11 @@ export function renderControlPlaneMaster(a: MasterScriptArgs): string {
   return script(
     `control plane ${master.name}`,
     READ_SECRETS,
-    `for binary in ${CONTROL_PLANE_UNITS.join(" ")} kubectl; do
-  command -v "$binary" >/dev/null || fail "$binary is not installed"
+    `for binary in ${SERVER_BINARIES.map((b) => bin(b)).join(" ")}; do
+  [[ -x $binary ]] || fail "$binary is not installed"
 done
 mkdir -p "$(dirname ${AUDIT_LOG})"
+${versionSkewGuard(s)}
 ${encryptionKeyGuard(a.encryptionKeyNames)}
 ${putFiles(shared)}
 shared_changed=$CHANGED

@@ -1,6 +1,7 @@
 /** Renders kwok's unit and the scripts that run it on a host and remove it. Pure functions of their inputs. */
 import { READ_SECRETS, heredoc, script } from "./bash";
 import { renderDaemonUnit } from "./control-plane-scripts";
+import { DEFAULT_BIN_DIR } from "./artifact-script";
 
 /** Nodes with this annotation (value `fake`) are kept Ready by kwok; no other node is touched. */
 export const KWOK_NODE_ANNOTATION = "kwok.x-k8s.io/node";
@@ -46,7 +47,7 @@ stages=$(find "$release" -path '*/share/kwok/stages-fast.yaml' -type f | head -n
 [[ -n $stages ]] || fail "the kwok release in $release has no share/kwok/stages-fast.yaml"
 put_file ${KWOK_DIR}/stages.yaml 0644 <"$stages"
 put_file ${KWOK_DIR}/kubeconfig 0600 <"$SECRETS/${KWOK_KUBECONFIG_SECRET}"
-${heredoc(`put_file ${UNIT} 0644`, renderDaemonUnit("kwok: simulated nodes and pods", "kwok", kwokFlags(a), "network-online.target"))}
+${heredoc(`put_file ${UNIT} 0644`, renderDaemonUnit("kwok: simulated nodes and pods", `${DEFAULT_BIN_DIR}/kwok`, kwokFlags(a), "network-online.target"))}
 systemctl daemon-reload
 systemctl enable --quiet kwok
 restarts=$(systemctl show -p NRestarts --value kwok)

@@ -6,6 +6,11 @@ import { SiteRegistry } from "../../spec/cluster";
 import { PAUSE_IMAGE } from "../../spec/images";
 import { APPLY_DAEMON_FUNCTION, FileSpec, READ_SECRETS, aptInstall, heredoc, putFiles, releaseComment, script, secretFile } from "./bash";
 import { renderDaemonUnit, renderKubeconfig } from "./control-plane-scripts";
+import { releaseBinary } from "./artifact-script";
+import { minorOf } from "./kubernetes-version";
+
+/** The first kubelet minor whose failCgroupV1 defaults to true. */
+const FIRST_MINOR_FAILING_CGROUP_V1 = 35;
 
 /** Kept out of /etc/kubernetes: a host that is also a master must not lose its node files with its master files. */
 export const KUBELET_DIR = "/var/lib/kubelet";
@@ -102,6 +107,10 @@ export interface NodeSettings {
   readonly kubeProxyConntrackMaxPerCore?: number;
   /** The kubelet's evictionHard thresholds by signal; they replace its defaults. @default the kubelet's own */
   readonly kubeletEvictionHard?: Readonly<Record<string, string>>;
+  /** KubeletConfiguration's failCgroupV1. @default the kubelet's own */
+  readonly kubeletFailCgroupV1?: boolean;
+  /** The kubelet's release (versions.kubernetes), such as v1.35.4. */
+  readonly version: string;
 }
 
 /** The certificates (PEM) a node's script carries; the keys come as secret files (NODE_SECRETS). */
@@ -153,7 +162,7 @@ export function renderNodeSecrets(a: { host: NodeHost; settings: Pick<NodeSettin
  * The kubelet's config: only clients of the cluster CA (the apiserver) and webhook-checked tokens get in; certificates
  * come from onprem-k8s, not from rotation or TLS bootstrap, so a change of them is a change of this node's step.
  */
-export function renderKubeletConfig(s: Pick<NodeSettings, "clusterDnsIp" | "clusterDomain" | "kubeletEvictionHard">): string {
+export function renderKubeletConfig(s: Pick<NodeSettings, "clusterDnsIp" | "clusterDomain" | "kubeletEvictionHard" | "kubeletFailCgroupV1">): string {
   const eviction =
     s.kubeletEvictionHard === undefined
       ? ""
@@ -177,7 +186,7 @@ clusterDNS:
   - ${s.clusterDnsIp}
 clusterDomain: ${s.clusterDomain}
 containerRuntimeEndpoint: unix://${CONTAINERD_SOCKET}
-${eviction}failSwapOn: true
+${eviction}${s.kubeletFailCgroupV1 === undefined ? "" : `failCgroupV1: ${s.kubeletFailCgroupV1}\n`}failSwapOn: true
 healthzBindAddress: 127.0.0.1
 healthzPort: ${KUBELET_HEALTHZ_PORT}
 readOnlyPort: 0
@@ -205,9 +214,14 @@ export function kubeletFlags(host: NodeHost): [string, string][] {
 }
 
 const releaseLine = (releaseSha256: string) => releaseComment("kubernetes-node", releaseSha256);
+/** The name the kubernetes-node release is installed under (artifacts.kubernetesNode). */
+export const NODE_RELEASE = "kubernetesNode";
+/** The binaries of the kubernetes-node release. */
+export const NODE_BINARIES = ["kubelet", "kube-proxy"] as const;
+const nodeBinary = (releaseSha256: string, binary: string) => releaseBinary(NODE_RELEASE, releaseSha256, binary);
 
 export function renderKubeletUnit(host: NodeHost, releaseSha256: string): string {
-  return releaseLine(releaseSha256) + renderDaemonUnit("Kubernetes node agent", "kubelet", kubeletFlags(host), "network-online.target containerd.service");
+  return releaseLine(releaseSha256) + renderDaemonUnit("Kubernetes node agent", nodeBinary(releaseSha256, "kubelet"), kubeletFlags(host), "network-online.target containerd.service");
 }
 
 /** kube-proxy's /metrics (plain HTTP, no authentication: kube-proxy has none), on the node's own address. */
@@ -232,7 +246,7 @@ mode: iptables
 }
 
 export function renderKubeProxyUnit(releaseSha256: string): string {
-  return releaseLine(releaseSha256) + renderDaemonUnit("Kubernetes network proxy", "kube-proxy", [["config", KUBE_PROXY_CONFIG]], "network-online.target kubelet.service");
+  return releaseLine(releaseSha256) + renderDaemonUnit("Kubernetes network proxy", nodeBinary(releaseSha256, "kube-proxy"), [["config", KUBE_PROXY_CONFIG]], "network-online.target kubelet.service");
 }
 
 /**
@@ -342,6 +356,14 @@ echo "node packages ${host}: containerd $(dpkg-query -W -f='\${Version}' contain
   );
 }
 
+/** A kubelet from v1.35 refuses a host with cgroup v1 unless failCgroupV1 is false: the step says so before any file changes. */
+function cgroupV1Check(node: string, s: Pick<NodeSettings, "version" | "kubeletFailCgroupV1">): string {
+  if (minorOf(s.version) < FIRST_MINOR_FAILING_CGROUP_V1 || s.kubeletFailCgroupV1 === false) return "";
+  return `[[ $(stat -fc %T /sys/fs/cgroup) == cgroup2fs ]] ||
+  fail "${node} runs cgroup v1, which the kubelet ${s.version} refuses: boot it with cgroup v2 (systemd.unified_cgroup_hierarchy=1), or set kubernetes.kubeletFailCgroupV1: false"
+`;
+}
+
 /** The runtime's binaries and the CNI plugins, from Debian's packages (their step) or from the releases. */
 function runtimeCheck(source: ContainerdSource): string {
   const fix = source.kind === "release" ? ": give artifacts.cniPlugins" : "";
@@ -391,11 +413,12 @@ export function renderNode(a: NodeScriptArgs): string {
     `node ${host.name}`,
     READ_SECRETS,
     `${runtimeCheck(s.containerd)}
-for binary in kubelet kube-proxy curl; do
-  command -v "$binary" >/dev/null || fail "$binary is not installed"
+for binary in ${NODE_BINARIES.map((b) => nodeBinary(s.releaseSha256, b)).join(" ")}; do
+  [[ -x $binary ]] || fail "$binary is not installed"
 done
+command -v curl >/dev/null || fail "curl is not installed"
 [[ -z $(swapon --noheadings 2>/dev/null) ]] || fail "swap is on and the kubelet refuses to run with it: turn it off (swapoff -a) and remove it from /etc/fstab"
-${heredoc(`put_file ${MODULES_FILE} 0644`, MODULES)}
+${cgroupV1Check(host.name, s)}${heredoc(`put_file ${MODULES_FILE} 0644`, MODULES)}
 ${heredoc(`put_file ${SYSCTL_FILE} 0644`, SYSCTLS)}
 # Built into some kernels, and a container host cannot load modules: load one only when it is missing.
 grep -qw overlay /proc/filesystems || modprobe overlay || fail "cannot load the overlay kernel module"

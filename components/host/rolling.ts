@@ -1,4 +1,4 @@
-/** Host steps that roll: one host or one batch of hosts at a time, in a fixed order, after whatever the component itself waits for. */
+/** Host steps that roll: one host at a time, in a fixed order, after whatever the component itself waits for. */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { HostSpec } from "../../spec/cluster";
@@ -30,38 +30,11 @@ export function rollingHostSteps(
   componentOpts: pulumi.ComponentResourceOptions | undefined,
   stepFor: (host: HostSpec, index: number) => RollingStep,
 ): command.remote.Command[] {
-  return rollingHostBatches(hosts, 1, sshPrivateKey, componentOpts, stepFor);
-}
-
-/**
- * Creates one step per host in batches of `batchSize` consecutive hosts, in the hosts' order: every step of a batch
- * waits for every step of the previous batch, and the first batch for the component's own `dependsOn`; the steps of one
- * batch run side by side. Many hosts thus change in a few rounds, yet a batch starts only once every step of the
- * previous one has succeeded (for steps that end with their host's health check: once those hosts are healthy), and a
- * change stops at the first batch where a step fails.
- *
- * @param batchSize hosts per batch, a positive whole number; 1 makes the chain of `rollingHostSteps`.
- * @param componentOpts the options the component was created with; only their `dependsOn` is read.
- * @param stepFor called once per host, in order; it may create that host's other resources (its binaries) first.
- * @returns the steps, in the hosts' order.
- */
-export function rollingHostBatches(
-  hosts: readonly HostSpec[],
-  batchSize: number,
-  sshPrivateKey: pulumi.Input<string>,
-  componentOpts: pulumi.ComponentResourceOptions | undefined,
-  stepFor: (host: HostSpec, index: number) => RollingStep,
-): command.remote.Command[] {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`rollingHostBatches: a batch of ${batchSize} hosts; give a positive whole number`);
   let previous: pulumi.Resource[] = dependsOnList(componentOpts);
-  const steps: command.remote.Command[] = [];
-  for (let first = 0; first < hosts.length; first += batchSize) {
-    const batch = hosts.slice(first, first + batchSize).map((host, i) => {
-      const { name, script, dependsOn = [], options } = stepFor(host, first + i);
-      return hostStep(name, host, sshPrivateKey, script, { ...options, dependsOn: [...dependsOn, ...previous] });
-    });
-    steps.push(...batch);
-    previous = batch;
-  }
-  return steps;
+  return hosts.map((host, i) => {
+    const { name, script, dependsOn = [], options } = stepFor(host, i);
+    const step = hostStep(name, host, sshPrivateKey, script, { ...options, dependsOn: [...dependsOn, ...previous] });
+    previous = [step];
+    return step;
+  });
 }

@@ -52,13 +52,19 @@ publish() {
   set_if_changed "artifacts.$1.sha256" "$3"
 }
 
-# kubernetes-server, kubernetes-node and kwok: the release tarballs of scripts/build-kubernetes.sh, published under artifacts/.
+# kubernetes-server, kubernetes-node and kwok: the release tarballs of scripts/build-kubernetes.sh, published under artifacts/,
+# and versions.kubernetes, the release they hold.
 kube_bin=$(bash "$LAB_SCRIPTS/../build-kubernetes.sh")
 release=$(dirname "$kube_bin")/release
 mkdir -p "$LAB_DIR/mirror/artifacts"
 while read -r sha256 file; do
   case $file in
-    kubernetes-server-*.tar.gz) name=kubernetes ;;
+    kubernetes-server-*.tar.gz)
+      name=kubernetes
+      # The release's version, as its name carries it (kubernetes-server-v1.34.4-linux-amd64.tar.gz).
+      version=${file#kubernetes-server-}
+      set_if_changed versions.kubernetes "${version%%-*}"
+      ;;
     kubernetes-node-*.tar.gz) name=kubernetesNode ;;
     kwok-*.tar.gz) name=kwok ;;
     *) continue ;;

@@ -46,10 +46,32 @@ while IFS= read -r line || [[ -n $line ]]; do
   fi
 done
 
-for binary in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
-  command -v "$binary" >/dev/null || fail "$binary is not installed"
+for binary in /opt/onprem-k8s/kubernetes/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/bin/kube-apiserver /opt/onprem-k8s/kubernetes/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/bin/kube-controller-manager /opt/onprem-k8s/kubernetes/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/bin/kube-scheduler /opt/onprem-k8s/kubernetes/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/bin/kubectl; do
+  [[ -x $binary ]] || fail "$binary is not installed"
 done
 mkdir -p "$(dirname /var/log/kubernetes/audit.log)"
+# Version skew: the running apiservers' and kubelets' versions against v1.35.4.
+skew_kubectl() { kubectl --kubeconfig "$SECRETS/admin.conf" --request-timeout=5s "$@"; }
+reachable=
+for address in 172.31.250.11 172.31.250.12 172.31.250.13; do
+  running=$(skew_kubectl --server "https://$address:6443" get --raw /version 2>/dev/null | sed -n 's/.*"gitVersion": *"\(v[0-9][^"]*\)".*/\1/p') || true
+  [[ $running =~ ^v[0-9]+\.([0-9]+)\. ]] || continue
+  reachable=$address
+  minor=${BASH_REMATCH[1]}
+  if ((35 > minor + 1)); then
+    fail "versions.kubernetes v1.35.4 skips a minor: the apiserver on $address runs $running; upgrade one minor per up: v1.$((minor + 1)).x first"
+  elif ((35 < minor)); then
+    fail "versions.kubernetes v1.35.4 is a minor older than the $running that the apiserver on $address runs: Kubernetes does not go back a minor; to undo an upgrade, restore etcd from a snapshot taken before it (etcd.restore)"
+  fi
+done
+if [[ -n $reachable ]] && kubelets=$(skew_kubectl --server "https://$reachable:6443" get nodes -o jsonpath='{range .items[*]}{.metadata.name}={.status.nodeInfo.kubeletVersion}{"\n"}{end}' 2>/dev/null); then
+  while IFS='=' read -r node kubelet; do
+    [[ $kubelet =~ ^v?[0-9]+\.([0-9]+)\. ]] || continue
+    if ((BASH_REMATCH[1] < 35 - 3)); then
+      fail "versions.kubernetes v1.35.4 would leave node $node's kubelet $kubelet more than 3 minors behind the apiservers: upgrade the nodes first, with a smaller step"
+    fi
+  done <<<"$kubelets"
+fi
 in_use=$(sed -n 's/^ *- name: \(key-[0-9a-f]*\)$/\1/p' /etc/kubernetes/encryption-config.yaml 2>/dev/null | head -n 1 || true)
 keys=" key-c57cc3b5 "
 if [[ -n $in_use && $keys != *" $in_use "* ]]; then
@@ -147,7 +169,7 @@ After=network-online.target
 Wants=network-online.target
 
 [Service]
-ExecStart=/usr/local/bin/kube-apiserver \
+ExecStart=/opt/onprem-k8s/kubernetes/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/bin/kube-apiserver \
   --advertise-address=172.31.250.11 \
   --bind-address=172.31.250.11 \
   --secure-port=6443 \
@@ -206,7 +228,7 @@ After=kube-apiserver.service
 Wants=network-online.target
 
 [Service]
-ExecStart=/usr/local/bin/kube-controller-manager \
+ExecStart=/opt/onprem-k8s/kubernetes/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/bin/kube-controller-manager \
   --kubeconfig=/etc/kubernetes/controller-manager.conf \
   --authentication-kubeconfig=/etc/kubernetes/controller-manager.conf \
   --authorization-kubeconfig=/etc/kubernetes/controller-manager.conf \
@@ -243,7 +265,7 @@ After=kube-apiserver.service
 Wants=network-online.target
 
 [Service]
-ExecStart=/usr/local/bin/kube-scheduler \
+ExecStart=/opt/onprem-k8s/kubernetes/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/bin/kube-scheduler \
   --kubeconfig=/etc/kubernetes/scheduler.conf \
   --authentication-kubeconfig=/etc/kubernetes/scheduler.conf \
   --authorization-kubeconfig=/etc/kubernetes/scheduler.conf \

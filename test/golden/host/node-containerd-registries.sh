@@ -52,10 +52,13 @@ done
 for plugin in bridge host-local loopback portmap; do
   [[ -x /opt/cni/bin/$plugin ]] || fail "the CNI plugin $plugin is not in /opt/cni/bin: give artifacts.cniPlugins"
 done
-for binary in kubelet kube-proxy curl; do
-  command -v "$binary" >/dev/null || fail "$binary is not installed"
+for binary in /opt/onprem-k8s/kubernetesNode/dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd/bin/kubelet /opt/onprem-k8s/kubernetesNode/dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd/bin/kube-proxy; do
+  [[ -x $binary ]] || fail "$binary is not installed"
 done
+command -v curl >/dev/null || fail "curl is not installed"
 [[ -z $(swapon --noheadings 2>/dev/null) ]] || fail "swap is on and the kubelet refuses to run with it: turn it off (swapoff -a) and remove it from /etc/fstab"
+[[ $(stat -fc %T /sys/fs/cgroup) == cgroup2fs ]] ||
+  fail "lab-w1 runs cgroup v1, which the kubelet v1.35.4 refuses: boot it with cgroup v2 (systemd.unified_cgroup_hierarchy=1), or set kubernetes.kubeletFailCgroupV1: false"
 put_file /etc/modules-load.d/onprem-k8s-node.conf 0644 <<'ONPREM_K8S_EOF'
 overlay
 br_netfilter
@@ -224,7 +227,7 @@ After=network-online.target containerd.service
 Wants=network-online.target
 
 [Service]
-ExecStart=/usr/local/bin/kubelet \
+ExecStart=/opt/onprem-k8s/kubernetesNode/dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd/bin/kubelet \
   --config=/var/lib/kubelet/config.yaml \
   --kubeconfig=/var/lib/kubelet/kubeconfig \
   --node-ip=172.31.250.21 \
@@ -258,7 +261,7 @@ After=network-online.target kubelet.service
 Wants=network-online.target
 
 [Service]
-ExecStart=/usr/local/bin/kube-proxy \
+ExecStart=/opt/onprem-k8s/kubernetesNode/dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd/bin/kube-proxy \
   --config=/var/lib/kube-proxy/config.yaml
 Restart=always
 RestartSec=5

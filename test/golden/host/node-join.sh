@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 set -euo pipefail
-STEP='node lab-w2 joins'
+STEP='node lab-w2 joins (kubelet v1.35.4)'
 # shellcheck disable=SC2034 # as below
 CHANGED=0
 CHANGED_FILES=()

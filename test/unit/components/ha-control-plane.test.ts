@@ -73,6 +73,7 @@ beforeAll(async () => {
         masters,
         sshPrivateKey: pulumi.secret("-----BEGIN OPENSSH PRIVATE KEY-----"),
         artifact: { url: "http://172.31.250.1:8080/artifacts/kubernetes-server.tar.gz", sha256: "a".repeat(64) },
+        version: "v1.35.4",
         apiAddress: "172.31.250.101",
         apiAddressDependsOn: [apiLb],
         network: { serviceCidr: "10.96.0.0/16", podCidr: "10.244.0.0/16", nodeSubnetLength: 24, nodePortRange: { min: 30000, max: 32767 }, clusterDomain: "cluster.local" },

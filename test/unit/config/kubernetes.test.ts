@@ -13,6 +13,7 @@ const SECRETS = new Set([...SECRET_KEY_NAMES, "secretsEncryptionKey"]);
 function controlPlaneConfig(): Record<string, any> {
   const raw = validRawConfig();
   raw.artifacts.kubernetes = { url: "http://10.0.0.1:8080/kubernetes-server.tar.gz", sha256: "b".repeat(64) };
+  raw.versions.kubernetes = "v1.34.4";
   raw.artifacts.kwok = { url: "http://10.0.0.1:8080/kwok.tar.gz", sha256: "c".repeat(64) };
   raw.artifacts.kubernetesNode = { url: "http://10.0.0.1:8080/kubernetes-node.tar.gz", sha256: "d".repeat(64) };
   raw.versions.coredns = "1.11.3";

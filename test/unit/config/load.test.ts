@@ -44,6 +44,7 @@ describe("loadClusterSpec", () => {
   test("with artifacts.kubernetes the control plane is the stack's own: its release, the Service IP and the encryption key as a secret", async () => {
     const raw = validRawConfig();
     raw.artifacts.kubernetes = { url: "http://10.0.0.1:8080/kubernetes-server.tar.gz", sha256: "b".repeat(64) };
+    raw.versions.kubernetes = "v1.34.4";
     raw.artifacts.kubernetesNode = { url: "http://10.0.0.1:8080/kubernetes-node.tar.gz", sha256: "d".repeat(64) };
     raw.secretsEncryptionKey = Buffer.alloc(32, 7).toString("base64");
     setConfig(raw, [...SECRET_KEY_NAMES, "secretsEncryptionKey"]);

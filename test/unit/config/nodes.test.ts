@@ -13,6 +13,7 @@ const MISSING =
 function config(): Record<string, any> {
   const raw = validRawConfig();
   raw.artifacts.kubernetes = { url: "http://10.0.0.1:8080/kubernetes-server.tar.gz", sha256: "b".repeat(64) };
+  raw.versions.kubernetes = "v1.34.4";
   raw.artifacts.kwok = { url: "http://10.0.0.1:8080/kwok.tar.gz", sha256: "c".repeat(64) };
   raw.versions.coredns = "1.11.3";
   raw.secretsEncryptionKey = Buffer.alloc(32, 9).toString("base64");

@@ -25,6 +25,7 @@ describe("validateClusterConfig", () => {
       ],
     };
     raw.artifacts.kubernetes = { url: "http://10.0.0.1:8080/kubernetes-server.tar.gz", sha256: "b".repeat(64) };
+    raw.versions.kubernetes = "v1.34.4";
     raw.artifacts.kubernetesNode = { url: "http://10.0.0.1:8080/kubernetes-node.tar.gz", sha256: "d".repeat(64) };
     const { spec, problems } = validateClusterConfig(raw, new Set([...SECRET_KEYS, "secretsEncryptionKey"]), NS, ADDONS);
     expect(problems).toEqual([]);
@@ -33,6 +34,17 @@ describe("validateClusterConfig", () => {
       { host: "harbor.example.com", http: false, caCert: ca },
     ]);
     expect(validateClusterConfig(validRawConfig(), SECRET_KEYS, NS, ADDONS).spec.registries).toEqual([]);
+  });
+
+  test("versions.kubernetes may leave out the v: the release is named as the binaries print it", () => {
+    const raw = validRawConfig();
+    raw.artifacts.kubernetes = { url: "http://10.0.0.1:8080/kubernetes-server.tar.gz", sha256: "b".repeat(64) };
+    raw.artifacts.kubernetesNode = { url: "http://10.0.0.1:8080/kubernetes-node.tar.gz", sha256: "d".repeat(64) };
+    raw.secretsEncryptionKey = Buffer.alloc(32, 1).toString("base64");
+    raw.versions.kubernetes = "1.35.4";
+    const { spec, problems } = validateClusterConfig(raw, new Set([...SECRET_KEYS, "secretsEncryptionKey"]), NS, ADDONS);
+    expect(problems).toEqual([]);
+    expect(spec.versions.kubernetes).toBe("v1.35.4");
   });
 
   test("a host key line keeps its type and key, not its comment", () => {
@@ -307,6 +319,7 @@ describe("validateClusterConfig", () => {
       "an old encryption key that is the current one",
       (r) => {
         r.artifacts.kubernetes = { url: "http://10.0.0.1:8080/kubernetes-server.tar.gz", sha256: "b".repeat(64) };
+        r.versions.kubernetes = "v1.34.4";
         r.artifacts.kubernetesNode = { url: "http://10.0.0.1:8080/kubernetes-node.tar.gz", sha256: "d".repeat(64) };
         r.secretsEncryptionKey = r.secretsEncryptionOldKey = Buffer.alloc(32, 1).toString("base64");
       },
@@ -416,6 +429,37 @@ describe("validateClusterConfig", () => {
     ],
     ["a misspelt version", (r) => (r.versions = { coreDNS: "1.11.3" }), 'onprem-k8s:versions.coreDNS: is not a version onprem-k8s reads; did you mean "coredns"?'],
     [
+      "kubeletFailCgroupV1 that is not a boolean",
+      (r) => (r.kubernetes = { kubeletFailCgroupV1: "no" }),
+      'onprem-k8s:kubernetes.kubeletFailCgroupV1: "no" is not true or false; give false to let kubelets from v1.35 run on hosts with cgroup v1, or leave it out',
+    ],
+    [
+      "a Kubernetes version in a stack that installs no Kubernetes",
+      (r) => (r.versions.kubernetes = "v1.35.4"),
+      "onprem-k8s:versions.kubernetes: is set, but the stack installs no Kubernetes (no artifacts.kubernetes); drop it, or give artifacts.kubernetes and hosts with role master",
+    ],
+    [
+      "the Kubernetes release without its version",
+      (r) => {
+        r.artifacts.kubernetes = { url: "http://10.0.0.1:8080/kubernetes-server.tar.gz", sha256: "b".repeat(64) };
+        r.artifacts.kubernetesNode = { url: "http://10.0.0.1:8080/kubernetes-node.tar.gz", sha256: "d".repeat(64) };
+        r.secretsEncryptionKey = Buffer.alloc(32, 1).toString("base64");
+      },
+      "onprem-k8s:versions.kubernetes: is not set, but the stack installs Kubernetes (artifacts.kubernetes); give the release that artifacts.kubernetes and artifacts.kubernetesNode hold, as `kube-apiserver --version` prints it, such as v1.34.4",
+      new Set([...SECRET_KEYS, "secretsEncryptionKey"]),
+    ],
+    [
+      "a Kubernetes version without its patch",
+      (r) => {
+        r.artifacts.kubernetes = { url: "http://10.0.0.1:8080/kubernetes-server.tar.gz", sha256: "b".repeat(64) };
+        r.artifacts.kubernetesNode = { url: "http://10.0.0.1:8080/kubernetes-node.tar.gz", sha256: "d".repeat(64) };
+        r.versions.kubernetes = "1.35";
+        r.secretsEncryptionKey = Buffer.alloc(32, 1).toString("base64");
+      },
+      'onprem-k8s:versions.kubernetes: "1.35" is not a Kubernetes release; give the release as `kube-apiserver --version` prints it, such as v1.35.4',
+      new Set([...SECRET_KEYS, "secretsEncryptionKey"]),
+    ],
+    [
       "one node port asked for by two apps",
       (r) =>
         (r.apps = [
@@ -513,6 +557,7 @@ describe("validateClusterConfig", () => {
   test("an empty secretsEncryptionOldKey, Pulumi.yaml's default, is no rotation and no problem", () => {
     const raw = validRawConfig();
     raw.artifacts.kubernetes = { url: "http://10.0.0.1:8080/kubernetes-server.tar.gz", sha256: "b".repeat(64) };
+    raw.versions.kubernetes = "v1.34.4";
     raw.artifacts.kubernetesNode = { url: "http://10.0.0.1:8080/kubernetes-node.tar.gz", sha256: "d".repeat(64) };
     raw.secretsEncryptionKey = Buffer.alloc(32, 1).toString("base64");
     raw.secretsEncryptionOldKey = "";

@@ -65,6 +65,8 @@ const settings: ControlPlaneSettings = {
   controllerManagerExtraArgs: {},
   schedulerExtraArgs: {},
   releaseSha256: "a".repeat(64),
+  version: "v1.35.4",
+  masterAddresses: masters.map((m) => m.address),
 };
 // 32 bytes of 0x01, base64: a stand-in, never a real key.
 const encryptionKey = Buffer.alloc(32, 1).toString("base64");
@@ -183,7 +185,7 @@ describe("control plane host scripts", () => {
     expect(systemdArg("--x=50%")).toBe("--x=50%%");
     expect(systemdArg("--x=$HOME")).toBe("--x=$$HOME");
     expect(systemdArg('--x=a b"c')).toBe('"--x=a b\\"c"');
-    expect(renderDaemonUnit("d", "bin", [["a", "1"]], "network-online.target")).toContain("ExecStart=/usr/local/bin/bin \\\n  --a=1\n");
+    expect(renderDaemonUnit("d", "/opt/bin/d", [["a", "1"]], "network-online.target")).toContain("ExecStart=/opt/bin/d \\\n  --a=1\n");
   });
 
   test("the apiserver asks to be drained before it stops; its agent says drain only then", () => {

@@ -20,7 +20,7 @@ import {
 } from "../../../components/host/node-scripts";
 import { renderArtifactInstall } from "../../../components/host/artifact-script";
 import { flannelManifests } from "../../../components/flannel";
-import { renderNodeJoin, renderNodeLeave } from "../../../components/host/node-membership-scripts";
+import { renderNodeJoin, renderNodeLeave, renderNodeUpgradeDrain } from "../../../components/host/node-membership-scripts";
 import { expectGolden } from "./golden";
 import { shellcheckFailures } from "./shellcheck";
 
@@ -37,6 +37,7 @@ const settings: NodeSettings = {
   clusterDomain: "cluster.local",
   containerd: { kind: "packages" },
   releaseSha256: "d".repeat(64),
+  version: "v1.35.4",
   registries: [],
 };
 // Seed 000's registry over HTTP, and one with the site's own CA.
@@ -46,9 +47,15 @@ const registries: NodeSettings["registries"] = [
 ];
 const node = (s: NodeSettings = settings, h = host) => renderNode({ host: h, settings: s, pki });
 
-const membership = { node: "lab-w2", kubectl: "kubectl --kubeconfig /etc/kubernetes/admin.conf --server https://172.31.250.101:6443 --request-timeout=5s", drainTimeoutSeconds: 300 };
+const membership = {
+  node: "lab-w2",
+  kubectl: "kubectl --kubeconfig /etc/kubernetes/admin.conf --server https://172.31.250.101:6443 --request-timeout=5s",
+  drainTimeoutSeconds: 300,
+  version: "v1.35.4",
+};
 const scripts: Record<string, string> = {
   "node-join.sh": renderNodeJoin(membership),
+  "node-upgrade-drain.sh": renderNodeUpgradeDrain(membership),
   "node-leave.sh": renderNodeLeave(membership),
   "node.sh": node(),
   "node-containerd.sh": node({ ...settings, containerd: { kind: "release" } }),
@@ -116,7 +123,7 @@ describe("node host files and scripts", () => {
       "hostname-override": "lab-w1",
     });
     const unit = files["node-kubelet.service"];
-    expect(unit).toContain("ExecStart=/usr/local/bin/kubelet \\\n  --config=/var/lib/kubelet/config.yaml \\\n");
+    expect(unit).toContain(`ExecStart=/opt/onprem-k8s/kubernetesNode/${"d".repeat(64)}/bin/kubelet \\\n  --config=/var/lib/kubelet/config.yaml \\\n`);
     expect(unit).toContain("After=network-online.target containerd.service");
     expect(node()).not.toContain("--node-labels");
     expect(node()).not.toContain("node-role.kubernetes.io");
@@ -135,6 +142,17 @@ describe("node host files and scripts", () => {
     expect(text.match(/server: https:\/\/172\.31\.250\.101:6443/g)).toHaveLength(2);
   });
 
+  test("from v1.35 a host with cgroup v1 is refused before any file changes, unless kubernetes.kubeletFailCgroupV1 is false", () => {
+    const refusal = "fail \"lab-w1 runs cgroup v1, which the kubelet v1.35.4 refuses: boot it with cgroup v2 (systemd.unified_cgroup_hierarchy=1), or set kubernetes.kubeletFailCgroupV1: false\"";
+    const script = node();
+    expect(script).toContain(refusal);
+    expect(script.indexOf(refusal)).toBeLessThan(script.indexOf("\nput_file /"));
+    expect(node({ ...settings, kubeletFailCgroupV1: false })).not.toContain("runs cgroup v1");
+    expect(node({ ...settings, version: "v1.34.4" })).not.toContain("runs cgroup v1");
+    expect(renderKubeletConfig({ ...settings, kubeletFailCgroupV1: false })).toContain("\nfailCgroupV1: false\nfailSwapOn: true\n");
+    expect(renderKubeletConfig(settings)).not.toContain("failCgroupV1");
+  });
+
   test("kube-proxy: iptables mode, the pod network as cluster CIDR, its kubeconfig, the node's name, metrics on the node's address", () => {
     expect(files["node-kube-proxy-config.yaml"]).toBe(`# Rendered by onprem-k8s; changes here are overwritten.
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
@@ -147,7 +165,7 @@ metricsBindAddress: 172.31.250.21:10249
 mode: iptables
 `);
     expect(KUBE_PROXY_METRICS_PORT).toBe(10249);
-    expect(files["node-kube-proxy.service"]).toContain("ExecStart=/usr/local/bin/kube-proxy \\\n  --config=/var/lib/kube-proxy/config.yaml\n");
+    expect(files["node-kube-proxy.service"]).toContain(`ExecStart=/opt/onprem-k8s/kubernetesNode/${"d".repeat(64)}/bin/kube-proxy \\\n  --config=/var/lib/kube-proxy/config.yaml\n`);
   });
 
   test("the flannel CNI conflist is upstream's cni-conf.json, as flannel's DaemonSet copies it", () => {

@@ -40,6 +40,13 @@ const releaseSha256 = "a".repeat(64);
 const scripts: Record<string, string> = {
   "artifact-url.sh": renderArtifactInstall({ name: "etcd", sha256: "a".repeat(64), url: "http://172.31.250.1:8080/artifacts/etcd.tar.gz", binaries: ["etcd", "etcdctl"] }),
   "artifact-upload.sh": renderArtifactInstall({ name: "etcd", sha256: "b".repeat(64), binaries: ["etcd", "etcdctl"] }),
+  "artifact-version.sh": renderArtifactInstall({
+    name: "kubernetes",
+    sha256: "d".repeat(64),
+    url: "http://172.31.250.1:8080/artifacts/kubernetes-server.tar.gz",
+    binaries: ["kube-apiserver", "kubectl"],
+    version: { binary: "kube-apiserver", expected: "Kubernetes v1.35.4", configKey: "versions.kubernetes" },
+  }),
   "artifact-remove.sh": renderArtifactRemove({ name: "cniPlugins", sha256: "c".repeat(64), binaries: ["bridge", "loopback"], binDir: "/opt/cni/bin" }),
   "etcd-member.sh": renderEtcdMember({
     clusterToken: "lab-etcd",

@@ -32,7 +32,7 @@ function config(): { raw: Record<string, any>; secretKeys: string[] } {
       { name: "etcd", vip: "172.31.250.100", virtualRouterId: 71, hostRole: "lb", backendRole: "etcd", ports: [2379] },
       { name: "api", vip: "172.31.250.101", virtualRouterId: 72, hostRole: "lb", backendRole: "master", ports: [6443] },
     ],
-    versions: { coredns: "1.11.3" },
+    versions: { kubernetes: "v1.34.4", coredns: "1.11.3" },
     artifacts: {
       etcd: { url: "http://172.31.250.1:8080/artifacts/etcd.tar.gz", sha256: "c".repeat(64) },
       kubernetes: { url: "http://172.31.250.1:8080/artifacts/kubernetes-server.tar.gz", sha256: "e".repeat(64) },
@@ -62,23 +62,36 @@ beforeAll(async () => {
 });
 
 describe("real worker and edge nodes", () => {
-  test("one packages, one install and one kubelet step per real node, on its own address, and its membership step on the first master; none for masters or simulated nodes", () => {
+  test("one packages, one install and one kubelet step per real node, on its own address, and its upgrade drain and membership steps on the first master; none for masters or simulated nodes", () => {
     const steps = [...baseline.values()].filter((r) => r.type === "command:remote:Command" && r.name.startsWith("node-bootstrap-"));
     expect(steps.map((s) => s.name).sort()).toEqual(
-      NODES.flatMap((n) => [`node-bootstrap-${n}-packages`, `node-bootstrap-${n}-kubernetes-node-install`, `node-bootstrap-${n}-kubelet`, `node-bootstrap-${n}-membership`]).sort(),
+      NODES.flatMap((n) => [
+        `node-bootstrap-${n}-packages`,
+        `node-bootstrap-${n}-kubernetes-node-install`,
+        `node-bootstrap-${n}-upgrade-drain`,
+        `node-bootstrap-${n}-kubelet`,
+        `node-bootstrap-${n}-membership`,
+      ]).sort(),
     );
     expect(step(baseline, "node-bootstrap-lab-w2-kubelet").inputs.connection.host).toBe("172.31.250.22");
     expect(step(baseline, "node-bootstrap-lab-w2-membership").inputs.connection.host).toBe("172.31.250.11");
+    expect(step(baseline, "node-bootstrap-lab-w2-upgrade-drain").inputs.connection.host).toBe("172.31.250.11");
+    expect(step(baseline, "node-bootstrap-lab-w2-upgrade-drain").inputs.create).toContain("STEP='node lab-w2 upgrade to kubelet v1.34.4'");
     expect(step(baseline, "node-bootstrap-lab-w1-kubernetes-node-install").inputs.create).toContain("for binary in kubelet kube-proxy; do");
     // Without a containerd release, Debian's containerd.
     expect(step(baseline, "node-bootstrap-lab-e1-packages").inputs.create).toMatch(/apt-get install .*containerd runc containernetworking-plugins/);
   });
 
-  test("at the default nodeBatchSize, 25% of three nodes, the kubelet steps form batches of one node after the control plane's gate", () => {
+  test("at the default nodeBatchSize, 25% of three nodes, the nodes form batches of one after the control plane's gate, each after the previous one takes pods", () => {
     const needs = (n: string) => [`node-bootstrap-${n}-kubernetes-node-install`, `node-bootstrap-${n}-packages`];
-    expect(step(baseline, "node-bootstrap-lab-w1-kubelet").dependsOn).toEqual([...needs("lab-w1"), "control-plane-ready"]);
-    expect(step(baseline, "node-bootstrap-lab-w2-kubelet").dependsOn).toEqual([...needs("lab-w2"), "node-bootstrap-lab-w1-kubelet"]);
-    expect(step(baseline, "node-bootstrap-lab-e1-kubelet").dependsOn).toEqual([...needs("lab-e1"), "node-bootstrap-lab-w2-kubelet"]);
+    const after = (n: string, previous: string) => {
+      expect(step(baseline, `node-bootstrap-${n}-upgrade-drain`).dependsOn).toEqual([previous]);
+      expect(step(baseline, `node-bootstrap-${n}-kubelet`).dependsOn).toEqual([...needs(n), `node-bootstrap-${n}-upgrade-drain`, previous]);
+      expect(step(baseline, `node-bootstrap-${n}-membership`).dependsOn).toEqual([`node-bootstrap-${n}`]);
+    };
+    after("lab-w1", "control-plane-ready");
+    after("lab-w2", "node-bootstrap-lab-w1-membership");
+    after("lab-e1", "node-bootstrap-lab-w2-membership");
     // The packages and binaries do not wait for the control plane: they install while it comes up.
     NODES.flatMap(needs).forEach((s) => expect([s, step(baseline, s).dependsOn]).toEqual([s, []]));
   });
@@ -88,7 +101,9 @@ describe("real worker and edge nodes", () => {
     raw.kubernetes = { nodeBatchSize: "100%" };
     const after = await runStack(raw, secretKeys);
     expect(changed(baseline, after, hostSteps)).toEqual([]);
-    NODES.forEach((n) => expect(step(after, `node-bootstrap-${n}-kubelet`).dependsOn).toEqual([`node-bootstrap-${n}-kubernetes-node-install`, `node-bootstrap-${n}-packages`, "control-plane-ready"]));
+    NODES.forEach((n) =>
+      expect(step(after, `node-bootstrap-${n}-kubelet`).dependsOn).toEqual([`node-bootstrap-${n}-kubernetes-node-install`, `node-bootstrap-${n}-packages`, `node-bootstrap-${n}-upgrade-drain`, "control-plane-ready"]),
+    );
   });
 
   test("each kubelet step carries the node's own certificates, the VIP and a remove script", () => {
@@ -168,7 +183,8 @@ describe("real worker and edge nodes", () => {
       "node-bootstrap-lab-w2-kubernetes-node-install",
       "node-bootstrap-lab-w2-containerd-install",
       "node-bootstrap-lab-w2-cni-plugins-install",
-      "node-bootstrap-lab-w1-kubelet",
+      "node-bootstrap-lab-w2-upgrade-drain",
+      "node-bootstrap-lab-w1-membership",
     ]);
     expect(step(after, "node-bootstrap-lab-w2-cni-plugins-install").inputs.create).toContain('"/opt/cni/bin/$binary"');
     expect(step(after, "node-bootstrap-lab-w2-kubelet").inputs.create).toContain("put_file /etc/containerd/config.toml 0644");

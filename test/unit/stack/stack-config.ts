@@ -53,6 +53,7 @@ export function labConfig(): RawStackConfig {
 export function labConfigWithControlPlane(): { raw: Record<string, any>; secretKeys: string[] } {
   const { raw, secretKeys } = labConfig();
   raw.artifacts = { ...(raw.artifacts as object), kubernetes: { url: "http://172.31.250.1:8080/artifacts/kubernetes-server.tar.gz", sha256: "e".repeat(64) } };
+  raw.versions = { ...(raw.versions as object), kubernetes: "v1.34.4" };
   raw.secretsEncryptionKey = Buffer.alloc(32, 3).toString("base64");
   return { raw, secretKeys: [...secretKeys, "secretsEncryptionKey"] };
 }

@@ -24,6 +24,7 @@ function labConfig(): { raw: Record<string, any>; secretKeys: string[] } {
     kubernetes: { url: "http://172.31.250.1:8080/artifacts/kubernetes-server.tar.gz", sha256: "e".repeat(64) },
     kwok: { url: "http://172.31.250.1:8080/artifacts/kwok.tar.gz", sha256: "f".repeat(64) },
   };
+  raw.versions = { ...raw.versions, kubernetes: "v1.34.4" };
   raw.secretsEncryptionKey = Buffer.alloc(32, 3).toString("base64");
   raw.imageRegistry = { ...raw.imageRegistry, bundle: BUNDLE };
   return { raw, secretKeys };
@@ -101,6 +102,7 @@ describe("lab stack step order", () => {
         ...eachNode("registry-mirrors-HOST"),
         ...eachNode("node-bootstrap-HOST-packages"),
         ...eachNode("node-bootstrap-HOST-kubernetes-node-install"),
+        ...eachNode("node-bootstrap-HOST-upgrade-drain"),
         ...eachNode("node-bootstrap-HOST-kubelet"),
         ...eachNode("node-bootstrap-HOST-membership"),
         ...each("registry-HOST-packages"),
@@ -177,13 +179,21 @@ describe("lab stack step order", () => {
     expect(ingressOf(await runStack(simulated.raw, simulated.secretKeys))).toEqual({ "pulumi.com/skipAwait": "true" });
   });
 
-  test("the real nodes' kubelets roll two at a time in the hosts' order, a worker and an edge node: lab-w1 and lab-e1, then lab-w2 and lab-e2", () => {
+  test("the real nodes roll two at a time in the hosts' order, a worker and an edge node: lab-w1 and lab-e1, then lab-w2 and lab-e2 once the first two take pods again", () => {
     const kubelet = (host: string) => `node-bootstrap-${host}-kubelet`;
+    const drain = (host: string) => `node-bootstrap-${host}-upgrade-drain`;
     const needs = (host: string) => [`node-bootstrap-${host}-kubernetes-node-install`, `node-bootstrap-${host}-packages`];
     // The first batch waits for the control plane and for every node's registry mirrors.
     const gate = ["control-plane-ready", ...eachNode("registry-mirrors-HOST")];
-    for (const host of ["lab-w1", "lab-e1"]) expect(step(baseline, kubelet(host)).dependsOn).toEqual([...needs(host), ...gate]);
-    for (const host of ["lab-w2", "lab-e2"]) expect(step(baseline, kubelet(host)).dependsOn).toEqual([...needs(host), kubelet("lab-w1"), kubelet("lab-e1")]);
+    const firstTakesPods = ["node-bootstrap-lab-w1-membership", "node-bootstrap-lab-e1-membership"];
+    for (const host of ["lab-w1", "lab-e1"]) {
+      expect(step(baseline, drain(host)).dependsOn).toEqual(gate);
+      expect(step(baseline, kubelet(host)).dependsOn).toEqual([...needs(host), drain(host), ...gate]);
+    }
+    for (const host of ["lab-w2", "lab-e2"]) {
+      expect(step(baseline, drain(host)).dependsOn).toEqual(firstTakesPods);
+      expect(step(baseline, kubelet(host)).dependsOn).toEqual([...needs(host), drain(host), ...firstTakesPods]);
+    }
     // Every node's packages and binaries install at once, while the control plane comes up.
     NODES.flatMap(needs).forEach((s) => expect([s, step(baseline, s).dependsOn]).toEqual([s, []]));
   });
@@ -376,8 +386,31 @@ describe("changing X re-runs exactly these steps", () => {
     [
       "the API VIP",
       (c) => (c.loadBalancers[1].vip = "172.31.250.104"),
-      // The membership steps reach the API through it: a node that leaves is drained there.
-      [...each("api-HOST-config"), ...each("control-plane-HOST-master"), "control-plane-ready", ...eachNode("node-bootstrap-HOST-kubelet"), ...eachNode("node-bootstrap-HOST-membership")],
+      // The membership and upgrade-drain steps reach the API through it.
+      [
+        ...each("api-HOST-config"),
+        ...each("control-plane-HOST-master"),
+        "control-plane-ready",
+        ...eachNode("node-bootstrap-HOST-kubelet"),
+        ...eachNode("node-bootstrap-HOST-membership"),
+        ...eachNode("node-bootstrap-HOST-upgrade-drain"),
+      ],
+    ],
+    [
+      "versions.kubernetes with both releases: an upgrade",
+      (c) => {
+        c.versions.kubernetes = "v1.35.4";
+        c.artifacts.kubernetes.sha256 = "1".repeat(64);
+        c.artifacts.kubernetesNode.sha256 = "2".repeat(64);
+      },
+      [
+        ...each("control-plane-HOST-kubernetes-install"),
+        ...each("control-plane-HOST-master"),
+        ...eachNode("node-bootstrap-HOST-kubernetes-node-install"),
+        ...eachNode("node-bootstrap-HOST-upgrade-drain"),
+        ...eachNode("node-bootstrap-HOST-kubelet"),
+        ...eachNode("node-bootstrap-HOST-membership"),
+      ],
     ],
   ];
 
