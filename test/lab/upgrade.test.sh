@@ -104,7 +104,8 @@ before=$(apiservers_started)
 pulumi config set --path versions.kubernetes "$NEXT" --stack "$STACK" >>"$LOG"
 if pulumi up --yes --skip-preview --stack "$STACK" --non-interactive >"$WORK/mismatch.log" 2>&1; then bad "up with versions.kubernetes $NEXT and the $OLD artifacts fails"; else ok "up with versions.kubernetes $NEXT and the $OLD artifacts fails"; fi
 cat "$WORK/mismatch.log" >>"$LOG"
-verdict "at the install, naming the artifact, what it holds and the key" grep -qF "artifacts.kubernetes holds \"Kubernetes $OLD\", but versions.kubernetes asks for \"Kubernetes $NEXT\"" "$WORK/mismatch.log"
+# The first install to fail stops the up: the nodes' (artifacts.kubernetesNode) or the masters' (artifacts.kubernetes).
+verdict "at an install, naming the artifact, what it holds and the key" grep -qE "artifacts\.kubernetes(Node)? holds \"Kubernetes $OLD\", but versions\.kubernetes asks for \"Kubernetes $NEXT\"" "$WORK/mismatch.log"
 verdict "no apiserver restarted, and every one still runs $OLD" test "$(apiservers_started)" = "$before" -a "$(apiserver_versions)" = "$OLD $OLD $OLD"
 
 # --- 2. the upgrade, under a client of the edge VIP and one of the API VIP ---------------------------------------
