@@ -143,5 +143,3 @@ cp "$WORK/next-release.yaml" "$ROOT/Pulumi.lab.yaml"
 check "the config put back converges" up
 verdict "without restarting an apiserver" test "$(apiservers_started)" = "$before"
 check "and then nothing changes" up --expect-no-changes
-
-finish
