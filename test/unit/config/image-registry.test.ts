@@ -13,7 +13,12 @@ const WITH_PASSWORDS = new Set([...SECRET_KEY_NAMES, "registryPushPassword", "re
 /** The stack also runs its own control plane and nodes, so CoreDNS, flannel and the pod sandbox run too. */
 function ownCluster(raw: Record<string, any>): Record<string, any> {
   const artifact = (name: string) => ({ url: `http://10.0.0.1:8080/${name}.tar.gz`, sha256: SHA });
-  return { ...raw, artifacts: { ...raw.artifacts, kubernetes: artifact("kubernetes"), kubernetesNode: artifact("kubernetes-node") }, versions: { ...raw.versions, kubernetes: "v1.34.4" }, secretsEncryptionKey: Buffer.alloc(32, 1).toString("base64") };
+  return {
+    ...raw,
+    artifacts: { ...raw.artifacts, kubernetes: artifact("kubernetes"), kubernetesNode: artifact("kubernetes-node") },
+    versions: { ...raw.versions, kubernetes: "v1.34.4" },
+    secretsEncryptionKey: Buffer.alloc(32, 1).toString("base64"),
+  };
 }
 
 /** A bundle directory with the given bundle.json entries, each archive written unless `missing`. */

@@ -143,7 +143,7 @@ describe("node host files and scripts", () => {
   });
 
   test("from v1.35 a host with cgroup v1 is refused before any file changes, unless kubernetes.kubeletFailCgroupV1 is false", () => {
-    const refusal = "fail \"lab-w1 runs cgroup v1, which the kubelet v1.35.4 refuses: boot it with cgroup v2 (systemd.unified_cgroup_hierarchy=1), or set kubernetes.kubeletFailCgroupV1: false\"";
+    const refusal = 'fail "lab-w1 runs cgroup v1, which the kubelet v1.35.4 refuses: boot it with cgroup v2 (systemd.unified_cgroup_hierarchy=1), or set kubernetes.kubeletFailCgroupV1: false"';
     const script = node();
     expect(script).toContain(refusal);
     expect(script.indexOf(refusal)).toBeLessThan(script.indexOf("\nput_file /"));

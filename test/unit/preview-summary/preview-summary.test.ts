@@ -109,7 +109,9 @@ describe("the certificates' expiry, from the stack's state", () => {
   });
 
   test("without the state it says how to pass it", () => {
-    expect(fs.readFileSync(path.join(FIXTURES, "harmless.md"), "utf8")).toContain("Not known: pass the stack's state as well, `pulumi stack export --stack dev | node scripts/preview-summary.js preview.json -`.");
+    expect(fs.readFileSync(path.join(FIXTURES, "harmless.md"), "utf8")).toContain(
+      "Not known: pass the stack's state as well, `pulumi stack export --stack dev | node scripts/preview-summary.js preview.json -`.",
+    );
   });
 
   // Certificates near their end cannot be recorded without waiting for them: these are hand-made.

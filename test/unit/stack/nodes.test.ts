@@ -102,7 +102,12 @@ describe("real worker and edge nodes", () => {
     const after = await runStack(raw, secretKeys);
     expect(changed(baseline, after, hostSteps)).toEqual([]);
     NODES.forEach((n) =>
-      expect(step(after, `node-bootstrap-${n}-kubelet`).dependsOn).toEqual([`node-bootstrap-${n}-kubernetes-node-install`, `node-bootstrap-${n}-packages`, `node-bootstrap-${n}-upgrade-drain`, "control-plane-ready"]),
+      expect(step(after, `node-bootstrap-${n}-kubelet`).dependsOn).toEqual([
+        `node-bootstrap-${n}-kubernetes-node-install`,
+        `node-bootstrap-${n}-packages`,
+        `node-bootstrap-${n}-upgrade-drain`,
+        "control-plane-ready",
+      ]),
     );
   });
 
