@@ -158,7 +158,7 @@ const cases: [string, (raw: Record<string, any>) => void, string, ReadonlySet<st
   [
     "an unknown kubernetes setting",
     (r) => (r.kubernetes = { kubeletExtraArgs: {} }),
-    "onprem-k8s:kubernetes.kubeletExtraArgs: is not a known setting; use only apiServerExtraArgs, controllerManagerExtraArgs, schedulerExtraArgs, nodeBatchSize, kubeProxyConntrackMaxPerCore, kubeletEvictionHard",
+    "onprem-k8s:kubernetes.kubeletExtraArgs: is not a known setting; use only apiServerExtraArgs, controllerManagerExtraArgs, schedulerExtraArgs, nodeBatchSize, kubeProxyConntrackMaxPerCore, kubeletEvictionHard, kubeletFailCgroupV1",
   ],
   ["a node batch of 0", (r) => (r.kubernetes = { nodeBatchSize: 0 }), batchProblem("0")],
   ["a node batch of 1.5", (r) => (r.kubernetes = { nodeBatchSize: 1.5 }), batchProblem("1.5")],
@@ -169,7 +169,7 @@ const cases: [string, (raw: Record<string, any>) => void, string, ReadonlySet<st
   [
     "kubernetes given as a list",
     (r) => (r.kubernetes = []),
-    "onprem-k8s:kubernetes: is not an object; give {apiServerExtraArgs, controllerManagerExtraArgs, schedulerExtraArgs, nodeBatchSize, kubeProxyConntrackMaxPerCore, kubeletEvictionHard}",
+    "onprem-k8s:kubernetes: is not an object; give {apiServerExtraArgs, controllerManagerExtraArgs, schedulerExtraArgs, nodeBatchSize, kubeProxyConntrackMaxPerCore, kubeletEvictionHard, kubeletFailCgroupV1}",
   ],
 ];
 

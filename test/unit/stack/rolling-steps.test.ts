@@ -36,6 +36,8 @@ interface Chain {
   /** The host's step in the chain, and what it needs besides its turn. */
   readonly step: (host: string) => string;
   readonly needs: (host: string) => string[];
+  /** The host's last step, which the next host waits for. @default step */
+  readonly done?: (host: string) => string;
 }
 
 const chains: [string, Chain][] = [
@@ -95,7 +97,9 @@ const chains: [string, Chain][] = [
       gate: ["control-plane-ready", ...NODES.map((h) => `registry-mirrors-${h}`)],
       hosts: NODES,
       step: (h) => `node-bootstrap-${h}-kubelet`,
-      needs: (h) => [`node-bootstrap-${h}-kubernetes-node-install`, `node-bootstrap-${h}-packages`],
+      // The drain before an upgrade runs first; the node's turn ends with its uncordon (the membership step).
+      needs: (h) => [`node-bootstrap-${h}-kubernetes-node-install`, `node-bootstrap-${h}-packages`, `node-bootstrap-${h}-upgrade-drain`],
+      done: (h) => `node-bootstrap-${h}-membership`,
     },
   ],
 ];
@@ -114,7 +118,8 @@ describe("rolling host steps", () => {
     const dependsOn = (host: string) => resources.get(`command:remote:Command::${chain.step(host)}`)!.dependsOn;
     const [first, ...rest] = chain.hosts;
     expect(dependsOn(first)).toEqual([...chain.needs(first), ...(chain.gate ?? chain.dependsOn)]);
-    rest.forEach((host, i) => expect(dependsOn(host)).toEqual([...chain.needs(host), chain.step(chain.hosts[i])]));
+    const done = chain.done ?? chain.step;
+    rest.forEach((host, i) => expect(dependsOn(host)).toEqual([...chain.needs(host), done(chain.hosts[i])]));
   });
 
   test("a load balancer installs its packages only after the component's own dependsOn (the preflight)", () => {
@@ -137,9 +142,10 @@ describe("rolling host steps", () => {
 });
 
 describe("rolling host batches", () => {
-  const kubelet = (host: string) => `node-bootstrap-${host}-kubelet`;
-  /** What a node's kubelet step needs besides its turn: its binaries and Debian's containerd. */
-  const needs = (host: string) => [`node-bootstrap-${host}-kubernetes-node-install`, `node-bootstrap-${host}-packages`];
+  /** A node's last step, its uncordon, which the next batch waits for. */
+  const done = (host: string) => `node-bootstrap-${host}-membership`;
+  /** What a node's kubelet step needs besides its turn: its binaries, Debian's containerd and the drain before an upgrade. */
+  const needs = (host: string) => [`node-bootstrap-${host}-kubernetes-node-install`, `node-bootstrap-${host}-packages`, `node-bootstrap-${host}-upgrade-drain`];
 
   // Four real nodes of the test's own, whatever the lab's nodes are: two workers, then two edge nodes.
   const REAL: [string, string, string][] = [
@@ -152,20 +158,23 @@ describe("rolling host batches", () => {
   /** What the first batch waits for: the control plane's gate and every node's registry mirrors. */
   const gate = ["control-plane-ready", ...REAL.map(([name]) => `registry-mirrors-${name}`)];
 
-  /** The lab's masters and the four real nodes, in batches of `nodeBatchSize`: each kubelet step's dependsOn. */
-  async function nodeSteps(nodeBatchSize: number | string): Promise<(host: string) => string[]> {
+  /** The lab's masters and the four real nodes, in batches of `nodeBatchSize`: each kubelet step's dependsOn, and with `step`, another step's. */
+  async function nodeSteps(nodeBatchSize: number | string): Promise<(host: string, step?: string) => string[]> {
     const { raw, secretKeys } = config();
     const masters = raw.hosts.filter((h: any) => h.roles.includes("master"));
     raw.hosts = [...masters, ...REAL.map(([name, address, role]) => ({ name, address, sshHostKey: testHostKey(name), roles: [role] }))];
     raw.kubernetes = { ...raw.kubernetes, nodeBatchSize };
     const after = await runStack(raw, secretKeys);
-    return (host) => after.get(`command:remote:Command::${kubelet(host)}`)!.dependsOn;
+    return (host, step = "kubelet") => after.get(`command:remote:Command::node-bootstrap-${host}-${step}`)!.dependsOn;
   }
 
   test.each([2, "50%"])("nodeBatchSize %p: the first two nodes wait for the control plane's gate, the next two for both of them", async (nodeBatchSize) => {
     const dependsOn = await nodeSteps(nodeBatchSize);
     for (const host of ["lab-w1", "lab-w2"]) expect(dependsOn(host)).toEqual([...needs(host), ...gate]);
-    for (const host of ["lab-e1", "lab-e2"]) expect(dependsOn(host)).toEqual([...needs(host), kubelet("lab-w1"), kubelet("lab-w2")]);
+    for (const host of ["lab-e1", "lab-e2"]) expect(dependsOn(host)).toEqual([...needs(host), done("lab-w1"), done("lab-w2")]);
+    // The drain before an upgrade takes the node's turn too: no node of the next batch drains while one is out.
+    expect(dependsOn("lab-w1", "upgrade-drain")).toEqual(gate);
+    expect(dependsOn("lab-e1", "upgrade-drain")).toEqual([done("lab-w1"), done("lab-w2")]);
   });
 
   test("nodeBatchSize 100%: every node waits for the control plane's gate alone", async () => {
@@ -175,6 +184,6 @@ describe("rolling host batches", () => {
 
   test("nodeBatchSize 3: a last batch of the one node left waits for the three before it", async () => {
     const dependsOn = await nodeSteps(3);
-    expect(dependsOn("lab-e2")).toEqual([...needs("lab-e2"), kubelet("lab-w1"), kubelet("lab-w2"), kubelet("lab-e1")]);
+    expect(dependsOn("lab-e2")).toEqual([...needs("lab-e2"), done("lab-w1"), done("lab-w2"), done("lab-e1")]);
   });
 });
