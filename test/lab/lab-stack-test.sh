@@ -37,9 +37,12 @@ preview_changes() { pulumi preview --json --stack "$STACK" | node -e '
   const line = (s) => { const [type, name] = s.urn.split("::").slice(-2); return [s.op, type.split("$").pop(), name].join(" "); };
   console.log(steps.map(line).sort().join("\n"));'; }
 # simulate_nodes: the lab stack's worker and edge hosts become kwok's (simulated: true), for the tests of what runs on
-# the masters: they run with LAB_NODES= (no node hosts booted), and kwok's NodePool is exercised on the lab.
+# the masters: they run with LAB_NODES= (no node hosts booted), and kwok's NodePool is exercised on the lab. Monitoring
+# and logging go too: they observe the nodes, which the control-plane test checks, and each up would diff their objects.
 simulate_nodes() {
   local i
+  pulumi config rm monitoring --stack "$STACK" >>"$LOG" || return 1
+  pulumi config rm logging --stack "$STACK" >>"$LOG" || return 1
   for i in $(pulumi config get hosts --json --stack "$STACK" | node -e '
     const hosts = JSON.parse(require("fs").readFileSync(0, "utf8")).objectValue;
     hosts.forEach((h, i) => { if (h.roles.every((r) => r === "worker" || r === "edge")) console.log(i); });'); do
