@@ -123,6 +123,11 @@ info "masters: $(step_times "$WORK/upgrade.log" 'control-plane-lab[0-9]-master')
 info "node drains: $(step_times "$WORK/upgrade.log" 'node-bootstrap-lab-[a-z0-9]*-upgrade-drain')"
 info "node kubelet steps: $(step_times "$WORK/upgrade.log" 'node-bootstrap-lab-[a-z0-9]*-kubelet')"
 info "node uncordons: $(step_times "$WORK/upgrade.log" 'node-bootstrap-lab-[a-z0-9]*-membership')"
+# When and how polls failed, and which pods restarted, for the failures' cause.
+head -n 5 "$WORK/hello-failures" >>"$LOG"
+tail -n 1 "$WORK/hello-failures" >>"$LOG"
+k get pods -A -o wide >>"$LOG" 2>&1 || true
+for n in lab-w1 lab-e1 lab-w2 lab-e2; do echo "$n kubelet $(on "$n" systemctl show -p ActiveEnterTimestamp --value kubelet)" >>"$LOG"; done
 verdict "hello-world answered through the edge VIP every 200 ms throughout ($(hello_counts))" test ! -s "$WORK/hello-failures"
 verdict "/readyz through the API VIP answered ok every 200 ms throughout ($(cat "$WORK/readyz-polls") polls, $(wc -l <"$WORK/readyz-failures") failed)" test ! -s "$WORK/readyz-failures"
 verdict "the masters went one at a time, in order, before the first node drained" bash -c "grep -o 'control-plane-lab[0-9]-master updated\|node-bootstrap-lab-[a-z0-9]*-upgrade-drain updated' '$WORK/upgrade.log' | head -n 4 | paste -sd, | grep -qx 'control-plane-lab1-master updated,control-plane-lab2-master updated,control-plane-lab3-master updated,node-bootstrap-lab-[a-z0-9]*-upgrade-drain updated'"
