@@ -14,6 +14,10 @@ const NODES: string[] = labConfig()
   .raw.hosts.filter((h: any) => h.roles.includes("worker") || h.roles.includes("edge"))
   .map((h: any) => h.name);
 const NODE_BOOTSTRAP = "onprem-k8s:index:NodeBootstrap::node-bootstrap";
+/** What a node's kubelet step needs besides its turn: its binaries, Debian's containerd and the drain before an upgrade. */
+const nodeNeeds = (host: string) => [`node-bootstrap-${host}-kubernetes-node-install`, `node-bootstrap-${host}-packages`, `node-bootstrap-${host}-upgrade-drain`];
+/** A node's last step, its uncordon (the membership step), which the next node or batch waits for. */
+const nodeDone = (host: string) => `node-bootstrap-${host}-membership`;
 
 /**
  * The lab stack with its releases, so that the control plane and NodeBootstrap have steps too; its real nodes roll one
@@ -97,9 +101,8 @@ const chains: [string, Chain][] = [
       gate: ["control-plane-ready", ...NODES.map((h) => `registry-mirrors-${h}`)],
       hosts: NODES,
       step: (h) => `node-bootstrap-${h}-kubelet`,
-      // The drain before an upgrade runs first; the node's turn ends with its uncordon (the membership step).
-      needs: (h) => [`node-bootstrap-${h}-kubernetes-node-install`, `node-bootstrap-${h}-packages`, `node-bootstrap-${h}-upgrade-drain`],
-      done: (h) => `node-bootstrap-${h}-membership`,
+      needs: nodeNeeds,
+      done: nodeDone,
     },
   ],
 ];
@@ -142,11 +145,6 @@ describe("rolling host steps", () => {
 });
 
 describe("rolling host batches", () => {
-  /** A node's last step, its uncordon, which the next batch waits for. */
-  const done = (host: string) => `node-bootstrap-${host}-membership`;
-  /** What a node's kubelet step needs besides its turn: its binaries, Debian's containerd and the drain before an upgrade. */
-  const needs = (host: string) => [`node-bootstrap-${host}-kubernetes-node-install`, `node-bootstrap-${host}-packages`, `node-bootstrap-${host}-upgrade-drain`];
-
   // Four real nodes of the test's own, whatever the lab's nodes are: two workers, then two edge nodes.
   const REAL: [string, string, string][] = [
     ["lab-w1", "172.31.250.21", "worker"],
@@ -170,20 +168,20 @@ describe("rolling host batches", () => {
 
   test.each([2, "50%"])("nodeBatchSize %p: the first two nodes wait for the control plane's gate, the next two for both of them", async (nodeBatchSize) => {
     const dependsOn = await nodeSteps(nodeBatchSize);
-    for (const host of ["lab-w1", "lab-w2"]) expect(dependsOn(host)).toEqual([...needs(host), ...gate]);
-    for (const host of ["lab-e1", "lab-e2"]) expect(dependsOn(host)).toEqual([...needs(host), done("lab-w1"), done("lab-w2")]);
+    for (const host of ["lab-w1", "lab-w2"]) expect(dependsOn(host)).toEqual([...nodeNeeds(host), ...gate]);
+    for (const host of ["lab-e1", "lab-e2"]) expect(dependsOn(host)).toEqual([...nodeNeeds(host), nodeDone("lab-w1"), nodeDone("lab-w2")]);
     // The drain before an upgrade takes the node's turn too: no node of the next batch drains while one is out.
     expect(dependsOn("lab-w1", "upgrade-drain")).toEqual(gate);
-    expect(dependsOn("lab-e1", "upgrade-drain")).toEqual([done("lab-w1"), done("lab-w2")]);
+    expect(dependsOn("lab-e1", "upgrade-drain")).toEqual([nodeDone("lab-w1"), nodeDone("lab-w2")]);
   });
 
   test("nodeBatchSize 100%: every node waits for the control plane's gate alone", async () => {
     const dependsOn = await nodeSteps("100%");
-    for (const [host] of REAL) expect(dependsOn(host)).toEqual([...needs(host), ...gate]);
+    for (const [host] of REAL) expect(dependsOn(host)).toEqual([...nodeNeeds(host), ...gate]);
   });
 
   test("nodeBatchSize 3: a last batch of the one node left waits for the three before it", async () => {
     const dependsOn = await nodeSteps(3);
-    expect(dependsOn("lab-e2")).toEqual([...needs("lab-e2"), done("lab-w1"), done("lab-w2"), done("lab-e1")]);
+    expect(dependsOn("lab-e2")).toEqual([...nodeNeeds("lab-e2"), nodeDone("lab-w1"), nodeDone("lab-w2"), nodeDone("lab-e1")]);
   });
 });
