@@ -57,6 +57,8 @@ const pki = new ClusterPki("pki", {
     : undefined,
   registry: registrySpec ? { hosts: registryHosts, extraIps: [registrySpec.address] } : undefined,
   etcdMonitoringClient: spec.addons.monitoring !== undefined,
+  caGeneration: spec.pki.caGeneration,
+  caRotation: spec.pki.caRotation,
 });
 
 // Before any member or daemon is touched: a host that holds another cluster stops the update with one line.
@@ -171,6 +173,7 @@ const controlPlane =
           pki: kubePki,
           secretsEncryptionKey: ownControlPlane.secretsEncryptionKey,
           secretsEncryptionOldKey: ownControlPlane.secretsEncryptionOldKey,
+          restartApiClientsOnTrust: spec.pki.caRotation === "trust",
           extraArgs: { apiServer: spec.kubernetes.apiServerExtraArgs, controllerManager: spec.kubernetes.controllerManagerExtraArgs, scheduler: spec.kubernetes.schedulerExtraArgs },
         },
         { dependsOn: [etcd.healthy] },
@@ -182,8 +185,10 @@ const controlPlane =
 // fail. In place is safer; WebApp rolls its pods on a change of its config files (docs/engine.md).
 const providerSettings = { enableConfigMapMutable: true, enableSecretMutable: true };
 // With its own control plane the provider takes the admin kubeconfig from it, so a new stack's preview needs no cluster.
+// The kubeconfig changes with a CA rotation or a re-issued admin certificate, and is unknown in such a preview: a
+// fixed cluster identifier makes that an update of the provider, never a replacement of every object in the cluster.
 const provider = controlPlane
-  ? new k8s.Provider("cluster", { kubeconfig: controlPlane.adminKubeconfig, ...providerSettings }, { dependsOn: [controlPlane.ready] })
+  ? new k8s.Provider("cluster", { kubeconfig: controlPlane.adminKubeconfig, clusterIdentifier: spec.clusterName, ...providerSettings }, { dependsOn: [controlPlane.ready] })
   : spec.controlPlane.kind === "external" && hasWorkloads(spec)
     ? new k8s.Provider("cluster", { kubeconfig: spec.controlPlane.kubeconfig, ...providerSettings })
     : undefined;

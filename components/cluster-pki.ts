@@ -1,4 +1,5 @@
 /** The cluster's certificate authorities and certificates, made with @pulumi/tls; private keys are secrets. */
+import type { CaRotationPhase } from "../spec/cluster";
 import type { IssuedCertificate } from "../spec/monitoring";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
@@ -27,6 +28,13 @@ export interface ClusterPkiArgs {
   readonly registry?: RegistryPkiArgs;
   /** Issue a client certificate for the monitoring addon's etcd scrape. @default false */
   readonly etcdMonitoringClient?: boolean;
+  /** The generation of the etcd, Kubernetes and front-proxy CAs (pki.caGeneration); each has its own CA resources. @default 0 */
+  readonly caGeneration?: number;
+  /**
+   * While set, the previous generation's CAs exist too and every trust bundle holds both: at `trust` the previous
+   * generation still signs, at `issue` the new one signs (pki.caRotation). @default none
+   */
+  readonly caRotation?: CaRotationPhase;
 }
 
 export interface RegistryPkiArgs {
@@ -70,8 +78,11 @@ export interface CertKeyPair {
 
 /** The Kubernetes side of the PKI; private keys are secrets. */
 export interface KubernetesPki {
-  /** The cluster CA: clients, the apiserver's serving certificate, and what the controller-manager signs. */
+  /** The cluster CAs every client and server trusts (PEM bundle: the signing CA first, during a rotation the other). */
   readonly caCert: pulumi.Output<string>;
+  /** The cluster CA that signs: clients, the apiserver's serving certificate, and what the controller-manager signs. */
+  readonly caSignerCert: pulumi.Output<string>;
+  /** caSignerCert's private key. */
   readonly caKey: pulumi.Output<string>;
   /** The apiserver's serving certificate, shared by every master. */
   readonly apiServer: CertKeyPair;
@@ -79,7 +90,7 @@ export interface KubernetesPki {
   readonly etcdClient: CertKeyPair;
   /** The apiserver's client certificate for kubelets. */
   readonly kubeletClient: CertKeyPair;
-  /** The front-proxy (aggregation layer) CA and the apiserver's client certificate of it. */
+  /** The front-proxy (aggregation layer) CAs the apiservers trust (bundle, as caCert) and the apiserver's client certificate. */
   readonly frontProxyCaCert: pulumi.Output<string>;
   readonly frontProxyClient: CertKeyPair;
   /** The key pair that signs and checks service-account tokens (RSA; PEM private key and PKIX public key). */
@@ -100,8 +111,16 @@ export interface KubernetesPki {
 
 const HOURS_PER_DAY = 24;
 
+/** A CA's certificate and key, and the bundle of the CAs trusted with it. */
+interface RotatedCa {
+  /** The CA that signs. */
+  readonly signer: CertKeyPair;
+  /** PEM bundle: the signer, then during a rotation the other generation's CA. */
+  readonly trusted: pulumi.Output<string>;
+}
+
 export class ClusterPki extends pulumi.ComponentResource {
-  /** The etcd CA certificate (PEM). */
+  /** The etcd CAs every member and client trusts (PEM bundle: the signing CA first, during a rotation the other). */
   readonly etcdCaCert: pulumi.Output<string>;
   /** Per etcd member: server and peer certificates. */
   readonly etcdMembers: Record<string, { server: CertKeyPair; peer: CertKeyPair }>;
@@ -122,8 +141,9 @@ export class ClusterPki extends pulumi.ComponentResource {
   constructor(name: string, args: ClusterPkiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("onprem-k8s:index:ClusterPki", name, {}, opts);
     this.args = args;
-    const etcdCa = this.ca(`${name}-etcd-ca`, `${args.clusterName}-etcd-ca`);
-    this.etcdCaCert = etcdCa.cert;
+    const etcdCas = this.rotatedCa(`${name}-etcd-ca`, `${args.clusterName}-etcd-ca`);
+    const etcdCa = etcdCas.signer;
+    this.etcdCaCert = etcdCas.trusted;
     this.etcdMembers = Object.fromEntries(
       args.etcdMembers.map((m) => [
         m.name,
@@ -150,8 +170,10 @@ export class ClusterPki extends pulumi.ComponentResource {
   }
 
   private kubernetesPki(name: string, k: KubernetesPkiArgs, etcdCa: CertKeyPair): KubernetesPki {
-    const ca = this.ca(`${name}-kube-ca`, `${this.args.clusterName}-kubernetes-ca`);
-    const frontProxyCa = this.ca(`${name}-front-proxy-ca`, `${this.args.clusterName}-front-proxy-ca`);
+    const cas = this.rotatedCa(`${name}-kube-ca`, `${this.args.clusterName}-kubernetes-ca`);
+    const ca = cas.signer;
+    const frontProxyCas = this.rotatedCa(`${name}-front-proxy-ca`, `${this.args.clusterName}-front-proxy-ca`);
+    const frontProxyCa = frontProxyCas.signer;
     const domain = k.clusterDomain;
     const apiServerNames = ["kubernetes", "kubernetes.default", "kubernetes.default.svc", `kubernetes.default.svc.${domain}`, "localhost", ...k.masters.map((m) => m.name)];
     const apiServerIps = [...new Set([...(k.apiServerExtraIps ?? []), ...k.masters.map((m) => m.address), "127.0.0.1", k.serviceIp])];
@@ -160,12 +182,13 @@ export class ClusterPki extends pulumi.ComponentResource {
     // RSA, as every consumer of service-account tokens (OIDC discovery included) accepts it.
     const saKey = new tls.PrivateKey(`${name}-service-account-key`, { algorithm: "RSA", rsaBits: 2048 }, { parent: this });
     return {
-      caCert: ca.cert,
+      caCert: cas.trusted,
+      caSignerCert: ca.cert,
       caKey: pulumi.secret(ca.key),
       apiServer: this.signed(`${name}-apiserver`, ca, "kube-apiserver", ["server_auth"], apiServerNames, apiServerIps, null),
       etcdClient: this.signed(`${name}-apiserver-etcd-client`, etcdCa, "kube-apiserver-etcd-client", ["client_auth"], [], [], null),
       kubeletClient: client("apiserver-kubelet-client", "kube-apiserver-kubelet-client", "system:masters"),
-      frontProxyCaCert: frontProxyCa.cert,
+      frontProxyCaCert: frontProxyCas.trusted,
       frontProxyClient: this.signed(`${name}-front-proxy-client`, frontProxyCa, "front-proxy-client", ["client_auth"], [], [], null),
       serviceAccount: { key: pulumi.secret(saKey.privateKeyPem), publicKey: saKey.publicKeyPem },
       controllerManager: client("controller-manager", "system:kube-controller-manager"),
@@ -187,6 +210,20 @@ export class ClusterPki extends pulumi.ComponentResource {
 
   private key(name: string): tls.PrivateKey {
     return new tls.PrivateKey(name, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
+  }
+
+  /**
+   * A CA of generation pki.caGeneration; generation 0 keeps the names of the CAs made before rotations existed. During a
+   * rotation the previous generation's CA exists too: it signs at `trust`, the new one at `issue`, and both are trusted.
+   */
+  private rotatedCa(name: string, commonName: string): RotatedCa {
+    const generation = this.args.caGeneration ?? 0;
+    const named = (g: number): [string, string] => (g === 0 ? [name, commonName] : [`${name}-gen${g}`, `${commonName}-gen${g}`]);
+    const current = this.ca(...named(generation));
+    if (this.args.caRotation === undefined) return { signer: current, trusted: current.cert };
+    const previous = this.ca(...named(generation - 1));
+    const [signer, other] = this.args.caRotation === "trust" ? [previous, current] : [current, previous];
+    return { signer, trusted: pulumi.all([signer.cert, other.cert]).apply(([a, b]) => `${a.trimEnd()}\n${b.trimEnd()}\n`) };
   }
 
   private ca(name: string, commonName: string): { cert: pulumi.Output<string>; key: pulumi.Output<string> } {

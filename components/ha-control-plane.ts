@@ -28,6 +28,7 @@ import {
 import { printedVersion } from "./host/kubernetes-version";
 import { ENCRYPTION_PREPARE_SECRETS, encryptionKeyName, renderEncryptionConfig, renderEncryptionPrepare, renderSecretsRewrite } from "./host/encryption-scripts";
 import { KubernetesPki } from "./cluster-pki";
+import { renderCaTrustRollout } from "./host/ca-trust-scripts";
 
 export interface HaControlPlaneArgs {
   /** Names the cluster in kubeconfigs and the controller-manager. */
@@ -61,6 +62,12 @@ export interface HaControlPlaneArgs {
    * is still read until it is removed from the config. @default no rotation
    */
   readonly secretsEncryptionOldKey?: pulumi.Input<string>;
+  /**
+   * In the trust phase of a CA rotation (pki.caRotation trust): once the masters trust the new CAs, every workload
+   * whose pods mount a service-account token restarts, so in-cluster API clients trust the new cluster CA before it
+   * signs. Runs once per CA bundle. @default false
+   */
+  readonly restartApiClientsOnTrust?: boolean;
   /** Extra flags per daemon (name without --); they override onprem-k8s's own. A change rolls the masters. @default {} */
   readonly extraArgs?: {
     readonly apiServer?: Readonly<Record<string, string>>;
@@ -74,7 +81,7 @@ export class HaControlPlane extends pulumi.ComponentResource {
   readonly apiServerUrl: pulumi.Output<string>;
   /** The cluster admin's kubeconfig, server `apiServerUrl` (a secret). */
   readonly adminKubeconfig: pulumi.Output<string>;
-  /** The cluster CA certificate. */
+  /** The cluster CAs clients trust (PEM bundle). */
   readonly caCert: pulumi.Output<string>;
   /** Passes once every master is ready and the API answers through `apiAddress`; depend on it before using the cluster. */
   readonly ready: command.remote.Command;
@@ -91,6 +98,7 @@ export class HaControlPlane extends pulumi.ComponentResource {
 
     const masterCerts: pulumi.Output<MasterCerts> = pulumi.output({
       caCert: pki.caCert,
+      caSignerCert: pki.caSignerCert,
       apiServerCert: pki.apiServer.cert,
       etcdCaCert: args.etcd.caCert,
       etcdClientCert: pki.etcdClient.cert,
@@ -191,6 +199,16 @@ export class HaControlPlane extends pulumi.ComponentResource {
         masters[0],
         sshPrivateKey,
         encryptionKeyNames.apply(([newKeyName]) => renderSecretsRewrite({ kubectl: kubectl(server), newKeyName })),
+        { parent: this, dependsOn: [this.ready] },
+      );
+    }
+
+    if (args.restartApiClientsOnTrust) {
+      hostStep(
+        `${name}-ca-trust-rollout`,
+        masters[0],
+        sshPrivateKey,
+        pulumi.output(pki.caCert).apply((caBundle) => renderCaTrustRollout({ kubectl: kubectl(server), caBundle })),
         { parent: this, dependsOn: [this.ready] },
       );
     }

@@ -1,5 +1,5 @@
 /** Turns raw stack config into a ClusterSpec, or the full list of problems with it. Pure: no Pulumi runtime needed. */
-import { ClusterSpec, HostSpec, PkiSpec, Role } from "../spec/cluster";
+import { CA_ROTATION_PHASES, CaRotationPhase, ClusterSpec, HostSpec, PkiSpec, Role } from "../spec/cluster";
 import { Problems, isDns1123Label, isRecord } from "./problems";
 import { parseHosts } from "./parse-hosts";
 import { parseNetwork } from "./parse-network";
@@ -164,6 +164,7 @@ function parsePki(raw: unknown, key: string, problems: Problems): PkiSpec {
   const pki = isRecord(raw) ? raw : {};
   const validityDays = pki.validityDays ?? 3650;
   const expiryWarningDays = pki.expiryWarningDays ?? 30;
+  const caGeneration = pki.caGeneration ?? 0;
   for (const [field, value] of [
     ["validityDays", validityDays],
     ["expiryWarningDays", expiryWarningDays],
@@ -172,5 +173,23 @@ function parsePki(raw: unknown, key: string, problems: Problems): PkiSpec {
       problems.add(`${key}.${field}`, `${JSON.stringify(value)} is not a positive whole number of days`, "give a number of days such as 365");
     }
   }
-  return { validityDays: validityDays as number, expiryWarningDays: expiryWarningDays as number };
+  if (!Number.isInteger(caGeneration) || (caGeneration as number) < 0) {
+    problems.add(`${key}.caGeneration`, `${JSON.stringify(caGeneration)} is not a whole number of 0 or more`, "give the CAs' generation: 0 until the first CA rotation, then one more with each");
+  }
+  const caRotation = pki.caRotation;
+  if (caRotation !== undefined && !CA_ROTATION_PHASES.includes(caRotation as CaRotationPhase)) {
+    problems.add(`${key}.caRotation`, `${JSON.stringify(caRotation)} is not a phase of a CA rotation`, `give "trust", then "issue", then remove the key (docs/operations.md, "Rotate the CAs")`);
+  } else if (caRotation !== undefined && Number.isInteger(caGeneration) && (caGeneration as number) < 1) {
+    problems.add(
+      `${key}.caRotation`,
+      `is set, but pki.caGeneration is ${JSON.stringify(caGeneration)}: a rotation moves to a new generation`,
+      "set pki.caGeneration to one more than the CAs' generation now (1 for the first rotation)",
+    );
+  }
+  return {
+    validityDays: validityDays as number,
+    expiryWarningDays: expiryWarningDays as number,
+    caGeneration: caGeneration as number,
+    ...(caRotation === undefined ? {} : { caRotation: caRotation as CaRotationPhase }),
+  };
 }

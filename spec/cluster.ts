@@ -116,7 +116,18 @@ export interface PkiSpec {
   readonly validityDays: number;
   /** Preview warns when a certificate expires within this many days. */
   readonly expiryWarningDays: number;
+  /** The generation of the etcd, Kubernetes and front-proxy CAs: a CA rotation moves it up by one. */
+  readonly caGeneration: number;
+  /** While a CA rotation runs, its phase: the previous generation's CAs stay trusted (docs/operations.md). */
+  readonly caRotation?: CaRotationPhase;
 }
+
+/**
+ * `trust`: every host and in-cluster client trusts the old and the new CAs, and the old ones still sign;
+ * `issue`: the new CAs sign every certificate, and both are still trusted. Without the key only the new CAs are trusted.
+ */
+export type CaRotationPhase = "trust" | "issue";
+export const CA_ROTATION_PHASES: readonly CaRotationPhase[] = ["trust", "issue"];
 
 /** etcd tunables and backups. */
 export interface EtcdSpec {

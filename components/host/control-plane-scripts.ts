@@ -64,7 +64,10 @@ export const SERVER_BINARIES = ["kube-apiserver", "kube-controller-manager", "ku
 
 /** The certificates (PEM) a master's script carries; the keys come as secret files (MASTER_SECRETS). */
 export interface MasterCerts {
+  /** The Kubernetes CAs trusted (PEM bundle). */
   readonly caCert: string;
+  /** The Kubernetes CA whose key (caKey) the controller-manager signs with. */
+  readonly caSignerCert: string;
   readonly apiServerCert: string;
   readonly etcdCaCert: string;
   readonly etcdClientCert: string;
@@ -261,7 +264,8 @@ export function controllerManagerFlags(master: ControlPlaneHost, s: ControlPlane
       "secure-port": String(CONTROLLER_MANAGER_PORT),
       "leader-elect": "true",
       "cluster-name": s.clusterName,
-      "cluster-signing-cert-file": `${K8S_PKI}/ca.crt`,
+      // ca.crt is the trusted bundle, two CAs during a rotation; the signer is the one CA of ca.key.
+      "cluster-signing-cert-file": `${K8S_PKI}/ca-signer.crt`,
       "cluster-signing-key-file": `${K8S_PKI}/ca.key`,
       "root-ca-file": `${K8S_PKI}/ca.crt`,
       "service-account-private-key-file": `${K8S_PKI}/sa.key`,
@@ -489,6 +493,7 @@ export function renderControlPlaneMaster(a: MasterScriptArgs): string {
     ],
   ];
   const controllerManager: FileSpec[] = [
+    [`${K8S_PKI}/ca-signer.crt`, "0644", pki.caSignerCert],
     [`${K8S_PKI}/ca.key`, "0600", secretFile(S.caKey)],
     [CONTROLLER_MANAGER_KUBECONFIG, "0600", secretFile(S.controllerManagerKubeconfig)],
     [

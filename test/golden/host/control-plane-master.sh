@@ -218,6 +218,11 @@ WantedBy=multi-user.target
 ONPREM_K8S_EOF
 apiserver_changed=$((CHANGED | shared_changed))
 CHANGED=0
+put_file /etc/kubernetes/pki/ca-signer.crt 0644 <<'ONPREM_K8S_EOF'
+-----BEGIN CERTIFICATE-----
+MIIBfakeCERTIFICATE
+-----END CERTIFICATE-----
+ONPREM_K8S_EOF
 put_file /etc/kubernetes/pki/ca.key 0600 <"$SECRETS/ca.key"
 put_file /etc/kubernetes/controller-manager.conf 0600 <"$SECRETS/controller-manager.conf"
 put_file /etc/systemd/system/kube-controller-manager.service 0644 <<'ONPREM_K8S_EOF'
@@ -236,7 +241,7 @@ ExecStart=/opt/onprem-k8s/kubernetes/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
   --secure-port=10257 \
   --leader-elect=true \
   --cluster-name=lab \
-  --cluster-signing-cert-file=/etc/kubernetes/pki/ca.crt \
+  --cluster-signing-cert-file=/etc/kubernetes/pki/ca-signer.crt \
   --cluster-signing-key-file=/etc/kubernetes/pki/ca.key \
   --root-ca-file=/etc/kubernetes/pki/ca.crt \
   --service-account-private-key-file=/etc/kubernetes/pki/sa.key \

@@ -134,3 +134,58 @@ test("every private key that leaves ClusterPki is a secret; certificates and pub
   expect(made.filter((k) => !handedOut.includes(k)).sort()).toEqual(["KEY leak-etcd-ca-key", "KEY leak-front-proxy-ca-key"]);
   expect(outputs.find((o) => o.path === "kubernetes.nodes.w1.serving.key")).toMatchObject({ value: "KEY leak-kubelet-serving-w1-key", secret: true });
 });
+
+describe("a CA rotation", () => {
+  const rotated = async (name: string, caGeneration: number, caRotation?: "trust" | "issue") => {
+    const { ClusterPki } = await import("../../../components/cluster-pki");
+    registered.length = 0;
+    const pki = new ClusterPki(name, { clusterName: "lab", validityDays: 365, etcdMembers: members, kubernetes, caGeneration, caRotation });
+    await settle();
+    const cas = registered.filter((r) => r.type === "tls:index/selfSignedCert:SelfSignedCert").map((r) => `${r.name} ${r.inputs.subject.commonName}`);
+    const signerOf = (cert: string) => registered.find((r) => r.name === `${name}-${cert}`)!.inputs.caCertPem;
+    return {
+      cas: cas.sort(),
+      etcd: { trusted: await valueOf(pki.etcdCaCert), signer: signerOf("etcd-server-lab1") },
+      kube: { trusted: await valueOf(pki.kubernetes!.caCert), signer: signerOf("apiserver"), signerCert: await valueOf(pki.kubernetes!.caSignerCert), key: await valueOf(pki.kubernetes!.caKey) },
+      frontProxy: { trusted: await valueOf(pki.kubernetes!.frontProxyCaCert), signer: signerOf("front-proxy-client") },
+    };
+  };
+
+  test("generation 0 keeps the names the CAs had before rotations, and trusts only its own CAs", async () => {
+    const r = await rotated("g0", 0);
+    expect(r.cas).toEqual(["g0-etcd-ca lab-etcd-ca", "g0-front-proxy-ca lab-front-proxy-ca", "g0-kube-ca lab-kubernetes-ca"]);
+    expect(r.etcd).toEqual({ trusted: "CERT g0-etcd-ca", signer: "CERT g0-etcd-ca" });
+    expect(r.kube).toEqual({ trusted: "CERT g0-kube-ca", signer: "CERT g0-kube-ca", signerCert: "CERT g0-kube-ca", key: "KEY g0-kube-ca-key" });
+  });
+
+  test("trust: both generations exist and are trusted, the old one still signs", async () => {
+    const r = await rotated("t", 1, "trust");
+    expect(r.cas).toEqual([
+      "t-etcd-ca lab-etcd-ca",
+      "t-etcd-ca-gen1 lab-etcd-ca-gen1",
+      "t-front-proxy-ca lab-front-proxy-ca",
+      "t-front-proxy-ca-gen1 lab-front-proxy-ca-gen1",
+      "t-kube-ca lab-kubernetes-ca",
+      "t-kube-ca-gen1 lab-kubernetes-ca-gen1",
+    ]);
+    expect(r.etcd).toEqual({ trusted: "CERT t-etcd-ca\nCERT t-etcd-ca-gen1\n", signer: "CERT t-etcd-ca" });
+    expect(r.kube).toEqual({ trusted: "CERT t-kube-ca\nCERT t-kube-ca-gen1\n", signer: "CERT t-kube-ca", signerCert: "CERT t-kube-ca", key: "KEY t-kube-ca-key" });
+    expect(r.frontProxy).toEqual({ trusted: "CERT t-front-proxy-ca\nCERT t-front-proxy-ca-gen1\n", signer: "CERT t-front-proxy-ca" });
+  });
+
+  test("issue: the new generation signs every certificate, and both are still trusted", async () => {
+    const r = await rotated("i", 2, "issue");
+    expect(r.cas).toContain("i-kube-ca-gen1 lab-kubernetes-ca-gen1");
+    expect(r.cas).toContain("i-kube-ca-gen2 lab-kubernetes-ca-gen2");
+    expect(r.etcd).toEqual({ trusted: "CERT i-etcd-ca-gen2\nCERT i-etcd-ca-gen1\n", signer: "CERT i-etcd-ca-gen2" });
+    expect(r.kube).toEqual({ trusted: "CERT i-kube-ca-gen2\nCERT i-kube-ca-gen1\n", signer: "CERT i-kube-ca-gen2", signerCert: "CERT i-kube-ca-gen2", key: "KEY i-kube-ca-gen2-key" });
+    expect(r.frontProxy.signer).toBe("CERT i-front-proxy-ca-gen2");
+  });
+
+  test("done: only the new generation is left and trusted", async () => {
+    const r = await rotated("d", 1);
+    expect(r.cas).toEqual(["d-etcd-ca-gen1 lab-etcd-ca-gen1", "d-front-proxy-ca-gen1 lab-front-proxy-ca-gen1", "d-kube-ca-gen1 lab-kubernetes-ca-gen1"]);
+    expect(r.kube.trusted).toBe("CERT d-kube-ca-gen1");
+    expect(r.etcd.signer).toBe("CERT d-etcd-ca-gen1");
+  });
+});

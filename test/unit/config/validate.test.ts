@@ -68,7 +68,7 @@ describe("validateClusterConfig", () => {
     });
     expect(spec.network.nodePortRange).toEqual({ min: 30000, max: 32767 });
     expect(spec.network.clusterDomain).toBe("cluster.local");
-    expect(spec.pki).toEqual({ validityDays: 3650, expiryWarningDays: 30 });
+    expect(spec.pki).toEqual({ validityDays: 3650, expiryWarningDays: 30, caGeneration: 0 });
     expect(spec.loadBalancers[0].failback).toBe("never");
   });
 
@@ -313,6 +313,21 @@ describe("validateClusterConfig", () => {
       "an election timeout under five heartbeats",
       (r) => (r.etcd = { heartbeatIntervalMs: 300, electionTimeoutMs: 1000 }),
       "onprem-k8s:etcd.electionTimeoutMs: 1000 is less than 5 heartbeats (1500); etcd refuses to start: make it at least five times heartbeatIntervalMs",
+    ],
+    [
+      "a CA rotation phase that does not exist",
+      (r) => (r.pki = { caGeneration: 1, caRotation: "swap" }),
+      'onprem-k8s:pki.caRotation: "swap" is not a phase of a CA rotation; give "trust", then "issue", then remove the key (docs/operations.md, "Rotate the CAs")',
+    ],
+    [
+      "a CA rotation that stays on generation 0",
+      (r) => (r.pki = { caRotation: "trust" }),
+      "onprem-k8s:pki.caRotation: is set, but pki.caGeneration is 0: a rotation moves to a new generation; set pki.caGeneration to one more than the CAs' generation now (1 for the first rotation)",
+    ],
+    [
+      "a negative CA generation",
+      (r) => (r.pki = { caGeneration: -1 }),
+      "onprem-k8s:pki.caGeneration: -1 is not a whole number of 0 or more; give the CAs' generation: 0 until the first CA rotation, then one more with each",
     ],
     ["a backup retention of zero", (r) => (r.etcd = { backupRetention: 0 }), "onprem-k8s:etcd.backupRetention: 0 is not a positive whole number; give a number such as the default 24"],
     [

@@ -33,6 +33,7 @@ const cert = pem("CERTIFICATE");
 const key = pem("EC PRIVATE KEY");
 const pki: MasterPki = {
   caCert: cert,
+  caSignerCert: cert,
   caKey: key,
   apiServerCert: cert,
   apiServerKey: key,
