@@ -4,8 +4,10 @@ import * as k8s from "@pulumi/kubernetes";
 import { hasWorkloads, loadClusterSpec } from "./config";
 import { ADDONS, configuredAddons } from "./addons";
 import { hostsWithRole, realNodeHosts, simulatedHosts } from "./spec/cluster";
+import { TRAEFIK_PING_PORT } from "./spec/traefik";
 import { apiLoadBalancer, edgeLoadBalancer, nodeBatchSize } from "./config/parse-kubernetes";
 import {
+  CaTrustRollout,
   ClusterPki,
   ClusterPreflight,
   ClusterWorkloads,
@@ -107,6 +109,8 @@ const loadBalancers = spec.loadBalancers.map(
         aptSource: spec.aptSource,
         // An apiserver listens before it is ready: only one that answers /readyz gets clients.
         httpsCheckPath: ownControlPlane && lb === apiLb ? "/readyz" : undefined,
+        // A stopping Traefik answers 503 on its ping port while it still accepts requests: HAProxy takes it out first.
+        httpCheck: spec.addons.traefik !== undefined && lb === edgeLoadBalancer(spec.loadBalancers) ? { port: TRAEFIK_PING_PORT, path: "/ping" } : undefined,
         // A stopping apiserver asks to be drained first, so no client reaches it as it shuts down.
         agentPort: ownControlPlane && lb === apiLb ? API_SERVER_AGENT_PORT : undefined,
       },
@@ -173,7 +177,6 @@ const controlPlane =
           pki: kubePki,
           secretsEncryptionKey: ownControlPlane.secretsEncryptionKey,
           secretsEncryptionOldKey: ownControlPlane.secretsEncryptionOldKey,
-          restartApiClientsOnTrust: spec.pki.caRotation === "trust",
           extraArgs: { apiServer: spec.kubernetes.apiServerExtraArgs, controllerManager: spec.kubernetes.controllerManagerExtraArgs, scheduler: spec.kubernetes.schedulerExtraArgs },
         },
         { dependsOn: [etcd.healthy] },
@@ -281,6 +284,15 @@ const workloads =
         { dependsOn: joinedNodes },
       )
     : undefined;
+
+// A CA rotation's trust phase ends with the in-cluster API clients restarted, once every component gave out its bundle.
+if (controlPlane && spec.pki.caRotation === "trust") {
+  new CaTrustRollout(
+    "ca-trust",
+    { master: masters[0], sshPrivateKey: spec.sshPrivateKey, apiServerUrl: controlPlane.apiServerUrl, caBundle: controlPlane.caCert },
+    { dependsOn: [controlPlane.ready, ...[nodePool, nodeBootstrap, workloads].filter((c): c is NonNullable<typeof c> => c !== undefined)] },
+  );
+}
 
 export const clusterName = spec.clusterName;
 export const network = spec.network;

@@ -28,7 +28,6 @@ import {
 import { printedVersion } from "./host/kubernetes-version";
 import { ENCRYPTION_PREPARE_SECRETS, encryptionKeyName, renderEncryptionConfig, renderEncryptionPrepare, renderSecretsRewrite } from "./host/encryption-scripts";
 import { KubernetesPki } from "./cluster-pki";
-import { renderCaTrustRollout } from "./host/ca-trust-scripts";
 
 export interface HaControlPlaneArgs {
   /** Names the cluster in kubeconfigs and the controller-manager. */
@@ -62,12 +61,6 @@ export interface HaControlPlaneArgs {
    * is still read until it is removed from the config. @default no rotation
    */
   readonly secretsEncryptionOldKey?: pulumi.Input<string>;
-  /**
-   * In the trust phase of a CA rotation (pki.caRotation trust): once the masters trust the new CAs, every workload
-   * whose pods mount a service-account token restarts, so in-cluster API clients trust the new cluster CA before it
-   * signs. Runs once per CA bundle. @default false
-   */
-  readonly restartApiClientsOnTrust?: boolean;
   /** Extra flags per daemon (name without --); they override onprem-k8s's own. A change rolls the masters. @default {} */
   readonly extraArgs?: {
     readonly apiServer?: Readonly<Record<string, string>>;
@@ -199,16 +192,6 @@ export class HaControlPlane extends pulumi.ComponentResource {
         masters[0],
         sshPrivateKey,
         encryptionKeyNames.apply(([newKeyName]) => renderSecretsRewrite({ kubectl: kubectl(server), newKeyName })),
-        { parent: this, dependsOn: [this.ready] },
-      );
-    }
-
-    if (args.restartApiClientsOnTrust) {
-      hostStep(
-        `${name}-ca-trust-rollout`,
-        masters[0],
-        sshPrivateKey,
-        pulumi.output(pki.caCert).apply((caBundle) => renderCaTrustRollout({ kubectl: kubectl(server), caBundle })),
         { parent: this, dependsOn: [this.ready] },
       );
     }

@@ -8,6 +8,7 @@ export * from "./etcd-cluster";
 export * from "./etcd-restore";
 export * from "./load-balancer-pair";
 export * from "./ha-control-plane";
+export * from "./ca-trust-rollout";
 export * from "./node-pool";
 export * from "./node-bootstrap";
 export * from "./core-dns";

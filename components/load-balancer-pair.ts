@@ -4,7 +4,7 @@ import { Failback, HostSpec } from "../spec/cluster";
 import { hostStep } from "./host/connection";
 import { rollingHostSteps } from "./host/rolling";
 import { dependsOnList } from "./k8s-objects";
-import { VRRP_PASSWORD_SECRET, renderHaproxyConfig, renderKeepalivedConfig, renderLbConfig, renderLbPackages, renderLbRemove } from "./host/load-balancer-scripts";
+import { HttpCheck, VRRP_PASSWORD_SECRET, renderHaproxyConfig, renderKeepalivedConfig, renderLbConfig, renderLbPackages, renderLbRemove } from "./host/load-balancer-scripts";
 
 export interface LoadBalancerPairArgs {
   /** DNS-1123 name; names the HAProxy sections and the VRRP instance. */
@@ -27,6 +27,8 @@ export interface LoadBalancerPairArgs {
   readonly sshPrivateKey: pulumi.Input<string>;
   /** Check backends with an HTTPS GET of this path (200 = up) instead of a TCP connect, e.g. "/readyz" for apiservers. @default TCP connect */
   readonly httpsCheckPath?: string;
+  /** Check backends with an HTTP GET of a path on a port of its own (200 = up), e.g. Traefik's /ping. @default TCP connect */
+  readonly httpCheck?: HttpCheck;
   /** Port of the backends' drain agent (HAProxy agent-check), e.g. API_SERVER_AGENT_PORT for apiservers. @default no agent */
   readonly agentPort?: number;
   /**
@@ -49,7 +51,7 @@ export class LoadBalancerPair extends pulumi.ComponentResource {
       throw new Error(`LoadBalancerPair ${name}: hosts has ${args.hosts.length}; a VIP needs at least 2 hosts to fail over`);
     }
     const backends = args.backends.map((h) => ({ name: h.name, address: h.address }));
-    const haproxy = renderHaproxyConfig({ name: args.name, vip: args.vip, ports: args.ports, backends, httpsCheckPath: args.httpsCheckPath, agentPort: args.agentPort });
+    const haproxy = renderHaproxyConfig({ name: args.name, vip: args.vip, ports: args.ports, backends, httpsCheckPath: args.httpsCheckPath, httpCheck: args.httpCheck, agentPort: args.agentPort });
 
     // One host at a time, the first after the component's own dependsOn (for the etcd VIP, etcd's health gate): a
     // bad config stops at the first host while the other still serves the VIP.

@@ -1,5 +1,6 @@
 /** Parses `network` and checks the address plan: no overlaps, DNS IP in the service network, a sane NodePort range. */
 import { API_SERVER_PORT, NetworkPlan, PortRange } from "../spec/cluster";
+import { TRAEFIK_PING_PORT } from "../spec/traefik";
 import { Problems, isRecord } from "./problems";
 import { Ipv4Cidr, cidrContains, cidrsOverlap, parseCidr, parseIpv4, splitsIntoNodeSubnets } from "../spec/cidr";
 
@@ -10,6 +11,7 @@ export const RESERVED_PORTS: Readonly<Record<number, string>> = {
   2379: "etcd client",
   2380: "etcd peer",
   [API_SERVER_PORT]: "kube-apiserver",
+  [TRAEFIK_PING_PORT]: "traefik ping",
   8405: "haproxy metrics",
   9100: "node_exporter",
   10249: "kube-proxy metrics",

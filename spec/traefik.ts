@@ -3,6 +3,15 @@ import { ResourceSpec } from "./pod";
 /** The Traefik image when neither traefik.image nor versions.traefik names one. */
 export const TRAEFIK_DEFAULT_IMAGE = "traefik:v3.1";
 
+/**
+ * Traefik's `ping` entry point, a host port on every edge node: /ping answers 200 while Traefik serves and 503 once it
+ * stops, so the edge VIP's HAProxy takes a stopping Traefik out before it stops accepting requests.
+ */
+export const TRAEFIK_PING_PORT = 8082;
+
+/** How long a stopping Traefik keeps accepting requests, answering 503 on /ping: longer than HAProxy takes (2 s). */
+export const TRAEFIK_ACCEPT_GRACE_SECONDS = 5;
+
 /** Everything the Traefik chart renders; plain data, no Pulumi types, no secret values. */
 export interface TraefikSpec {
   /** Namespace of Traefik's own objects. @default "traefik" */
@@ -33,7 +42,7 @@ export interface TraefikSpec {
   readonly accessLogFormat?: "common" | "json";
   /** @default "INFO" */
   readonly logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
-  /** Port of the internal entry point serving the dashboard and /ping. @default 9000 */
+  /** Port of the internal entry point serving the dashboard. @default 9000 */
   readonly dashboardPort?: number;
   /** Port of the Prometheus metrics entry point. @default 9100 */
   readonly metricsPort?: number;

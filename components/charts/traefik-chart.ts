@@ -4,7 +4,7 @@ import { ManifestObject, newChart, renderChart } from "./chart-app";
 import { pinPodTemplate, schedule, toContainerProps } from "./pod-spec";
 import { ContainerSecurityContextSpec, ContainerSpec } from "../../spec/pod";
 import { addTraefikCrds, traefikApiVersion } from "./traefik-crds";
-import { TRAEFIK_DEFAULT_IMAGE, TraefikSpec } from "../../spec/traefik";
+import { TRAEFIK_ACCEPT_GRACE_SECONDS, TRAEFIK_DEFAULT_IMAGE, TRAEFIK_PING_PORT, TraefikSpec } from "../../spec/traefik";
 
 const kube = kplus.k8s;
 
@@ -74,8 +74,14 @@ function traefikArgs(spec: TraefikSpec, web: number, websecure: number): string[
     `--entryPoints.traefik.address=:${dashboardPort}`,
     `--entryPoints.metrics.address=:${metricsPort}`,
     "--api.dashboard=true",
+    // A ping entry point of its own: the edge VIP checks it on every edge node, where the dashboard's must stay closed.
+    // Stopping, Traefik answers /ping with 503 and keeps accepting requests until HAProxy has taken it out.
+    `--entryPoints.ping.address=:${TRAEFIK_PING_PORT}`,
     "--ping=true",
-    "--ping.entryPoint=traefik",
+    "--ping.entryPoint=ping",
+    "--ping.terminatingStatusCode=503",
+    `--entryPoints.web.transport.lifeCycle.requestAcceptGraceTimeout=${TRAEFIK_ACCEPT_GRACE_SECONDS}s`,
+    `--entryPoints.websecure.transport.lifeCycle.requestAcceptGraceTimeout=${TRAEFIK_ACCEPT_GRACE_SECONDS}s`,
     "--metrics.prometheus=true",
     "--metrics.prometheus.entryPoint=metrics",
     "--accesslog=true",
@@ -112,13 +118,14 @@ function containerSpec(spec: TraefikSpec): ContainerSpec {
         allowPrivilegeEscalation: false,
         capabilities: { drop: ["ALL"] },
       };
-  const ping = { http: { path: "/ping", port: dashboardPort } };
+  const ping = { http: { path: "/ping", port: TRAEFIK_PING_PORT } };
   return {
     image: spec.image ?? traefikDefaults.image,
     args: traefikArgs(spec, web, websecure),
     ports: [
       { name: "web", containerPort: web, hostPort: hostNetwork ? undefined : 80 },
       { name: "websecure", containerPort: websecure, hostPort: hostNetwork ? undefined : 443 },
+      { name: "ping", containerPort: TRAEFIK_PING_PORT, hostPort: hostNetwork ? undefined : TRAEFIK_PING_PORT },
       { name: "traefik", containerPort: dashboardPort },
       { name: "metrics", containerPort: spec.metricsPort ?? traefikDefaults.metricsPort },
     ],

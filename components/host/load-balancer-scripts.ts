@@ -72,10 +72,21 @@ export interface HaproxyArgs {
    */
   readonly httpsCheckPath?: string;
   /**
+   * Check each backend with a plain HTTP GET of `path` on `port` (status 200 = up) instead of a TCP connect to the
+   * forwarded port, for a server that reports its own stop, such as Traefik's /ping. @default TCP connect
+   */
+  readonly httpCheck?: HttpCheck;
+  /**
    * Port of an HAProxy agent on every backend that answers `drain` while its server is about to stop, so new clients
    * go to the other backends before the server stops answering. @default no agent
    */
   readonly agentPort?: number;
+}
+
+/** A health check by HTTP GET on a port of its own. */
+export interface HttpCheck {
+  readonly port: number;
+  readonly path: string;
 }
 
 /** One frontend on the VIP per port, every backend health-checked. */
@@ -84,7 +95,11 @@ export function renderHaproxyConfig(a: HaproxyArgs): string {
     ? `    option httpchk GET ${a.httpsCheckPath}
     http-check expect status 200
     default-server inter 1s fall 2 rise 2 check-ssl verify none`
-    : `    option tcp-check
+    : a.httpCheck
+      ? `    option httpchk GET ${a.httpCheck.path}
+    http-check expect status 200
+    default-server inter 1s fall 2 rise 2 port ${a.httpCheck.port}`
+      : `    option tcp-check
     default-server inter 1s fall 2 rise 2`;
   const agent = a.agentPort === undefined ? "" : ` agent-check agent-port ${a.agentPort} agent-inter 1s`;
   const sections = a.ports.map(

@@ -16,10 +16,11 @@ describe("traefik chart", () => {
     expect(pod.tolerations).toEqual([{ key: "node-role.kubernetes.io/edge", operator: "Exists", effect: "NoSchedule" }]);
   });
 
-  test("host ports 80/443 map to unprivileged container ports; the process is not root", () => {
+  test("host ports 80/443 map to unprivileged container ports, and the ping port is the edge VIP's check; the process is not root", () => {
     expect(container.ports.filter((p: any) => p.hostPort)).toEqual([
       { name: "web", containerPort: 8000, hostPort: 80 },
       { name: "websecure", containerPort: 8443, hostPort: 443 },
+      { name: "ping", containerPort: 8082, hostPort: 8082 },
     ]);
     expect(container.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, capabilities: { drop: ["ALL"] } });
     expect(pod.hostNetwork).toBe(false);
@@ -27,8 +28,20 @@ describe("traefik chart", () => {
 
   test("access logs, Prometheus metrics, /ping probes and resources", () => {
     expect(container.args).toEqual(expect.arrayContaining(["--accesslog=true", "--metrics.prometheus=true", "--metrics.prometheus.entryPoint=metrics", "--ping=true"]));
-    expect(container.livenessProbe.httpGet).toEqual({ path: "/ping", port: 9000, scheme: "HTTP" });
-    expect(container.readinessProbe.httpGet).toEqual({ path: "/ping", port: 9000, scheme: "HTTP" });
+    expect(container.livenessProbe.httpGet).toEqual({ path: "/ping", port: 8082, scheme: "HTTP" });
+    expect(container.readinessProbe.httpGet).toEqual({ path: "/ping", port: 8082, scheme: "HTTP" });
+  });
+
+  test("stopping, it answers 503 on /ping and keeps accepting requests longer than the edge VIP's check takes", () => {
+    expect(container.args).toEqual(
+      expect.arrayContaining([
+        "--entryPoints.ping.address=:8082",
+        "--ping.entryPoint=ping",
+        "--ping.terminatingStatusCode=503",
+        "--entryPoints.web.transport.lifeCycle.requestAcceptGraceTimeout=5s",
+        "--entryPoints.websecure.transport.lifeCycle.requestAcceptGraceTimeout=5s",
+      ]),
+    );
     expect(container.resources).toEqual({ requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } });
   });
 

@@ -284,7 +284,7 @@ describe("validateClusterConfig", () => {
     [
       "a NodePort range over the hosts' metrics ports",
       (r) => (r.network.nodePortRange = "8000-10249"),
-      "onprem-k8s:network.nodePortRange: 8000-10249 includes 8405 (haproxy metrics), 9100 (node_exporter), 10249 (kube-proxy metrics); choose a range above 10259, for example 30000-32767",
+      "onprem-k8s:network.nodePortRange: 8000-10249 includes 8082 (traefik ping), 8405 (haproxy metrics), 9100 (node_exporter), 10249 (kube-proxy metrics); choose a range above 10259, for example 30000-32767",
     ],
     [
       "the SSH key given in plain text",

@@ -106,6 +106,10 @@ describe("control plane host scripts", () => {
     // A stopping apiserver is drained through its agent before it stops answering.
     expect(apiHaproxy).toContain("server lab1 172.31.250.11:6443 check agent-check agent-port 6445 agent-inter 1s");
     expect(renderHaproxyConfig({ name: "etcd", vip: "172.31.250.100", ports: [2379], backends: masters })).toContain("option tcp-check");
+    // The edge VIP asks Traefik's ping port, which answers 503 while Traefik stops but still serves.
+    const edge = renderHaproxyConfig({ name: "edge", vip: "172.31.250.102", ports: [80, 443], backends: masters, httpCheck: { port: 8082, path: "/ping" } });
+    expect(edge).toContain("    option httpchk GET /ping\n    http-check expect status 200\n    default-server inter 1s fall 2 rise 2 port 8082\n");
+    expect(edge).not.toContain("check-ssl");
   });
 
   test("pass shellcheck", () => {
