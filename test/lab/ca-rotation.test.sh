@@ -122,8 +122,14 @@ rotate() {
   info "$phase: etcd members: $(step_times "$WORK/$phase.log" 'etcd-lab[0-9]-member')"
   info "$phase: masters: $(step_times "$WORK/$phase.log" 'control-plane-lab[0-9]-master')"
   info "$phase: nodes: $(step_times "$WORK/$phase.log" 'node-bootstrap-lab-[a-z0-9]*-kubelet')"
-  info "$phase: restart of the API clients: $(step_times "$WORK/$phase.log" 'control-plane-ca-trust-rollout')"
+  info "$phase: restart of the API clients: $(step_times "$WORK/$phase.log" 'ca-trust-restart')"
   head -n 5 "$WORK/hello-failures" "$WORK/readyz-failures" >>"$LOG"
+  tail -n 3 "$WORK/hello-failures" "$WORK/readyz-failures" >>"$LOG"
+  # For a failure's cause: the pods, and what Traefik logged meanwhile.
+  if [[ -s $WORK/hello-failures ]]; then
+    k get pods -A -o wide >>"$LOG" 2>&1 || true
+    k -n traefik logs -l app=traefik --all-containers --prefix --since=10m --tail=200 >>"$LOG" 2>&1 || true
+  fi
   verdict "hello-world answered through the edge VIP every 200 ms throughout ($(hello_counts))" test ! -s "$WORK/hello-failures"
   verdict "/readyz through the API VIP answered ok every 200 ms throughout ($(cat "$WORK/readyz-polls") polls, $(wc -l <"$WORK/readyz-failures") failed)" test ! -s "$WORK/readyz-failures"
 }
