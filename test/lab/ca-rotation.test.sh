@@ -88,10 +88,11 @@ every_bundle_is() {
     { split($1, p, ":"); want = (p[2] ~ /^etcd/) ? etcd : (p[2] == "front-proxy") ? proxy : kube }
     $2 != want { print "unexpected: " $0; bad = 1 } END { exit bad }' "$WORK/trusted"
 }
-# pods_older_than TIME: the pods of a workload that mount a service-account token and were created before TIME.
+# pods_older_than TIME: the pods of a workload that mount a service-account token and were created before TIME, but
+# for those already terminating (a rollout counts itself done before its old pods are gone).
 pods_older_than() {
-  k get pods -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name} {.metadata.creationTimestamp} {.metadata.ownerReferences[0].kind} {.spec.automountServiceAccountToken}{"\n"}{end}' |
-    awk -v t="$1" '$3 != "" && $3 != "Node" && $4 != "false" && $2 < t { print $1 }' | paste -sd' '
+  k get pods -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}|{.metadata.creationTimestamp}|{.metadata.ownerReferences[0].kind}|{.spec.automountServiceAccountToken}|{.metadata.deletionTimestamp}{"\n"}{end}' |
+    awk -F'|' -v t="$1" '$3 != "" && $3 != "Node" && $4 != "false" && $5 == "" && $2 < t { print $1 }' | paste -sd' '
 }
 # certificate_errors SINCE: the lines of every pod's log and every lab host's journal since SINCE (UTC) that tell of a
 # TLS peer its CAs do not verify, or that refused the certificate presented.
