@@ -35,4 +35,4 @@ echo "== the HA control plane, real worker and edge nodes and the seed apps on t
 bash test/lab/control-plane.test.sh
 echo "== the site's image registry, the bundle and a containerd pulling through the mirror, on the lab"
 bash test/lab/registry.test.sh
-echo "== not run here, for its time: the Kubernetes minor upgrade drill on the lab (sudo bash test/lab/upgrade.test.sh, docs/operations.md)"
+echo "== not run here, for their time: the Kubernetes minor upgrade drill (sudo bash test/lab/upgrade.test.sh) and the CA rotation drill (sudo bash test/lab/ca-rotation.test.sh) on the lab, docs/operations.md"
