@@ -32,6 +32,8 @@ read -r -a HOSTS <<<"$LAB_HOSTS"
 . "$ROOT/test/lab/lab-stack-test.sh"
 # shellcheck source=workload-checks.sh
 . "$ROOT/test/lab/workload-checks.sh"
+# shellcheck source=drill-clients.sh
+. "$ROOT/test/lab/drill-clients.sh"
 k() { "$KUBE_BIN/kubectl" --kubeconfig "$WORK/admin.conf" --request-timeout=10s "$@"; }
 # take_kubeconfig NAME: the stack's admin kubeconfig now, as the client files NAME.ca, NAME.crt and NAME.key, and
 # as admin.conf for k.
@@ -44,18 +46,6 @@ take_kubeconfig() {
 # The /readyz poller's credentials: what the stack gave out before the up it polls through.
 use_client() { for ext in ca crt key; do cp "$WORK/$1.$ext" "$WORK/poll.$ext.new" && mv -f "$WORK/poll.$ext.new" "$WORK/poll.$ext"; done; }
 readyz() { curl -fsS --max-time 5 --cacert "$WORK/poll.ca" --cert "$WORK/poll.crt" --key "$WORK/poll.key" "https://$API_VIP:6443/readyz" 2>&1; }
-start_readyz_poller() {
-  : >"$WORK/readyz-failures"
-  echo 0 >"$WORK/readyz-polls"
-  (for ((i = 1; i <= 6000; i++)); do
-    out=$(readyz) || true
-    [[ $out == ok ]] || echo "poll $i at $(date +%T.%N): $(head -c 200 <<<"$out" | tr '\n' ' ')" >>"$WORK/readyz-failures"
-    echo "$i" >"$WORK/readyz-polls"
-    sleep 0.2
-  done) &
-  readyz_poller=$!
-}
-stop_readyz_poller() { kill "$readyz_poller" 2>/dev/null; wait "$readyz_poller" 2>/dev/null || true; }
 # issuer ADDRESS:PORT: the common name of the CA that signed the certificate the TLS server there presents.
 issuer() { openssl s_client -connect "$1" </dev/null 2>/dev/null | openssl x509 -noout -issuer -nameopt multiline 2>/dev/null | sed -n 's/^ *commonName *= *//p'; }
 # issuers PORT HOST...: "HOST=ISSUER" of each host's server on PORT.
@@ -106,8 +96,6 @@ certificate_errors() {
     on "$h" journalctl --no-pager -o cat --since "$(date -d "$1" '+%F %T')" | grep -iE "$CERTIFICATE_ERROR" | sed "s|^|$h: |" || true
   done
 }
-# step_times LOG PATTERN: "NAME SECONDS" of each step matching PATTERN that the up updated or created.
-step_times() { sed -n "s/^.* command:remote:Command \(${2}\) \(updated\|created\) (\([0-9.]*\)s).*/\1 \3s/p" "$1" | paste -sd, | sed 's/,/, /g'; }
 # rotate PHASE DESCRIPTION: one up of the rotation under both pollers, with its times.
 rotate() {
   local phase=$1 t0

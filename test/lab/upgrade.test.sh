@@ -32,20 +32,9 @@ NODES=(lab-w1 lab-e1 lab-w2 lab-e2)
 k() { "$KUBE_BIN/kubectl" --kubeconfig "$WORK/admin.conf" --request-timeout=10s "$@"; }
 # shellcheck source=workload-checks.sh
 . "$ROOT/test/lab/workload-checks.sh"
+# shellcheck source=drill-clients.sh
+. "$ROOT/test/lab/drill-clients.sh"
 readyz() { curl -fsS --max-time 5 --cacert "$WORK/ca.crt" --cert "$WORK/admin.crt" --key "$WORK/admin.key" "https://$API_VIP:6443/readyz" 2>&1; }
-# Polls /readyz through the API VIP every 200 ms until stopped; one line per failed poll.
-start_readyz_poller() {
-  : >"$WORK/readyz-failures"
-  echo 0 >"$WORK/readyz-polls"
-  (for ((i = 1; i <= 6000; i++)); do
-    out=$(readyz) || true
-    [[ $out == ok ]] || echo "poll $i at $(date +%T.%N): $(head -c 200 <<<"$out" | tr '\n' ' ')" >>"$WORK/readyz-failures"
-    echo "$i" >"$WORK/readyz-polls"
-    sleep 0.2
-  done) &
-  readyz_poller=$!
-}
-stop_readyz_poller() { kill "$readyz_poller" 2>/dev/null; wait "$readyz_poller" 2>/dev/null || true; }
 # version_on ADDRESS: the release the apiserver on ADDRESS runs.
 version_on() { k --server "https://$1:6443" get --raw /version 2>>"$LOG" | sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p'; }
 apiserver_versions() { for h in "${HOSTS[@]}"; do version_on "$(host_addr "$h")"; done | paste -sd' '; }
@@ -70,8 +59,6 @@ use_release() {
   done <"$1/SHA256SUMS"
   pulumi config set --path versions.kubernetes "${version%%-*}" --stack "$STACK" >>"$LOG"
 }
-# step_times LOG PATTERN: "NAME SECONDS" of each step matching PATTERN that the up updated, as pulumi reported it.
-step_times() { sed -n "s/^.* command:remote:Command \(${2}\) updated (\([0-9.]*\)s).*/\1 \2s/p" "$1" | paste -sd, | sed 's/,/, /g'; }
 
 [[ $(id -u) -eq 0 ]] || { bad "must run as root"; exit 1; }
 info "log: $LOG"
